@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { variables, type RawConfig, type VariableName } from './variables.ts';
+
+export interface ConfigProblem {
+  readonly variable: VariableName;
+  /** The value as given, or `(secret)` for secret variables. */
+  readonly value: string;
+  readonly reason: string;
+}
+
+/** A bad environment: lists every bad variable with its value and why, so one start-up attempt shows them all. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      `invalid configuration:\n${problems
+        .map((p) => `  ${p.variable}=${p.value}: ${p.reason}`)
+        .join('\n')}\n(see the configuration table in README.md)`,
+    );
+  }
+}
+
+const names = Object.keys(variables) as VariableName[];
+
+const envSchema = z.object(
+  Object.fromEntries(names.map((n) => [n, variables[n].schema])) as { [K in VariableName]: (typeof variables)[K]['schema'] },
+);
+
+function toConfig(raw: RawConfig) {
+  return {
+    env: raw.NODE_ENV,
+    logLevel: raw.LOG_LEVEL,
+    namespace: raw.NAMESPACE,
+    timeZone: raw.TIME_ZONE,
+    kafka: {
+      brokers: raw.KAFKA_BROKERS,
+      clientId: raw.KAFKA_CLIENT_ID,
+      eventsPartitions: raw.KAFKA_EVENTS_PARTITIONS,
+      replicationFactor: raw.KAFKA_REPLICATION_FACTOR,
+    },
+    redis: { url: raw.REDIS_URL },
+    clickhouse: {
+      url: raw.CLICKHOUSE_URL,
+      database: raw.CLICKHOUSE_DATABASE === '' ? raw.NAMESPACE : raw.CLICKHOUSE_DATABASE,
+      user: raw.CLICKHOUSE_USER,
+      password: raw.CLICKHOUSE_PASSWORD,
+      cluster: raw.CLICKHOUSE_CLUSTER === '' ? undefined : raw.CLICKHOUSE_CLUSTER,
+    },
+  };
+}
+
+export type Config = ReturnType<typeof toConfig>;
+
+/**
+ * Reads the configuration from an environment. An unset or empty variable takes its default; anything else must
+ * parse, or a ConfigError names every bad variable.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const input = Object.fromEntries(
+    names.map((n) => {
+      const given = env[n];
+      return [n, given === undefined || given === '' ? variables[n].default : given];
+    }),
+  );
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    const seen = new Set<string>();
+    const problems: ConfigProblem[] = [];
+    for (const issue of parsed.error.issues) {
+      const variable = issue.path[0] as VariableName;
+      if (seen.has(variable)) continue;
+      seen.add(variable);
+      const spec = variables[variable];
+      const value = 'secret' in spec && spec.secret ? '(secret)' : JSON.stringify(input[variable]);
+      problems.push({ variable, value, reason: issue.message });
+    }
+    throw new ConfigError(problems);
+  }
+  return toConfig(parsed.data as RawConfig);
+}
+
+/** Exit status for a bad configuration (EX_CONFIG from sysexits.h), so supervisors can tell it from a crash. */
+export const EXIT_CONFIG = 78;
+
+/**
+ * For entry points: the configuration, or a message naming the bad variables on stderr and exit 78.
+ * Runs before any logger exists, which is why it writes to stderr itself.
+ */
+export function loadConfigOrExit(service: string, env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${service}: ${err.message}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+
+/**
+ * Every variable the services read, with its default (as one would write it in the environment), its meaning, and
+ * the schema that parses it. The README's configuration table is checked against this list by a test.
+ */
+export interface VariableSpec {
+  readonly section: 'general' | 'kafka' | 'redis' | 'clickhouse';
+  readonly default: string;
+  readonly doc: string;
+  readonly schema: z.ZodType;
+  /** Values of secret variables never appear in error messages or logs. */
+  readonly secret?: boolean;
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'expected host:port')
+  .refine((s) => port.safeParse(s.slice(s.lastIndexOf(':') + 1)).success, 'port must be 1–65535');
+
+const brokerList = z
+  .string()
+  .transform((s) => s.split(',').map((b) => b.trim()).filter((b) => b.length > 0))
+  .pipe(z.array(hostPort).min(1, 'expected at least one host:port'));
+
+const urlWithProtocols = (protocols: readonly string[]) =>
+  z
+    .string()
+    .refine((s) => URL.canParse(s), 'expected a URL')
+    .refine((s) => !URL.canParse(s) || protocols.includes(new URL(s).protocol), `protocol must be one of ${protocols.join(', ')}`);
+
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected an IANA time zone such as Europe/Berlin or Asia/Shanghai');
+
+/** Topic names, Redis keys and ClickHouse database names must all accept it. */
+const namespaceName = z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, 'expected lower-case letters, digits and _, starting with a letter, at most 48 characters');
+
+const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
+
+export const variables = {
+  NODE_ENV: {
+    section: 'general',
+    default: 'development',
+    doc: 'development, test or production; production turns on the safer defaults (e.g. refusing private webhook targets).',
+    schema: z.enum(['development', 'test', 'production']),
+  },
+  LOG_LEVEL: {
+    section: 'general',
+    default: 'info',
+    doc: 'pino level: fatal, error, warn, info, debug, trace or silent.',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  },
+  NAMESPACE: {
+    section: 'general',
+    default: 'leadscore',
+    doc: 'Prefix of topic names, Redis keys and BullMQ queues, and the default ClickHouse database: several deployments (or test files) can share one set of services.',
+    schema: namespaceName,
+  },
+  TIME_ZONE: {
+    section: 'general',
+    default: 'UTC',
+    doc: 'IANA time zone in which days are counted (streaks, daily rollups).',
+    schema: timeZone,
+  },
+  KAFKA_BROKERS: {
+    section: 'kafka',
+    default: '127.0.0.1:9092',
+    doc: 'Comma-separated host:port list of Kafka brokers.',
+    schema: brokerList,
+  },
+  KAFKA_CLIENT_ID: {
+    section: 'kafka',
+    default: 'leadscore',
+    doc: 'Kafka client id prefix (the service name is appended).',
+    schema: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected letters, digits, ., _ or -'),
+  },
+  KAFKA_EVENTS_PARTITIONS: {
+    section: 'kafka',
+    default: '6',
+    doc: 'Partitions of the events topic when the project creates it: the most ingest workers that can share the work.',
+    schema: positiveInt(1000),
+  },
+  KAFKA_REPLICATION_FACTOR: {
+    section: 'kafka',
+    default: '1',
+    doc: 'Replication factor of the topics the project creates (1 on a single broker).',
+    schema: positiveInt(10),
+  },
+  REDIS_URL: {
+    section: 'redis',
+    default: 'redis://127.0.0.1:6379',
+    doc: 'Redis URL (redis:// or rediss://, credentials and database number allowed).',
+    schema: urlWithProtocols(['redis:', 'rediss:']),
+  },
+  CLICKHOUSE_URL: {
+    section: 'clickhouse',
+    default: 'http://127.0.0.1:8123',
+    doc: 'ClickHouse HTTP interface.',
+    schema: urlWithProtocols(['http:', 'https:']),
+  },
+  CLICKHOUSE_DATABASE: {
+    section: 'clickhouse',
+    default: '',
+    doc: 'ClickHouse database of the project; empty means the value of NAMESPACE.',
+    schema: z.union([z.literal(''), namespaceName]),
+  },
+  CLICKHOUSE_USER: {
+    section: 'clickhouse',
+    default: 'default',
+    doc: 'ClickHouse user the services write as.',
+    schema: z.string().regex(/^[A-Za-z0-9_.@-]+$/, 'expected a ClickHouse user name'),
+  },
+  CLICKHOUSE_PASSWORD: {
+    section: 'clickhouse',
+    default: '',
+    doc: 'Password of CLICKHOUSE_USER.',
+    schema: z.string(),
+    secret: true,
+  },
+  CLICKHOUSE_CLUSTER: {
+    section: 'clickhouse',
+    default: '',
+    doc: 'When set, migrations run ON CLUSTER this cluster with Replicated engines; empty for a single server.',
+    schema: z.union([z.literal(''), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a cluster name from remote_servers')]),
+  },
+} as const satisfies Record<string, VariableSpec>;
+
+export type VariableName = keyof typeof variables;
+export type RawConfig = { [K in VariableName]: z.output<(typeof variables)[K]['schema']> };

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, variables, type VariableName } from '../src/index.ts';
+
+const badValues: Record<VariableName, string> = {
+  NODE_ENV: 'staging',
+  LOG_LEVEL: 'verbose',
+  NAMESPACE: 'Has-Dashes',
+  TIME_ZONE: 'Mars/Olympus_Mons',
+  KAFKA_BROKERS: 'localhost',
+  KAFKA_CLIENT_ID: 'bad id with spaces',
+  KAFKA_EVENTS_PARTITIONS: 'many',
+  KAFKA_REPLICATION_FACTOR: '0',
+  REDIS_URL: 'http://127.0.0.1:6379',
+  CLICKHOUSE_URL: 'not a url',
+  CLICKHOUSE_DATABASE: 'drop table;',
+  CLICKHOUSE_USER: ' ',
+  CLICKHOUSE_PASSWORD: '',
+  CLICKHOUSE_CLUSTER: 'a cluster',
+};
+
+describe('configuration', () => {
+  it('gives every variable its documented default when the environment is empty', () => {
+    const config = loadConfig({});
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.clickhouse.url).toBe('http://127.0.0.1:8123');
+    expect(config.namespace).toBe('leadscore');
+  });
+
+  it('uses the namespace as the ClickHouse database unless one is given', () => {
+    expect(loadConfig({ NAMESPACE: 'acme' }).clickhouse.database).toBe('acme');
+    expect(loadConfig({ NAMESPACE: 'acme', CLICKHOUSE_DATABASE: 'analytics' }).clickhouse.database).toBe('analytics');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ KAFKA_EVENTS_PARTITIONS: '' }).kafka.eventsPartitions).toBe(6);
+  });
+
+  it('splits a broker list and trims its entries', () => {
+    expect(loadConfig({ KAFKA_BROKERS: 'a:9092, b:9093' }).kafka.brokers).toEqual(['a:9092', 'b:9093']);
+  });
+
+  for (const [name, bad] of Object.entries(badValues) as [VariableName, string][]) {
+    if (name === 'CLICKHOUSE_PASSWORD') continue; // any string is a valid password
+    it(`refuses a bad ${name} and names it`, () => {
+      const error = (() => {
+        try {
+          loadConfig({ [name]: bad });
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(ConfigError);
+      const problems = (error as ConfigError).problems;
+      expect(problems.map((p) => p.variable)).toEqual([name]);
+      expect((error as ConfigError).message).toContain(name);
+    });
+  }
+
+  it('lists every bad variable at once', () => {
+    expect(() => loadConfig({ LOG_LEVEL: 'loud', KAFKA_BROKERS: 'x' })).toThrowError(/LOG_LEVEL[\s\S]*KAFKA_BROKERS/);
+  });
+
+  it('never shows the value of a secret variable', () => {
+    expect(variables.CLICKHOUSE_PASSWORD.secret).toBe(true);
+  });
+
+  it('documents every variable with a default that itself parses', () => {
+    for (const [name, spec] of Object.entries(variables)) {
+      expect(spec.doc.length, name).toBeGreaterThan(10);
+      expect(spec.schema.safeParse(spec.default).success || spec.default === '', name).toBe(true);
+    }
+  });
+});

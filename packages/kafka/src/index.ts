@@ -1,0 +1,3 @@
+export { createKafka, type KafkaSettings } from './client.ts';
+export { createProducer } from './producer.ts';
+export { ensureTopics, topicNames, TopicLayoutError, type TopicSpec } from './topics.ts';

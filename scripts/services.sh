@@ -119,7 +119,6 @@ kafka_up() {
   local dir=$DATA/kafka
   if pid_alive "$dir/pid"; then say "kafka already running (pid $(cat "$dir/pid"), $KAFKA_HOST:$KAFKA_PORT)"; return 0; fi
   if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then say "kafka: something already answers on $KAFKA_HOST:$KAFKA_PORT; using it"; return 0; fi
-  kafka_jars
   mkdir -p "$dir/logs"
   render "$ROOT/infra/kafka/server.properties" "$dir/server.properties" \
     HOST="$KAFKA_HOST" PORT="$KAFKA_PORT" CONTROLLER_PORT="$KAFKA_CONTROLLER_PORT" LOG_DIRS="$dir/logs"
@@ -147,7 +146,6 @@ redis_ready() { [ "$(redis-cli -u "$REDIS_URL" ping 2>/dev/null)" = PONG ]; }
 redis_up() {
   local dir=$DATA/redis
   if pid_alive "$dir/pid"; then say "redis already running (pid $(cat "$dir/pid"), port $REDIS_PORT)"; return 0; fi
-  command -v redis-server >/dev/null || apt_install redis-server
   if redis_ready; then say "redis: one already answers on $REDIS_URL; using it"; return 0; fi
   mkdir -p "$dir"
   say "starting redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') on port $REDIS_PORT"
@@ -166,7 +164,6 @@ clickhouse_up() {
   local dir=$DATA/clickhouse
   if pid_alive "$dir/pid"; then say "clickhouse already running (pid $(cat "$dir/pid"), port $CLICKHOUSE_PORT)"; return 0; fi
   if clickhouse_ready; then say "clickhouse: one already answers on port $CLICKHOUSE_PORT; using it"; return 0; fi
-  command -v clickhouse-server >/dev/null || apt_install clickhouse-server clickhouse-client
   mkdir -p "$dir/data" "$dir/log"
   render "$ROOT/infra/clickhouse/config.xml" "$dir/config.xml" \
     DATA_DIR="$dir/data" LOG_DIR="$dir/log" HTTP_PORT="$CLICKHOUSE_PORT" TCP_PORT="$CLICKHOUSE_TCP_PORT"
@@ -206,6 +203,12 @@ has() { case " $only " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 case "$cmd" in
   up)
     started=$SECONDS
+    # Installs first, one at a time (apt holds a lock); then the starts overlap.
+    pkgs=()
+    has redis && pkgs+=(redis-server redis-tools)
+    has clickhouse && pkgs+=(clickhouse-server clickhouse-client)
+    [ ${#pkgs[@]} -gt 0 ] && apt_install "${pkgs[@]}"
+    has kafka && kafka_jars
     # Start the three side by side: Kafka's JVM start-up dominates, the others overlap it.
     pids=()
     has redis && { redis_up & pids+=($!); }

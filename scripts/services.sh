@@ -74,11 +74,11 @@ apt_install() { # packages…
   say "installing ${missing[*]} from Debian's packages"
   # One `apt-get update` per machine: its lists are what the install resolves against.
   if [ ! -f /var/lib/apt/periodic/leadscore-updated ] || [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v lock)" ]; then
-    as_root apt-get update -qq
+    as_root apt-get -o DPkg::Lock::Timeout=300 update -qq
     as_root mkdir -p /var/lib/apt/periodic && as_root touch /var/lib/apt/periodic/leadscore-updated
   fi
   # The packages try to start their own services through invoke-rc.d; there is no init system to do that here.
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || die "apt-get install ${missing[*]} failed"
 }
 

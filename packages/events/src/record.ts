@@ -1,0 +1,68 @@
+import { toFieldIssues, type FieldIssue } from './issues.ts';
+import { identityKey, SCHEMA_VERSION, trackedEventSchema, type TrackedEvent } from './tracked-event.ts';
+
+/**
+ * The events topic's record format.
+ *   key      the identity (userId, else anonymousId): one person's events stay in one partition, in order
+ *   value    the TrackedEvent as UTF-8 JSON
+ *   headers  schema-version, source, type, message-id, content-type
+ */
+export interface EventRecord {
+  readonly key: string;
+  readonly value: Buffer;
+  readonly headers: Record<string, string>;
+}
+
+export const HEADERS = {
+  schemaVersion: 'schema-version',
+  source: 'source',
+  type: 'type',
+  messageId: 'message-id',
+  contentType: 'content-type',
+} as const;
+
+export function encodeEvent(event: TrackedEvent): EventRecord {
+  return {
+    key: identityKey(event),
+    value: Buffer.from(JSON.stringify(event)),
+    headers: {
+      [HEADERS.schemaVersion]: String(SCHEMA_VERSION),
+      [HEADERS.source]: event.source.id,
+      [HEADERS.type]: event.type,
+      [HEADERS.messageId]: event.messageId,
+      [HEADERS.contentType]: 'application/json',
+    },
+  };
+}
+
+export type DecodeResult =
+  | { readonly ok: true; readonly event: TrackedEvent }
+  | { readonly ok: false; readonly reason: 'invalid_json' | 'invalid_event' | 'unknown_schema_version'; readonly message: string; readonly issues: readonly FieldIssue[] };
+
+type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
+
+function headerString(value: HeaderValue): string | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  return v === undefined ? undefined : String(v);
+}
+
+/** Reads a record of the events topic back; anything it cannot trust is a reason for the dead-letter topic. */
+export function decodeEvent(value: Buffer | null, headers: Record<string, HeaderValue> = {}): DecodeResult {
+  const version = headerString(headers[HEADERS.schemaVersion]);
+  if (version !== undefined && version !== String(SCHEMA_VERSION)) {
+    return { ok: false, reason: 'unknown_schema_version', message: `schema-version ${version} is not ${SCHEMA_VERSION}, the version this reader knows`, issues: [] };
+  }
+  if (value === null) return { ok: false, reason: 'invalid_json', message: 'record has no value', issues: [] };
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString('utf8'));
+  } catch (err) {
+    return { ok: false, reason: 'invalid_json', message: `value is not JSON: ${(err as Error).message}`, issues: [] };
+  }
+  const parsed = trackedEventSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = toFieldIssues(parsed.error);
+    return { ok: false, reason: 'invalid_event', message: `value is not a valid event: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues };
+  }
+  return { ok: true, event: parsed.data };
+}

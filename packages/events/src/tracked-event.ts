@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { isoDateTime, messageBases, withIdentity } from './message.ts';
+
+/**
+ * An accepted event: a Segment message as the collector stamped it, which is what the events topic carries.
+ * Bump SCHEMA_VERSION (the `schema-version` Kafka header) on any change a reader of version N could misread.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SOURCE_KINDS = ['segment', 'import', 'tracker', 'email'] as const;
+
+export const sourceSchema = z.object({
+  /** The configured source the write key belongs to, e.g. `web`. */
+  id: z.string().min(1).max(100),
+  kind: z.enum(SOURCE_KINDS),
+});
+
+/** Why an event should not heat a lead (bot, email scanner, internal traffic); kept on the raw event, visible per event. */
+export const flagSchema = z.object({
+  kind: z.enum(['bot', 'scanner', 'internal']),
+  reason: z.string().max(500),
+});
+
+const stamped = {
+  messageId: z.string().min(1).max(100),
+  /** Event time, corrected for the client's clock: timestamp + (receivedAt − sentAt). */
+  timestamp: isoDateTime,
+  /** The timestamp as the client sent it, when it differs or was corrected. */
+  originalTimestamp: isoDateTime.optional(),
+  receivedAt: isoDateTime,
+  source: sourceSchema,
+  flags: z.array(flagSchema).max(20).default([]),
+};
+
+export const trackedEventSchema = withIdentity(
+  z.discriminatedUnion('type', [
+  messageBases.track.extend(stamped),
+  messageBases.page.extend(stamped),
+  messageBases.screen.extend(stamped),
+  messageBases.identify.extend(stamped),
+  messageBases.group.extend(stamped),
+  messageBases.alias.extend(stamped),
+  ]),
+);
+
+export type TrackedEvent = z.output<typeof trackedEventSchema>;
+export type Source = z.output<typeof sourceSchema>;
+export type EventFlag = z.output<typeof flagSchema>;
+
+/** The identity an event is keyed by: its userId, else its anonymousId. Alias calls have a userId by schema. */
+export function identityKey(event: Pick<TrackedEvent, 'userId' | 'anonymousId'>): string {
+  return event.userId ?? (event.anonymousId as string);
+}

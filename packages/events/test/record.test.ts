@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { deadLetter, deadLetterSchema, decodeEvent, encodeDeadLetter, encodeEvent, intakeMessage, originalBytes, type TrackedEvent } from '../src/index.ts';
+
+function event(extra: Record<string, unknown> = {}): TrackedEvent {
+  const result = intakeMessage(
+    { type: 'page', anonymousId: 'anon-1', messageId: 'm1', name: 'Pricing', context: { page: { url: 'https://x.co/pricing' } }, ...extra },
+    { receivedAt: new Date('2026-11-25T10:00:00Z'), source: { id: 'web', kind: 'segment' }, maxFutureMs: 3_600_000, maxPastMs: null },
+  );
+  if (!result.ok) throw new Error('bad fixture');
+  return result.event;
+}
+
+describe('events topic records', () => {
+  it('are keyed by userId, else anonymousId', () => {
+    expect(encodeEvent(event()).key).toBe('anon-1');
+    expect(encodeEvent(event({ userId: 'u1' })).key).toBe('u1');
+  });
+
+  it('carry schema version, source, type and message id in headers', () => {
+    expect(encodeEvent(event()).headers).toEqual({ 'schema-version': '1', source: 'web', type: 'page', 'message-id': 'm1', 'content-type': 'application/json' });
+  });
+
+  it('decode back to the same event', () => {
+    const record = encodeEvent(event());
+    expect(decodeEvent(record.value, record.headers)).toEqual({ ok: true, event: event() });
+  });
+
+  it('refuse bytes that are not JSON', () => {
+    expect(decodeEvent(Buffer.from('{nope'))).toMatchObject({ ok: false, reason: 'invalid_json' });
+  });
+
+  it('refuse an event of another schema version', () => {
+    expect(decodeEvent(encodeEvent(event()).value, { 'schema-version': Buffer.from('2') })).toMatchObject({ ok: false, reason: 'unknown_schema_version' });
+  });
+
+  it('refuse JSON that is not an event, naming the fields', () => {
+    const result = decodeEvent(Buffer.from(JSON.stringify({ type: 'page', anonymousId: 'a' })));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['messageId', 'timestamp', 'receivedAt', 'source']));
+  });
+});
+
+describe('dead letters', () => {
+  it('keep the original bytes exactly, even when they are not UTF-8', () => {
+    const original = Buffer.from([0xff, 0xfe, 0x00, 0x7b]);
+    const letter = deadLetter({ reason: 'invalid_json', message: 'not JSON', stage: 'ingest', original, origin: { topic: 't', partition: 2, offset: '17', key: 'u1' } });
+    expect(deadLetterSchema.parse(letter)).toEqual(letter);
+    expect(originalBytes(letter).equals(original)).toBe(true);
+  });
+
+  it('are keyed like the original record and carry the reason in a header', () => {
+    const letter = deadLetter({ reason: 'invalid_message', message: 'bad', stage: 'collector', sourceId: 'web', original: '{}', origin: { topic: 't', partition: 0, offset: '1', key: 'u1' } });
+    const record = encodeDeadLetter(letter);
+    expect(record.key).toBe('u1');
+    expect(record.headers.reason).toBe('invalid_message');
+  });
+});

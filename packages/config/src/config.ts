@@ -39,6 +39,17 @@ function toConfig(raw: RawConfig) {
       replicationFactor: raw.KAFKA_REPLICATION_FACTOR,
     },
     redis: { url: raw.REDIS_URL },
+    collector: {
+      host: raw.COLLECTOR_HOST,
+      port: raw.COLLECTOR_PORT,
+      writeKeys: raw.COLLECTOR_WRITE_KEYS,
+      importKeys: raw.COLLECTOR_IMPORT_KEYS,
+      maxFutureMs: raw.COLLECTOR_MAX_FUTURE_SECONDS * 1000,
+      maxPastMs: raw.COLLECTOR_MAX_AGE_DAYS * 86_400_000,
+      corsOrigins: raw.COLLECTOR_CORS_ORIGINS,
+      produceTimeoutMs: raw.COLLECTOR_PRODUCE_TIMEOUT_MS,
+      lingerMs: raw.COLLECTOR_LINGER_MS,
+    },
     clickhouse: {
       url: raw.CLICKHOUSE_URL,
       database: raw.CLICKHOUSE_DATABASE === '' ? raw.NAMESPACE : raw.CLICKHOUSE_DATABASE,
@@ -76,7 +87,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     }
     throw new ConfigError(problems);
   }
-  return toConfig(parsed.data as RawConfig);
+  const raw = parsed.data as RawConfig;
+  const problems = crossChecks(raw, env);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return toConfig(raw);
+}
+
+/** Rules across variables, or about where a value came from. */
+function crossChecks(raw: RawConfig, env: Readonly<Record<string, string | undefined>>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (raw.NODE_ENV === 'production') {
+    for (const name of ['COLLECTOR_WRITE_KEYS', 'COLLECTOR_IMPORT_KEYS'] as const) {
+      if (!env[name]) problems.push({ variable: name, value: '(unset)', reason: 'must be set in production: the development keys are public' });
+    }
+  }
+  return problems;
 }
 
 /** Exit status for a bad configuration (EX_CONFIG from sysexits.h), so supervisors can tell it from a crash. */

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * the schema that parses it. The README's configuration table is checked against this list by a test.
  */
 export interface VariableSpec {
-  readonly section: 'general' | 'kafka' | 'redis' | 'clickhouse';
+  readonly section: 'general' | 'kafka' | 'redis' | 'clickhouse' | 'collector';
   readonly default: string;
   readonly doc: string;
   readonly schema: z.ZodType;
@@ -44,6 +44,23 @@ const timeZone = z.string().refine((tz) => {
 const namespaceName = z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, 'expected lower-case letters, digits and _, starting with a letter, at most 48 characters');
 
 const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
+
+/** `source=key,source=key`: a write key per source; the source id names where events came from. */
+const keyList = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+  .pipe(
+    z.array(
+      z.string().regex(/^[a-z][a-z0-9_-]{0,63}=[A-Za-z0-9_.\-]{8,200}$/, 'expected source=key pairs (source: lower-case id; key: 8–200 letters, digits, _ . -)'),
+    ),
+  )
+  .transform((pairs) => pairs.map((p) => ({ source: p.slice(0, p.indexOf('=')), key: p.slice(p.indexOf('=') + 1) })))
+  .refine((pairs) => new Set(pairs.map((p) => p.key)).size === pairs.length, 'the same key is given to two sources');
+
+const originList = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+  .pipe(z.array(z.union([z.literal('*'), z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/, 'expected * or origins such as https://www.example.com')])));
 
 export const variables = {
   NODE_ENV: {
@@ -130,6 +147,62 @@ export const variables = {
     default: '',
     doc: 'When set, migrations run ON CLUSTER this cluster with Replicated engines; empty for a single server.',
     schema: z.union([z.literal(''), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a cluster name from remote_servers')]),
+  },
+  COLLECTOR_HOST: {
+    section: 'collector',
+    default: '127.0.0.1',
+    doc: 'Address the collector listens on (0.0.0.0 to accept traffic from other hosts).',
+    schema: z.string().min(1),
+  },
+  COLLECTOR_PORT: {
+    section: 'collector',
+    default: '8088',
+    doc: 'Port of the collector (the Segment-compatible HTTP API).',
+    schema: z.coerce.number().int().min(0).max(65535),
+  },
+  COLLECTOR_WRITE_KEYS: {
+    section: 'collector',
+    default: 'web=dev_write_key',
+    doc: 'Write keys per source, `source=key,…`: what websites and SDKs send as HTTP Basic user or `writeKey`. Must be set in production.',
+    schema: keyList,
+    secret: true,
+  },
+  COLLECTOR_IMPORT_KEYS: {
+    section: 'collector',
+    default: 'import=dev_import_key',
+    doc: 'Keys for /v1/import (historical events of any age), `source=key,…`; kept apart from write keys, which sites expose.',
+    schema: keyList,
+    secret: true,
+  },
+  COLLECTOR_MAX_FUTURE_SECONDS: {
+    section: 'collector',
+    default: '3600',
+    doc: 'How far in the future an event time may lie after clock correction before it is refused.',
+    schema: z.coerce.number().int().min(0).max(31 * 86_400),
+  },
+  COLLECTOR_MAX_AGE_DAYS: {
+    section: 'collector',
+    default: '30',
+    doc: 'How old an event may be on the live routes; older history goes through /v1/import.',
+    schema: positiveInt(3650),
+  },
+  COLLECTOR_CORS_ORIGINS: {
+    section: 'collector',
+    default: '*',
+    doc: 'Origins browsers may send from, comma-separated, or * for any.',
+    schema: originList,
+  },
+  COLLECTOR_PRODUCE_TIMEOUT_MS: {
+    section: 'collector',
+    default: '5000',
+    doc: 'How long a request waits for Kafka to acknowledge before it is answered 503 (the client retries).',
+    schema: z.coerce.number().int().min(100).max(120_000),
+  },
+  COLLECTOR_LINGER_MS: {
+    section: 'collector',
+    default: '2',
+    doc: 'How long concurrent requests are gathered into one Kafka produce request.',
+    schema: z.coerce.number().int().min(0).max(1000),
   },
 } as const satisfies Record<string, VariableSpec>;
 

@@ -16,6 +16,15 @@ const badValues: Record<VariableName, string> = {
   CLICKHOUSE_USER: ' ',
   CLICKHOUSE_PASSWORD: '',
   CLICKHOUSE_CLUSTER: 'a cluster',
+  COLLECTOR_HOST: '',
+  COLLECTOR_PORT: '70000',
+  COLLECTOR_WRITE_KEYS: 'web:short',
+  COLLECTOR_IMPORT_KEYS: 'a=samekey123,b=samekey123',
+  COLLECTOR_MAX_FUTURE_SECONDS: '-1',
+  COLLECTOR_MAX_AGE_DAYS: '0',
+  COLLECTOR_CORS_ORIGINS: 'example.com',
+  COLLECTOR_PRODUCE_TIMEOUT_MS: '10',
+  COLLECTOR_LINGER_MS: 'soon',
 };
 
 describe('configuration', () => {
@@ -41,7 +50,7 @@ describe('configuration', () => {
   });
 
   for (const [name, bad] of Object.entries(badValues) as [VariableName, string][]) {
-    if (name === 'CLICKHOUSE_PASSWORD') continue; // any string is a valid password
+    if (name === 'CLICKHOUSE_PASSWORD' || name === 'COLLECTOR_HOST') continue; // any string is valid; empty means default
     it(`refuses a bad ${name} and names it`, () => {
       const error = (() => {
         try {
@@ -57,6 +66,18 @@ describe('configuration', () => {
       expect((error as ConfigError).message).toContain(name);
     });
   }
+
+  it('parses write keys per source', () => {
+    expect(loadConfig({ COLLECTOR_WRITE_KEYS: 'web=wk_abcdefgh, app=wk_12345678' }).collector.writeKeys).toEqual([
+      { source: 'web', key: 'wk_abcdefgh' },
+      { source: 'app', key: 'wk_12345678' },
+    ]);
+  });
+
+  it('requires real write and import keys in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrowError(/COLLECTOR_WRITE_KEYS[\s\S]*COLLECTOR_IMPORT_KEYS/);
+    expect(loadConfig({ NODE_ENV: 'production', COLLECTOR_WRITE_KEYS: 'web=wk_live_123456', COLLECTOR_IMPORT_KEYS: 'crm=ik_live_123456' }).env).toBe('production');
+  });
 
   it('lists every bad variable at once', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud', KAFKA_BROKERS: 'x' })).toThrowError(/LOG_LEVEL[\s\S]*KAFKA_BROKERS/);

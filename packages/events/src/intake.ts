@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { errorMessages } from './zod-errors.ts';
 import { toFieldIssues, type FieldIssue } from './issues.ts';
 import { MESSAGE_TYPES, messageSchemas, type MessageType, type SegmentMessage } from './message.ts';
 import { isProductEvent, productEvents } from './product-events.ts';
@@ -79,10 +80,10 @@ export function intakeMessage(raw: unknown, options: IntakeOptions): IntakeResul
     merged.integrations = isRecord(raw.integrations) || raw.integrations === undefined ? { ...options.batchIntegrations, ...(raw.integrations as object | undefined) } : raw.integrations;
   }
 
-  const parsed = messageSchemas[type as MessageType].safeParse(merged);
+  const parsed = messageSchemas[type as MessageType].safeParse(merged, { error: errorMessages });
   const issues: FieldIssue[] = parsed.success ? [] : toFieldIssues(parsed.error, prefix);
   if (parsed.success && parsed.data.type === 'track' && isProductEvent(parsed.data.event)) {
-    const props = productEvents[parsed.data.event].safeParse(parsed.data.properties ?? {});
+    const props = productEvents[parsed.data.event].safeParse(parsed.data.properties ?? {}, { error: errorMessages });
     if (!props.success) issues.push(...toFieldIssues(props.error, at(prefix, 'properties')));
     else parsed.data.properties = props.data;
   }

@@ -1,4 +1,5 @@
 import { toFieldIssues, type FieldIssue } from './issues.ts';
+import { errorMessages } from './zod-errors.ts';
 import { identityKey, SCHEMA_VERSION, trackedEventSchema, type TrackedEvent } from './tracked-event.ts';
 
 /**
@@ -59,7 +60,7 @@ export function decodeEvent(value: Buffer | null, headers: Record<string, Header
   } catch (err) {
     return { ok: false, reason: 'invalid_json', message: `value is not JSON: ${(err as Error).message}`, issues: [] };
   }
-  const parsed = trackedEventSchema.safeParse(json);
+  const parsed = trackedEventSchema.safeParse(json, { error: errorMessages });
   if (!parsed.success) {
     const issues = toFieldIssues(parsed.error);
     return { ok: false, reason: 'invalid_event', message: `value is not a valid event: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues };

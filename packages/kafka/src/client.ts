@@ -18,7 +18,12 @@ function pinoLogCreator(log: Logger): logCreator {
   return () =>
     ({ level, log: entry }: LogEntry) => {
       const { message, ...rest } = entry;
-      const target = levels[level] ?? 'info';
+      let target = levels[level] ?? 'info';
+      // kafkajs logs every failed response at error level, retriable ones too (a coordinator still loading, a
+      // leader moving); it retries them itself, and gives up with an exception the caller logs.
+      if (target === 'error' && message.startsWith('Response ')) target = 'warn';
+      // Deliberate: retries are bounded so a request can be answered 503; replays are deduplicated downstream by messageId.
+      if (message.startsWith('Limiting retries for the idempotent producer')) target = 'debug';
       (target === 'info' ? log.debug.bind(log) : log[target].bind(log))({ kafkajs: rest }, message);
     };
 }

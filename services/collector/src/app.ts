@@ -1,0 +1,208 @@
+import cors from '@fastify/cors';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  deadLetter,
+  encodeDeadLetter,
+  encodeEvent,
+  intakeBatch,
+  intakeMessage,
+  LIMITS,
+  type FieldIssue,
+  type MessageType,
+  type Source,
+  type TrackedEvent,
+} from '@leadscore/events';
+import type { Logger } from '@leadscore/log';
+import type { Message } from 'kafkajs';
+import { SourceKeys, type KeyEntry } from './auth.ts';
+import { BadRequestError, isDecompressionError, registerBodyHandling } from './body.ts';
+import type { CollectorMetrics } from './metrics.ts';
+import { KafkaUnavailableError, type ProduceBuffer } from './produce-buffer.ts';
+
+export interface CollectorSettings {
+  readonly writeKeys: readonly KeyEntry[];
+  readonly importKeys: readonly KeyEntry[];
+  readonly maxFutureMs: number;
+  readonly maxPastMs: number;
+  readonly corsOrigins: readonly string[];
+  readonly topics: { readonly events: string; readonly deadLetter: string };
+}
+
+export interface CollectorDeps {
+  readonly log: Logger;
+  readonly buffer: ProduceBuffer;
+  readonly metrics: CollectorMetrics;
+  /** Whether Kafka answers now, for /readyz. */
+  readonly kafkaReady: () => Promise<boolean>;
+  readonly now?: () => Date;
+}
+
+/** Seconds a client should wait before retrying when Kafka cannot take its events. */
+const RETRY_AFTER_SECONDS = 5;
+
+const singleRoutes: Record<string, MessageType> = {
+  '/v1/track': 'track',
+  '/v1/page': 'page',
+  '/v1/screen': 'screen',
+  '/v1/identify': 'identify',
+  '/v1/group': 'group',
+  '/v1/alias': 'alias',
+};
+
+type Rejected = { index: number; messageId?: string; reason: string; issues: readonly FieldIssue[] };
+
+function withoutWriteKey(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || !('writeKey' in body)) return body;
+  const { writeKey: _credential, ...rest } = body as Record<string, unknown>;
+  return rest;
+}
+
+/**
+ * The Segment-compatible HTTP API. Every accepted message is in Kafka before the client hears 200; every message
+ * refused inside a batch is in the dead-letter topic with its reason before then too.
+ */
+export async function buildCollector(settings: CollectorSettings, deps: CollectorDeps): Promise<FastifyInstance> {
+  const { log, buffer, metrics } = deps;
+  const now = deps.now ?? (() => new Date());
+  const writeKeys = new SourceKeys(settings.writeKeys);
+  const importKeys = new SourceKeys(settings.importKeys);
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: LIMITS.batchBytes,
+    trustProxy: true,
+    return503OnClosing: true,
+  });
+  // One info line per request would cost more than the request itself; errors are still logged.
+  app.addHook('onRoute', (route) => {
+    route.logLevel ??= 'warn';
+  });
+  registerBodyHandling(app);
+  await app.register(cors, {
+    origin: settings.corsOrigins.includes('*') ? true : [...settings.corsOrigins],
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['Content-Type', 'Authorization', 'Content-Encoding'],
+    maxAge: 86_400,
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requests.inc({ route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
+  });
+
+  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    if (error instanceof KafkaUnavailableError) {
+      metrics.rejected.inc({ route, reason: 'kafka_unavailable' });
+      log.warn({ err: error, route }, 'Kafka unavailable; answering 503');
+      return reply.code(503).header('Retry-After', String(RETRY_AFTER_SECONDS)).send({ error: 'unavailable', message: 'events could not be stored now; retry later' });
+    }
+    if (error instanceof BadRequestError) {
+      metrics.rejected.inc({ route, reason: error.code });
+      return reply.code(400).send({ error: error.code, message: error.message });
+    }
+    if (isDecompressionError(error)) {
+      metrics.rejected.inc({ route, reason: 'invalid_encoding' });
+      return reply.code(400).send({ error: 'invalid_encoding', message: `body does not decompress as ${String(request.headers['content-encoding'])}: ${error.message}` });
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      metrics.rejected.inc({ route, reason: 'too_large' });
+      return reply.code(413).send({ error: 'payload_too_large', message: `body exceeds ${route === '/v1/batch' || route === '/v1/import' ? LIMITS.batchBytes : LIMITS.messageBytes} bytes` });
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      metrics.rejected.inc({ route, reason: error.code ?? 'bad_request' });
+      return reply.code(error.statusCode).send({ error: error.code ?? 'bad_request', message: error.message });
+    }
+    log.error({ err: error, route }, 'collector request failed');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+
+  function authenticate(request: FastifyRequest, reply: FastifyReply, keys: SourceKeys, kind: Source['kind']): Source | undefined {
+    const source = keys.authenticate(request.headers.authorization, request.body, kind);
+    if (!source) {
+      metrics.rejected.inc({ route: request.routeOptions.url ?? 'unknown', reason: 'unauthorized' });
+      void reply
+        .code(401)
+        .header('WWW-Authenticate', 'Basic realm="leadscore", charset="UTF-8"')
+        .send({ error: 'unauthorized', message: kind === 'import' ? 'a valid import key is required (HTTP Basic user name or writeKey)' : 'a valid write key is required (HTTP Basic user name or writeKey)' });
+    }
+    return source;
+  }
+
+  async function store(route: string, events: readonly TrackedEvent[], rejected: readonly (Rejected & { raw: unknown })[], source: Source): Promise<void> {
+    const eventMessages: Message[] = events.map(encodeEvent);
+    const letters: Message[] = rejected.map((r) =>
+      encodeDeadLetter(
+        deadLetter({
+          reason: r.reason as 'invalid_message',
+          message: `message ${r.index} of a batch to ${route} was refused: ${r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+          issues: r.issues,
+          stage: 'collector',
+          sourceId: source.id,
+          original: JSON.stringify(r.raw) ?? 'undefined',
+          ...(r.messageId ? { messageId: r.messageId } : {}),
+        }),
+      ),
+    );
+    await buffer.send([
+      ...(eventMessages.length ? [{ topic: settings.topics.events, messages: eventMessages }] : []),
+      ...(letters.length ? [{ topic: settings.topics.deadLetter, messages: letters }] : []),
+    ]);
+    for (const e of events) metrics.accepted.inc({ route, source: source.id, type: e.type });
+    for (const r of rejected) metrics.rejected.inc({ route, reason: r.reason });
+  }
+
+  for (const [route, kind] of [['/v1/batch', 'segment'], ['/v1/import', 'import']] as const) {
+    app.post(route, async (request, reply) => {
+      const source = authenticate(request, reply, kind === 'import' ? importKeys : writeKeys, kind);
+      if (!source) return reply;
+      const body = withoutWriteKey(request.body);
+      const size = (body as { batch?: unknown }).batch;
+      if (Array.isArray(size) && size.length > LIMITS.batchMessages) {
+        metrics.rejected.inc({ route, reason: 'too_many_messages' });
+        return reply.code(413).send({ error: 'payload_too_large', message: `batch has ${size.length} messages; the limit is ${LIMITS.batchMessages}` });
+      }
+      const result = intakeBatch(body, {
+        receivedAt: now(),
+        source,
+        maxFutureMs: settings.maxFutureMs,
+        maxPastMs: kind === 'import' ? null : settings.maxPastMs,
+      });
+      if ('invalid' in result) {
+        metrics.rejected.inc({ route, reason: 'invalid_batch' });
+        return reply.code(400).send({ error: 'invalid_batch', message: 'body must be { "batch": [ messages ] }', issues: [result.invalid] });
+      }
+      await store(route, result.accepted, result.rejected, source);
+      const rejected: Rejected[] = result.rejected.map(({ raw: _raw, ...r }) => r);
+      return reply.send({ success: true, accepted: result.accepted.length, ...(rejected.length ? { rejected } : {}) });
+    });
+  }
+
+  for (const [route, type] of Object.entries(singleRoutes)) {
+    app.post(route, { bodyLimit: LIMITS.messageBytes }, async (request, reply) => {
+      const source = authenticate(request, reply, writeKeys, 'segment');
+      if (!source) return reply;
+      const result = intakeMessage(withoutWriteKey(request.body), {
+        receivedAt: now(),
+        source,
+        maxFutureMs: settings.maxFutureMs,
+        maxPastMs: settings.maxPastMs,
+        impliedType: type,
+      });
+      if (!result.ok) {
+        metrics.rejected.inc({ route, reason: result.reason });
+        return reply.code(result.reason === 'too_large' ? 413 : 400).send({ error: result.reason, issues: result.issues });
+      }
+      await store(route, [result.event], [], source);
+      return reply.send({ success: true });
+    });
+  }
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const ready = await deps.kafkaReady().catch(() => false);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'kafka unreachable' });
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  return app;
+}

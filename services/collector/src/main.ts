@@ -1,0 +1,55 @@
+/**
+ * The collector: the Segment HTTP Tracking API in front of Kafka.
+ *   config → logger → Kafka (topics, producer) → produce buffer → HTTP app → listen; SIGTERM: stop taking requests,
+ *   flush what was accepted, disconnect.
+ */
+import { loadConfigOrExit } from '@leadscore/config';
+import { createKafka, createProducer, ensureTopics, topicNames } from '@leadscore/kafka';
+import { handleShutdown } from '@leadscore/lifecycle';
+import { createLogger } from '@leadscore/log';
+import { buildCollector } from './app.ts';
+import { kafkaReadiness } from './kafka-health.ts';
+import { createCollectorMetrics } from './metrics.ts';
+import { ProduceBuffer } from './produce-buffer.ts';
+
+const config = loadConfigOrExit('collector');
+const log = createLogger({ service: 'collector', level: config.logLevel, namespace: config.namespace });
+const topics = topicNames(config.namespace);
+
+const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-collector` }, log);
+await ensureTopics(kafka, [
+  { topic: topics.events, numPartitions: config.kafka.eventsPartitions, replicationFactor: config.kafka.replicationFactor },
+  { topic: topics.eventsDeadLetter, numPartitions: 1, replicationFactor: config.kafka.replicationFactor },
+]);
+const producer = createProducer(kafka);
+await producer.connect();
+
+const metrics = createCollectorMetrics();
+const buffer = new ProduceBuffer(producer, {
+  lingerMs: config.collector.lingerMs,
+  maxMessages: 5_000,
+  timeoutMs: config.collector.produceTimeoutMs,
+  onFlush: (_n, seconds, ok) => metrics.produceSeconds.observe({ outcome: ok ? 'ok' : 'error' }, seconds),
+});
+const readiness = kafkaReadiness(kafka);
+
+const app = await buildCollector(
+  {
+    writeKeys: config.collector.writeKeys,
+    importKeys: config.collector.importKeys,
+    maxFutureMs: config.collector.maxFutureMs,
+    maxPastMs: config.collector.maxPastMs,
+    corsOrigins: config.collector.corsOrigins,
+    topics: { events: topics.events, deadLetter: topics.eventsDeadLetter },
+  },
+  { log, buffer, metrics, kafkaReady: readiness.ready },
+);
+
+handleShutdown(log, [
+  { name: 'http server', run: () => app.close() },
+  { name: 'produce buffer', run: () => buffer.drain() },
+  { name: 'kafka', run: async () => (await readiness.close(), await producer.disconnect()) },
+]);
+
+const address = await app.listen({ host: config.collector.host, port: config.collector.port });
+log.info({ address, topics, sources: config.collector.writeKeys.map((k) => k.source) }, 'collector listening');

@@ -1,0 +1,95 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Kafka, Producer } from 'kafkajs';
+import { createKafka, createProducer, ensureTopics, topicNames } from '@leadscore/kafka';
+import { createLogger } from '@leadscore/log';
+import { testNamespace } from '@leadscore/tests/support/namespace.ts';
+import { buildCollector, type CollectorSettings } from '../src/app.ts';
+import { kafkaReadiness } from '../src/kafka-health.ts';
+import { createCollectorMetrics } from '../src/metrics.ts';
+import { ProduceBuffer } from '../src/produce-buffer.ts';
+
+export const WRITE_KEY = 'wk_test_web_123';
+export const IMPORT_KEY = 'ik_test_crm_456';
+
+export interface TestCollector {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly kafka: Kafka;
+  readonly topics: { events: string; deadLetter: string };
+  close(): Promise<void>;
+}
+
+/** A collector on a free port, writing to real Kafka under a namespace of the test file's own. */
+export async function startTestCollector(
+  brokers: readonly string[],
+  options: { label: string; produceTimeoutMs?: number; settings?: Partial<CollectorSettings> },
+): Promise<TestCollector> {
+  const ns = testNamespace(options.label);
+  const log = createLogger({ service: 'collector-test', level: 'error', namespace: ns });
+  const names = topicNames(ns);
+  const topics = { events: names.events, deadLetter: names.eventsDeadLetter };
+  const kafka = createKafka({ brokers, clientId: ns }, log);
+  await ensureTopics(kafka, [
+    { topic: topics.events, numPartitions: 3, replicationFactor: 1 },
+    { topic: topics.deadLetter, numPartitions: 1, replicationFactor: 1 },
+  ]);
+  const producer: Producer = createProducer(kafka);
+  await producer.connect();
+  const metrics = createCollectorMetrics();
+  const buffer = new ProduceBuffer(producer, {
+    lingerMs: 2,
+    maxMessages: 5000,
+    timeoutMs: options.produceTimeoutMs ?? 5000,
+    onFlush: (_n, seconds, ok) => metrics.produceSeconds.observe({ outcome: ok ? "ok" : "error" }, seconds),
+  });
+  const readiness = kafkaReadiness(kafka, 1000);
+  const app = await buildCollector(
+    {
+      writeKeys: [{ source: 'web', key: WRITE_KEY }],
+      importKeys: [{ source: 'crm', key: IMPORT_KEY }],
+      maxFutureMs: 3_600_000,
+      maxPastMs: 30 * 86_400_000,
+      corsOrigins: ['*'],
+      topics,
+      ...options.settings,
+    },
+    { log, buffer, metrics, kafkaReady: readiness.ready },
+  );
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    kafka,
+    topics,
+    async close() {
+      await app.close();
+      await buffer.drain();
+      await readiness.close();
+      await producer.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [topics.events, topics.deadLetter] }).catch(() => {});
+      await admin.disconnect();
+    },
+  };
+}
+
+export function basic(key: string): string {
+  return `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+}
+
+export async function post(url: string, body: unknown, init: { key?: string | null; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
+  if (init.key !== null) headers.authorization = basic(init.key ?? WRITE_KEY);
+  const response = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body) });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: response.status, headers: response.headers, body: json as Record<string, unknown> };
+}

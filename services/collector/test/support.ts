@@ -26,7 +26,8 @@ export async function startTestCollector(
   options: { label: string; produceTimeoutMs?: number; settings?: Partial<CollectorSettings> },
 ): Promise<TestCollector> {
   const ns = testNamespace(options.label);
-  const log = createLogger({ service: 'collector-test', level: 'error', namespace: ns });
+  // Tests that stop Kafka make kafkajs log every refused connection; TEST_LOG_LEVEL=debug shows them.
+  const log = createLogger({ service: 'collector-test', level: (process.env.TEST_LOG_LEVEL as 'fatal') ?? 'fatal', namespace: ns });
   const names = topicNames(ns);
   const topics = { events: names.events, deadLetter: names.eventsDeadLetter };
   const kafka = createKafka({ brokers, clientId: ns }, log);

@@ -11,6 +11,8 @@ step() { printf '\n== %s (%ss)\n' "$*" "$((SECONDS - started))" >&2; }
 
 step "dependencies"
 ensure_workspace
+step "chromium (browser tests)"
+ensure_chromium
 step "services"
 bash scripts/services.sh up
 step "typecheck"

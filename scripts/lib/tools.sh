@@ -27,3 +27,13 @@ ensure_workspace() {
   pnpm install --frozen-lockfile --prefer-offline --reporter=append-only 2>&1 | grep -v '^Progress' >&2 || {
     tools_say "pnpm install failed"; exit 1; }
 }
+
+# Headless Chromium for the browser tests (Debian's package; test tools may not download browsers here).
+ensure_chromium() {
+  command -v chromium >/dev/null && return 0
+  say() { printf '%s\n' "test: $*" >&2; }
+  die() { printf '%s\n' "test: ERROR: $*" >&2; exit 1; }
+  # shellcheck source=scripts/lib/apt.sh
+  source scripts/lib/apt.sh
+  apt_install chromium
+}

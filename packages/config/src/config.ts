@@ -47,6 +47,7 @@ function toConfig(raw: RawConfig) {
       maxFutureMs: raw.COLLECTOR_MAX_FUTURE_SECONDS * 1000,
       maxPastMs: raw.COLLECTOR_MAX_AGE_DAYS * 86_400_000,
       corsOrigins: raw.COLLECTOR_CORS_ORIGINS,
+      publicUrl: raw.COLLECTOR_PUBLIC_URL,
       produceTimeoutMs: raw.COLLECTOR_PRODUCE_TIMEOUT_MS,
       lingerMs: raw.COLLECTOR_LINGER_MS,
     },

@@ -160,6 +160,12 @@ export const variables = {
     doc: 'Port of the collector (the Segment-compatible HTTP API).',
     schema: z.coerce.number().int().min(0).max(65535),
   },
+  COLLECTOR_PUBLIC_URL: {
+    section: 'collector',
+    default: '',
+    doc: 'The URL browsers reach the collector at, handed to analytics.js in its settings; empty: the host each request came to.',
+    schema: z.union([z.literal(''), z.string().refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), 'expected an http(s) URL')]),
+  },
   COLLECTOR_WRITE_KEYS: {
     section: 'collector',
     default: 'web=dev_write_key',

@@ -18,6 +18,7 @@ const badValues: Record<VariableName, string> = {
   CLICKHOUSE_CLUSTER: 'a cluster',
   COLLECTOR_HOST: '',
   COLLECTOR_PORT: '70000',
+  COLLECTOR_PUBLIC_URL: 'ftp://x',
   COLLECTOR_WRITE_KEYS: 'web:short',
   COLLECTOR_IMPORT_KEYS: 'a=samekey123,b=samekey123',
   COLLECTOR_MAX_FUTURE_SECONDS: '-1',

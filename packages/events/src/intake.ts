@@ -91,9 +91,11 @@ export function intakeMessage(raw: unknown, options: IntakeOptions): IntakeResul
   const message: SegmentMessage = parsed.data;
 
   const receivedMs = options.receivedAt.getTime();
+  // RudderStack's SDKs send the event time as originalTimestamp when the caller gave no timestamp.
+  const clientTime = message.timestamp ?? message.originalTimestamp;
   let eventMs = receivedMs;
-  if (message.timestamp !== undefined) {
-    eventMs = Date.parse(message.timestamp);
+  if (clientTime !== undefined) {
+    eventMs = Date.parse(clientTime);
     // The client's clock may be off; sentAt tells by how much, as Segment corrects it.
     if (message.sentAt !== undefined) eventMs += receivedMs - Date.parse(message.sentAt);
   }
@@ -108,7 +110,7 @@ export function intakeMessage(raw: unknown, options: IntakeOptions): IntakeResul
     ...message,
     messageId: message.messageId ?? assignMessageId(raw, options.source),
     timestamp: new Date(eventMs).toISOString(),
-    ...(message.timestamp !== undefined ? { originalTimestamp: message.timestamp } : {}),
+    ...(clientTime !== undefined ? { originalTimestamp: clientTime } : {}),
     receivedAt: options.receivedAt.toISOString(),
     source: options.source,
     flags: [...(options.flags ?? [])],

@@ -25,6 +25,8 @@ export interface CollectorSettings {
   readonly maxFutureMs: number;
   readonly maxPastMs: number;
   readonly corsOrigins: readonly string[];
+  /** Where browsers reach the collector (for analytics.js settings); empty: the request's own host. */
+  readonly publicUrl?: string;
   readonly topics: { readonly events: string; readonly deadLetter: string };
 }
 
@@ -40,6 +42,7 @@ export interface CollectorDeps {
 /** Seconds a client should wait before retrying when Kafka cannot take its events. */
 const RETRY_AFTER_SECONDS = 5;
 
+/** Segment's routes, and the one-letter ones analytics.js (analytics-next) posts to. */
 const singleRoutes: Record<string, MessageType> = {
   '/v1/track': 'track',
   '/v1/page': 'page',
@@ -47,7 +50,19 @@ const singleRoutes: Record<string, MessageType> = {
   '/v1/identify': 'identify',
   '/v1/group': 'group',
   '/v1/alias': 'alias',
+  '/v1/t': 'track',
+  '/v1/p': 'page',
+  '/v1/s': 'screen',
+  '/v1/i': 'identify',
+  '/v1/g': 'group',
+  '/v1/a': 'alias',
 };
+
+const batchRoutes = [
+  ['/v1/batch', 'segment'],
+  ['/v1/b', 'segment'],
+  ['/v1/import', 'import'],
+] as const;
 
 type Rejected = { index: number; messageId?: string; reason: string; issues: readonly FieldIssue[] };
 
@@ -81,7 +96,9 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
   await app.register(cors, {
     origin: settings.corsOrigins.includes('*') ? true : [...settings.corsOrigins],
     methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['Content-Type', 'Authorization', 'Content-Encoding'],
+    // Request headers are reflected: analytics.js adds x-retry-count on retries, and a preflight that refused it
+    // would block every retry. Retry-After must be readable by scripts for them to honour it.
+    exposedHeaders: ['Retry-After'],
     maxAge: 86_400,
   });
 
@@ -106,7 +123,8 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       metrics.rejected.inc({ route, reason: 'too_large' });
-      return reply.code(413).send({ error: 'payload_too_large', message: `body exceeds ${route === '/v1/batch' || route === '/v1/import' ? LIMITS.batchBytes : LIMITS.messageBytes} bytes` });
+      const isBatch = batchRoutes.some(([r]) => r === route);
+      return reply.code(413).send({ error: 'payload_too_large', message: `body exceeds ${isBatch ? LIMITS.batchBytes : LIMITS.messageBytes} bytes` });
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       metrics.rejected.inc({ route, reason: error.code ?? 'bad_request' });
@@ -151,7 +169,7 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
     for (const r of rejected) metrics.rejected.inc({ route, reason: r.reason });
   }
 
-  for (const [route, kind] of [['/v1/batch', 'segment'], ['/v1/import', 'import']] as const) {
+  for (const [route, kind] of batchRoutes) {
     app.post(route, async (request, reply) => {
       const source = authenticate(request, reply, kind === 'import' ? importKeys : writeKeys, kind);
       if (!source) return reply;
@@ -196,6 +214,25 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
       return reply.send({ success: true });
     });
   }
+
+  // analytics.js loads its settings before it sends anything; these point it back at this collector.
+  app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', async (request, reply) => {
+    const source = writeKeys.authenticate(undefined, { writeKey: request.params.writeKey }, 'segment');
+    if (!source) return reply.code(404).send({ error: 'not_found', message: 'unknown write key' });
+    const base = new URL(settings.publicUrl || `${request.protocol}://${request.host}`);
+    return reply.header('Cache-Control', 'public, max-age=300').send({
+      integrations: {
+        'Segment.io': { apiKey: request.params.writeKey, apiHost: `${base.host}${base.pathname.replace(/\/$/, '')}/v1`, protocol: base.protocol.replace(':', '') },
+      },
+      plan: { track: { __default: { enabled: true } }, identify: { __default: { enabled: true } }, group: { __default: { enabled: true } } },
+    });
+  });
+
+  // analytics.js reports its own counters here; they are not events. Counted, then dropped.
+  app.post('/v1/m', async (_request, reply) => {
+    metrics.rejected.inc({ route: '/v1/m', reason: 'sdk_metrics' });
+    return reply.send({ success: true });
+  });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

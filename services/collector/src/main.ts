@@ -40,6 +40,7 @@ const app = await buildCollector(
     maxFutureMs: config.collector.maxFutureMs,
     maxPastMs: config.collector.maxPastMs,
     corsOrigins: config.collector.corsOrigins,
+    publicUrl: config.collector.publicUrl,
     topics: { events: topics.events, deadLetter: topics.eventsDeadLetter },
   },
   { log, buffer, metrics, kafkaReady: readiness.ready },

@@ -18,6 +18,7 @@ import { SourceKeys, type KeyEntry } from './auth.ts';
 import { BadRequestError, isDecompressionError, registerBodyHandling } from './body.ts';
 import type { CollectorMetrics } from './metrics.ts';
 import { KafkaUnavailableError, type ProduceBuffer } from './produce-buffer.ts';
+import { registerTrackerRoutes } from './routes/tracker.ts';
 
 export interface CollectorSettings {
   readonly writeKeys: readonly KeyEntry[];
@@ -27,6 +28,8 @@ export interface CollectorSettings {
   readonly corsOrigins: readonly string[];
   /** Where browsers reach the collector (for analytics.js settings); empty: the request's own host. */
   readonly publicUrl?: string;
+  /** Serve the tracker's demo page (development). */
+  readonly demo?: boolean;
   readonly topics: { readonly events: string; readonly deadLetter: string };
 }
 
@@ -233,6 +236,8 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
     metrics.rejected.inc({ route: '/v1/m', reason: 'sdk_metrics' });
     return reply.send({ success: true });
   });
+
+  await registerTrackerRoutes(app, { demo: settings.demo ?? false, ...(settings.writeKeys[0] ? { demoWriteKey: settings.writeKeys[0].key } : {}) });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

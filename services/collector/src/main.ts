@@ -41,6 +41,7 @@ const app = await buildCollector(
     maxPastMs: config.collector.maxPastMs,
     corsOrigins: config.collector.corsOrigins,
     publicUrl: config.collector.publicUrl,
+    demo: config.env !== 'production',
     topics: { events: topics.events, deadLetter: topics.eventsDeadLetter },
   },
   { log, buffer, metrics, kafkaReady: readiness.ready },

@@ -48,8 +48,16 @@ function toConfig(raw: RawConfig) {
       maxPastMs: raw.COLLECTOR_MAX_AGE_DAYS * 86_400_000,
       corsOrigins: raw.COLLECTOR_CORS_ORIGINS,
       publicUrl: raw.COLLECTOR_PUBLIC_URL,
+      linkSecret: raw.COLLECTOR_LINK_SECRET,
+      redirectHosts: raw.COLLECTOR_REDIRECT_HOSTS,
       produceTimeoutMs: raw.COLLECTOR_PRODUCE_TIMEOUT_MS,
       lingerMs: raw.COLLECTOR_LINGER_MS,
+    },
+    noise: {
+      internalRanges: raw.INTERNAL_IP_RANGES,
+      internalEmailDomains: raw.INTERNAL_EMAIL_DOMAINS,
+      scannerClickSeconds: raw.SCANNER_CLICK_SECONDS,
+      scannerBurstSeconds: raw.SCANNER_BURST_SECONDS,
     },
     clickhouse: {
       url: raw.CLICKHOUSE_URL,
@@ -98,8 +106,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 function crossChecks(raw: RawConfig, env: Readonly<Record<string, string | undefined>>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (raw.NODE_ENV === 'production') {
-    for (const name of ['COLLECTOR_WRITE_KEYS', 'COLLECTOR_IMPORT_KEYS'] as const) {
-      if (!env[name]) problems.push({ variable: name, value: '(unset)', reason: 'must be set in production: the development keys are public' });
+    for (const name of ['COLLECTOR_WRITE_KEYS', 'COLLECTOR_IMPORT_KEYS', 'COLLECTOR_LINK_SECRET'] as const) {
+      if (!env[name]) problems.push({ variable: name, value: '(unset)', reason: 'must be set in production: the development value is public' });
     }
   }
   return problems;

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * the schema that parses it. The README's configuration table is checked against this list by a test.
  */
 export interface VariableSpec {
-  readonly section: 'general' | 'kafka' | 'redis' | 'clickhouse' | 'collector';
+  readonly section: 'general' | 'kafka' | 'redis' | 'clickhouse' | 'collector' | 'noise';
   readonly default: string;
   readonly doc: string;
   readonly schema: z.ZodType;
@@ -56,6 +56,22 @@ const keyList = z
   )
   .transform((pairs) => pairs.map((p) => ({ source: p.slice(0, p.indexOf('=')), key: p.slice(p.indexOf('=') + 1) })))
   .refine((pairs) => new Set(pairs.map((p) => p.key)).size === pairs.length, 'the same key is given to two sources');
+
+const commaList = (item: z.ZodString) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+    .pipe(z.array(item));
+
+const cidr = z.string().refine((s) => {
+  const [address, bits, extra] = s.split('/');
+  const v4 = /^(\d{1,3})(\.\d{1,3}){3}$/.test(address ?? '') && (address ?? '').split('.').every((o) => Number(o) <= 255);
+  const v6 = !v4 && /^[0-9a-fA-F:]+$/.test(address ?? '') && (address ?? '').includes(':');
+  const max = v4 ? 32 : 128;
+  return (v4 || v6) && extra === undefined && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max));
+}, 'expected IP ranges in CIDR form, e.g. 10.0.0.0/8,192.168.0.0/16');
+
+const hostRule = z.string().regex(/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i, 'expected host names such as www.example.com or *.example.com');
 
 const originList = z
   .string()
@@ -198,6 +214,19 @@ export const variables = {
     doc: 'Origins browsers may send from, comma-separated, or * for any.',
     schema: originList,
   },
+  COLLECTOR_LINK_SECRET: {
+    section: 'collector',
+    default: 'dev-link-secret-change-me',
+    doc: 'Secret that signs email open pixels and click links (shared with the email tool); at least 16 characters. Must be set in production.',
+    schema: z.string().min(16, 'must be at least 16 characters'),
+    secret: true,
+  },
+  COLLECTOR_REDIRECT_HOSTS: {
+    section: 'collector',
+    default: 'localhost',
+    doc: 'Hosts email click links may redirect to, comma-separated; `*.example.com` allows its subdomains. Anything else is refused (no open redirect).',
+    schema: commaList(hostRule),
+  },
   COLLECTOR_PRODUCE_TIMEOUT_MS: {
     section: 'collector',
     default: '5000',
@@ -209,6 +238,30 @@ export const variables = {
     default: '2',
     doc: 'How long concurrent requests are gathered into one Kafka produce request.',
     schema: z.coerce.number().int().min(0).max(1000),
+  },
+  INTERNAL_IP_RANGES: {
+    section: 'noise',
+    default: '',
+    doc: 'The company\'s own networks (CIDR, comma-separated): their traffic is flagged internal and heats no lead.',
+    schema: commaList(cidr),
+  },
+  INTERNAL_EMAIL_DOMAINS: {
+    section: 'noise',
+    default: '',
+    doc: 'The company\'s own email domains (comma-separated): events of their staff are flagged internal.',
+    schema: commaList(hostRule),
+  },
+  SCANNER_CLICK_SECONDS: {
+    section: 'noise',
+    default: '10',
+    doc: 'An email click sooner than this after sending is flagged as a security scanner.',
+    schema: z.coerce.number().int().min(0).max(3600),
+  },
+  SCANNER_BURST_SECONDS: {
+    section: 'noise',
+    default: '2',
+    doc: 'Clicks on different links of one email by one recipient within this many seconds are flagged as a scanner.',
+    schema: z.coerce.number().int().min(0).max(600),
   },
 } as const satisfies Record<string, VariableSpec>;
 

@@ -25,6 +25,12 @@ const badValues: Record<VariableName, string> = {
   COLLECTOR_MAX_AGE_DAYS: '0',
   COLLECTOR_CORS_ORIGINS: 'example.com',
   COLLECTOR_PRODUCE_TIMEOUT_MS: '10',
+  COLLECTOR_LINK_SECRET: 'short',
+  COLLECTOR_REDIRECT_HOSTS: 'https://acme.example',
+  INTERNAL_IP_RANGES: '10.0.0.0/33',
+  INTERNAL_EMAIL_DOMAINS: 'not a domain',
+  SCANNER_CLICK_SECONDS: '-5',
+  SCANNER_BURST_SECONDS: 'fast',
   COLLECTOR_LINGER_MS: 'soon',
 };
 
@@ -77,7 +83,15 @@ describe('configuration', () => {
 
   it('requires real write and import keys in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrowError(/COLLECTOR_WRITE_KEYS[\s\S]*COLLECTOR_IMPORT_KEYS/);
-    expect(loadConfig({ NODE_ENV: 'production', COLLECTOR_WRITE_KEYS: 'web=wk_live_123456', COLLECTOR_IMPORT_KEYS: 'crm=ik_live_123456' }).env).toBe('production');
+    expect(
+      loadConfig({ NODE_ENV: 'production', COLLECTOR_WRITE_KEYS: 'web=wk_live_123456', COLLECTOR_IMPORT_KEYS: 'crm=ik_live_123456', COLLECTOR_LINK_SECRET: 'a-long-production-secret' }).env,
+    ).toBe('production');
+  });
+
+  it('parses internal ranges and domains', () => {
+    const config = loadConfig({ INTERNAL_IP_RANGES: '10.0.0.0/8, 2001:db8::/32,192.168.1.7', INTERNAL_EMAIL_DOMAINS: 'acme.example' });
+    expect(config.noise.internalRanges).toEqual(['10.0.0.0/8', '2001:db8::/32', '192.168.1.7']);
+    expect(config.noise.internalEmailDomains).toEqual(['acme.example']);
   });
 
   it('lists every bad variable at once', () => {

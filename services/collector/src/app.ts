@@ -1,23 +1,14 @@
 import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import {
-  deadLetter,
-  encodeDeadLetter,
-  encodeEvent,
-  intakeBatch,
-  intakeMessage,
-  LIMITS,
-  type FieldIssue,
-  type MessageType,
-  type Source,
-  type TrackedEvent,
-} from '@leadscore/events';
+import { intakeBatch, intakeMessage, LIMITS, type FieldIssue, type MessageType, type Source } from '@leadscore/events';
+import { internalNetworks, type NoiseSettings } from '@leadscore/tracking';
 import type { Logger } from '@leadscore/log';
-import type { Message } from 'kafkajs';
 import { SourceKeys, type KeyEntry } from './auth.ts';
 import { BadRequestError, isDecompressionError, registerBodyHandling } from './body.ts';
 import type { CollectorMetrics } from './metrics.ts';
 import { KafkaUnavailableError, type ProduceBuffer } from './produce-buffer.ts';
+import { createEventSink } from './event-sink.ts';
+import { registerEmailRoutes } from './routes/email.ts';
 import { registerTrackerRoutes } from './routes/tracker.ts';
 
 export interface CollectorSettings {
@@ -30,6 +21,8 @@ export interface CollectorSettings {
   readonly publicUrl?: string;
   /** Serve the tracker's demo page (development). */
   readonly demo?: boolean;
+  readonly noise: NoiseSettings;
+  readonly email: { readonly linkSecret: string; readonly redirectHosts: readonly string[] };
   readonly topics: { readonly events: string; readonly deadLetter: string };
 }
 
@@ -76,6 +69,14 @@ function withoutWriteKey(body: unknown): unknown {
 }
 
 /**
+ * A browser's request comes from the person's own address, so it is their IP (internal-traffic rules need it);
+ * a server SDK's request comes from the site's backend, whose address says nothing about the person.
+ */
+function browserIp(request: FastifyRequest): string | undefined {
+  return request.headers.origin ? request.ip : undefined;
+}
+
+/**
  * The Segment-compatible HTTP API. Every accepted message is in Kafka before the client hears 200; every message
  * refused inside a batch is in the dead-letter topic with its reason before then too.
  */
@@ -84,6 +85,9 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
   const now = deps.now ?? (() => new Date());
   const writeKeys = new SourceKeys(settings.writeKeys);
   const importKeys = new SourceKeys(settings.importKeys);
+  const sink = createEventSink({ buffer, metrics, topics: settings.topics, noise: settings.noise, internalNetworks: internalNetworks(settings.noise.internalRanges) });
+  const withIp = <T extends { context?: { ip?: string | undefined } | undefined }>(event: T, ip: string | undefined): T =>
+    ip === undefined || event.context?.ip !== undefined ? event : { ...event, context: { ...event.context, ip } };
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -149,29 +153,6 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
     return source;
   }
 
-  async function store(route: string, events: readonly TrackedEvent[], rejected: readonly (Rejected & { raw: unknown })[], source: Source): Promise<void> {
-    const eventMessages: Message[] = events.map(encodeEvent);
-    const letters: Message[] = rejected.map((r) =>
-      encodeDeadLetter(
-        deadLetter({
-          reason: r.reason as 'invalid_message',
-          message: `message ${r.index} of a batch to ${route} was refused: ${r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-          issues: r.issues,
-          stage: 'collector',
-          sourceId: source.id,
-          original: JSON.stringify(r.raw) ?? 'undefined',
-          ...(r.messageId ? { messageId: r.messageId } : {}),
-        }),
-      ),
-    );
-    await buffer.send([
-      ...(eventMessages.length ? [{ topic: settings.topics.events, messages: eventMessages }] : []),
-      ...(letters.length ? [{ topic: settings.topics.deadLetter, messages: letters }] : []),
-    ]);
-    for (const e of events) metrics.accepted.inc({ route, source: source.id, type: e.type });
-    for (const r of rejected) metrics.rejected.inc({ route, reason: r.reason });
-  }
-
   for (const [route, kind] of batchRoutes) {
     app.post(route, async (request, reply) => {
       const source = authenticate(request, reply, kind === 'import' ? importKeys : writeKeys, kind);
@@ -192,7 +173,8 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
         metrics.rejected.inc({ route, reason: 'invalid_batch' });
         return reply.code(400).send({ error: 'invalid_batch', message: 'body must be { "batch": [ messages ] }', issues: [result.invalid] });
       }
-      await store(route, result.accepted, result.rejected, source);
+      const ip = browserIp(request);
+      await sink.store(route, source, result.accepted.map((e) => withIp(e, ip)), result.rejected);
       const rejected: Rejected[] = result.rejected.map(({ raw: _raw, ...r }) => r);
       return reply.send({ success: true, accepted: result.accepted.length, ...(rejected.length ? { rejected } : {}) });
     });
@@ -213,7 +195,7 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
         metrics.rejected.inc({ route, reason: result.reason });
         return reply.code(result.reason === 'too_large' ? 413 : 400).send({ error: result.reason, issues: result.issues });
       }
-      await store(route, [result.event], [], source);
+      await sink.store(route, source, [withIp(result.event, browserIp(request))]);
       return reply.send({ success: true });
     });
   }
@@ -237,6 +219,7 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
     return reply.send({ success: true });
   });
 
+  await registerEmailRoutes(app, { keys: writeKeys, sink, metrics, log, noise: settings.noise, ...settings.email, now });
   await registerTrackerRoutes(app, { demo: settings.demo ?? false, ...(settings.writeKeys[0] ? { demoWriteKey: settings.writeKeys[0].key } : {}) });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -42,6 +42,8 @@ const app = await buildCollector(
     corsOrigins: config.collector.corsOrigins,
     publicUrl: config.collector.publicUrl,
     demo: config.env !== 'production',
+    noise: config.noise,
+    email: { linkSecret: config.collector.linkSecret, redirectHosts: config.collector.redirectHosts },
     topics: { events: topics.events, deadLetter: topics.eventsDeadLetter },
   },
   { log, buffer, metrics, kafkaReady: readiness.ready },

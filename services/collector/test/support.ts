@@ -11,6 +11,7 @@ import { ProduceBuffer } from '../src/produce-buffer.ts';
 
 export const WRITE_KEY = 'wk_test_web_123';
 export const IMPORT_KEY = 'ik_test_crm_456';
+export const LINK_SECRET = 'test-link-secret-0123456789';
 
 export interface TestCollector {
   readonly url: string;
@@ -53,6 +54,8 @@ export async function startTestCollector(
       maxPastMs: 30 * 86_400_000,
       corsOrigins: ['*'],
       topics,
+      noise: { internalRanges: ['10.0.0.0/8'], internalEmailDomains: ['ourcompany.example'], scannerClickSeconds: 10, scannerBurstSeconds: 2 },
+      email: { linkSecret: LINK_SECRET, redirectHosts: ['acme.example', '*.acme.example'] },
       ...options.settings,
     },
     { log, buffer, metrics, kafkaReady: readiness.ready },

@@ -1,0 +1,3 @@
+export * from './email-links.ts';
+export * from './noise.ts';
+export * from './classify.ts';

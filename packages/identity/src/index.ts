@@ -1,0 +1,3 @@
+export * from './email.ts';
+export * from './plan.ts';
+export * from './profile-id.ts';

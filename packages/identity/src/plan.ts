@@ -1,0 +1,142 @@
+import type { TrackedEvent } from '@leadscore/events';
+import { emailDomain, normalizeEmail } from './email.ts';
+import { anonymousProfile, emailProfile, profileKind, userProfile } from './profile-id.ts';
+
+/** Anonymous ids with these prefixes are identities in disguise (set by imports and email links), not visitors. */
+const EMAIL_ANONYMOUS_PREFIX = 'email:';
+const IMPORT_ANONYMOUS_PREFIX = 'import:';
+
+const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+/** The email an event states about its person, normalized. */
+export function emailOf(event: TrackedEvent): string | undefined {
+  if (event.anonymousId?.startsWith(EMAIL_ANONYMOUS_PREFIX)) {
+    const fromId = normalizeEmail(event.anonymousId.slice(EMAIL_ANONYMOUS_PREFIX.length));
+    if (fromId) return fromId;
+  }
+  const candidates: unknown[] = [];
+  if (event.type === 'identify') candidates.push(event.traits?.email);
+  if (event.type === 'track' && event.event === 'Form Submitted') candidates.push(event.properties?.email);
+  candidates.push(event.context?.traits?.email);
+  for (const c of candidates) {
+    const email = normalizeEmail(c);
+    if (email) return email;
+  }
+  return undefined;
+}
+
+/**
+ * The company (account) an event is about: a `group` call's groupId, else `context.groupId`, else the domain of the
+ * person's email unless it is a free-mail domain (gmail.com, qq.com, …), as `domain:<domain>`.
+ */
+export function companyOf(event: TrackedEvent, freeMailDomains: ReadonlySet<string>): string | undefined {
+  if (event.type === 'group') return event.groupId;
+  if (event.context?.groupId) return event.context.groupId;
+  const email = emailOf(event);
+  if (!email) return undefined;
+  const domain = emailDomain(email);
+  return freeMailDomains.has(domain) ? undefined : `domain:${domain}`;
+}
+
+/** What an event says about identity, before anything is looked up. */
+export interface IdentityClaims {
+  readonly userId?: string;
+  /** A visitor id that may be linked to a lead (not an identity in disguise). */
+  readonly anonymousId?: string;
+  readonly email?: string;
+}
+
+export function claimsOf(event: TrackedEvent): IdentityClaims {
+  const email = emailOf(event);
+  const rawAnonymous = event.type === 'alias' ? event.previousId : event.anonymousId;
+  const disguised = rawAnonymous?.startsWith(EMAIL_ANONYMOUS_PREFIX) || rawAnonymous?.startsWith(IMPORT_ANONYMOUS_PREFIX);
+  const userId = str(event.userId);
+  return {
+    ...(userId ? { userId } : {}),
+    ...(rawAnonymous && !disguised ? { anonymousId: rawAnonymous } : {}),
+    ...(email ? { email } : {}),
+  };
+}
+
+/** Import rows about a company only (no person) carry a synthetic identity; they update the company, no profile. */
+export function isCompanyOnly(event: TrackedEvent): boolean {
+  return !event.userId && (event.anonymousId?.startsWith(IMPORT_ANONYMOUS_PREFIX) ?? false);
+}
+
+/** What the stores said about the claims: who owns the email, where the visitor is linked already. */
+export interface IdentityLookups {
+  readonly emailOwner?: string;
+  readonly anonymousLinkedTo?: string;
+}
+
+export interface Link {
+  /** The profile whose events move: an anonymous visitor or a provisional email lead. */
+  readonly from: string;
+  readonly to: string;
+  readonly reason: 'identify' | 'alias' | 'form' | 'email_claimed';
+}
+
+export interface Conflict {
+  readonly kind: 'anonymous_linked_elsewhere' | 'email_owned_by_another_lead';
+  readonly profile: string;
+  readonly claimedBy: string;
+  readonly existing: string;
+  readonly detail: string;
+}
+
+export interface IdentityDecision {
+  /** The profile the event is applied to. */
+  readonly profile: string;
+  readonly links: readonly Link[];
+  /** The lead that now owns the email, when the event claims it. */
+  readonly emailClaim?: { readonly email: string; readonly owner: string };
+  readonly conflicts: readonly Conflict[];
+}
+
+/**
+ * Decides which profile an event belongs to and which links and claims it makes, from its claims and what the
+ * stores know. Known leads are never merged: a claim against another user's email or visitor is a conflict,
+ * recorded for a person to resolve.
+ */
+export function decideIdentity(event: TrackedEvent, claims: IdentityClaims, found: IdentityLookups): IdentityDecision {
+  const links: Link[] = [];
+  const conflicts: Conflict[] = [];
+  let emailClaim: IdentityDecision['emailClaim'];
+  const linkReason: Link['reason'] = event.type === 'alias' ? 'alias' : event.type === 'track' ? 'form' : 'identify';
+
+  let lead: string | undefined;
+  if (claims.userId) {
+    lead = userProfile(claims.userId);
+    if (claims.email) {
+      const owner = found.emailOwner;
+      if (owner === undefined || owner === lead || profileKind(owner) === 'email') {
+        // Said every time, not only the first: a replay after a crash must still write every link and claim,
+        // and each of them is idempotent. A provisional lead of this email that never existed links harmlessly.
+        links.push({ from: emailProfile(claims.email), to: lead, reason: 'email_claimed' });
+        emailClaim = { email: claims.email, owner: lead };
+      } else {
+        conflicts.push({ kind: 'email_owned_by_another_lead', profile: lead, claimedBy: lead, existing: owner, detail: `${claims.email} already belongs to ${owner}` });
+      }
+    }
+  } else if (claims.email) {
+    lead = found.emailOwner ?? emailProfile(claims.email);
+    if (!found.emailOwner) emailClaim = { email: claims.email, owner: lead };
+  }
+
+  if (claims.anonymousId) {
+    const visitor = anonymousProfile(claims.anonymousId);
+    if (!lead) return { profile: found.anonymousLinkedTo ?? visitor, links, conflicts };
+    if (found.anonymousLinkedTo === undefined || found.anonymousLinkedTo === lead) links.push({ from: visitor, to: lead, reason: linkReason });
+    else if (found.anonymousLinkedTo !== lead) {
+      conflicts.push({
+        kind: 'anonymous_linked_elsewhere',
+        profile: visitor,
+        claimedBy: lead,
+        existing: found.anonymousLinkedTo,
+        detail: `visitor ${claims.anonymousId} is already ${found.anonymousLinkedTo}; ${lead} claims it too`,
+      });
+    }
+  }
+  if (!lead) throw new Error(`event ${event.messageId} has no identity (userId, anonymousId or email)`);
+  return { profile: lead, links, ...(emailClaim ? { emailClaim } : {}), conflicts };
+}

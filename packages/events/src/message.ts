@@ -25,48 +25,54 @@ const id = (max: number) =>
 
 const dict = z.record(z.string(), z.unknown());
 
+/**
+ * An optional field where `null` means absent, as Segment takes it: analytics.js sends `"userId": null` on every
+ * call before identify, and refusing that would lose all anonymous browser traffic.
+ */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === null ? undefined : v), schema.optional());
+
 export const campaignSchema = z.looseObject({
-  name: z.string().max(500).optional(),
-  source: z.string().max(500).optional(),
-  medium: z.string().max(500).optional(),
-  term: z.string().max(500).optional(),
-  content: z.string().max(500).optional(),
+  name: optional(z.string().max(500)),
+  source: optional(z.string().max(500)),
+  medium: optional(z.string().max(500)),
+  term: optional(z.string().max(500)),
+  content: optional(z.string().max(500)),
 });
 
 export const contextSchema = z.looseObject({
-  page: z
-    .looseObject({
-      path: z.string().max(4096).optional(),
-      referrer: z.string().max(4096).optional(),
-      search: z.string().max(4096).optional(),
-      title: z.string().max(1000).optional(),
-      url: z.string().max(4096).optional(),
-    })
-    .optional(),
-  userAgent: z.string().max(2048).optional(),
-  ip: z.string().max(64).optional(),
-  campaign: campaignSchema.optional(),
-  traits: dict.optional(),
+  page: optional(
+    z.looseObject({
+      path: optional(z.string().max(4096)),
+      referrer: optional(z.string().max(4096)),
+      search: optional(z.string().max(4096)),
+      title: optional(z.string().max(1000)),
+      url: optional(z.string().max(4096)),
+    }),
+  ),
+  userAgent: optional(z.string().max(2048)),
+  ip: optional(z.string().max(64)),
+  campaign: optional(campaignSchema),
+  traits: optional(dict),
   /** Consent as the page states it, e.g. `{ categoryPreferences: { analytics: true } }`. */
-  consent: dict.optional(),
+  consent: optional(dict),
   /** Attributes the call to a company (account), as Segment's `context.groupId`. */
-  groupId: id(256).optional(),
-  library: z.looseObject({ name: z.string().max(200).optional(), version: z.string().max(100).optional() }).optional(),
-  locale: z.string().max(64).optional(),
-  timezone: z.string().max(64).optional(),
+  groupId: optional(id(256)),
+  library: optional(z.looseObject({ name: optional(z.string().max(200)), version: optional(z.string().max(100)) })),
+  locale: optional(z.string().max(64)),
+  timezone: optional(z.string().max(64)),
 });
 
 export const integrationsSchema = z.record(z.string(), z.unknown());
 
 const envelope = {
-  messageId: z.string().min(1, 'must not be empty').max(100, 'at most 100 characters').optional(),
-  anonymousId: id(256).optional(),
-  userId: id(256).optional(),
-  timestamp: isoDateTime.optional(),
-  originalTimestamp: isoDateTime.optional(),
-  sentAt: isoDateTime.optional(),
-  context: contextSchema.optional(),
-  integrations: integrationsSchema.optional(),
+  messageId: optional(z.string().min(1, 'must not be empty').max(100, 'at most 100 characters')),
+  anonymousId: optional(id(256)),
+  userId: optional(id(256)),
+  timestamp: optional(isoDateTime),
+  originalTimestamp: optional(isoDateTime),
+  sentAt: optional(isoDateTime),
+  context: optional(contextSchema),
+  integrations: optional(integrationsSchema),
 };
 
 export const withIdentity = <T extends z.ZodType<{ userId?: string | undefined; anonymousId?: string | undefined }>>(schema: T) =>
@@ -78,11 +84,11 @@ export const withIdentity = <T extends z.ZodType<{ userId?: string | undefined; 
 
 /** The six message shapes without the identity rule, so the stamped form of each can extend them. */
 export const messageBases = {
-  track: z.looseObject({ ...envelope, type: z.literal('track'), event: z.string().min(1, 'must not be empty').max(200), properties: dict.optional() }),
-  page: z.looseObject({ ...envelope, type: z.literal('page'), name: z.string().max(500).optional(), category: z.string().max(500).optional(), properties: dict.optional() }),
-  screen: z.looseObject({ ...envelope, type: z.literal('screen'), name: z.string().max(500).optional(), category: z.string().max(500).optional(), properties: dict.optional() }),
-  identify: z.looseObject({ ...envelope, type: z.literal('identify'), traits: dict.optional() }),
-  group: z.looseObject({ ...envelope, type: z.literal('group'), groupId: id(256), traits: dict.optional() }),
+  track: z.looseObject({ ...envelope, type: z.literal('track'), event: z.string().min(1, 'must not be empty').max(200), properties: optional(dict) }),
+  page: z.looseObject({ ...envelope, type: z.literal('page'), name: optional(z.string().max(500)), category: optional(z.string().max(500)), properties: optional(dict) }),
+  screen: z.looseObject({ ...envelope, type: z.literal('screen'), name: optional(z.string().max(500)), category: optional(z.string().max(500)), properties: optional(dict) }),
+  identify: z.looseObject({ ...envelope, type: z.literal('identify'), traits: optional(dict) }),
+  group: z.looseObject({ ...envelope, type: z.literal('group'), groupId: id(256), traits: optional(dict) }),
   alias: z.looseObject({ ...envelope, type: z.literal('alias'), userId: id(256), previousId: id(256) }),
 } as const;
 

@@ -48,6 +48,12 @@ describe('taking in one message', () => {
     expect(rejected({ type: 'track', event: 'x' }).issues).toEqual([{ path: 'userId', message: 'either userId or anonymousId is required' }]);
   });
 
+  it('takes a null field as absent, as analytics.js sends userId before identify', () => {
+    const event = accepted({ type: 'page', userId: null, anonymousId: 'v1', context: { page: { referrer: null } } });
+    expect(event.userId).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(event))).not.toHaveProperty('userId');
+  });
+
   it('accepts numeric ids as strings', () => {
     expect(accepted(track({ userId: 42 })).userId).toBe('42');
   });

@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 const now = () => new Date().toISOString();
-const context = { page: { url: 'https://acme.example/pricing', path: '/pricing', referrer: 'https://google.com/' }, userAgent: 'Mozilla/5.0', ip: '203.0.113.7', campaign: { source: 'newsletter', medium: 'email', name: 'q4' }, groupId: 'acme' };
+const context = { page: { url: 'https://acme.example/pricing', path: '/pricing', referrer: 'https://google.com/' }, userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36', ip: '203.0.113.7', campaign: { source: 'newsletter', medium: 'email', name: 'q4' }, groupId: 'acme' };
 
 const calls = {
   track: { userId: 'u-track', messageId: 'r-track', event: 'Viewed Pricing', properties: { plan: 'pro' } },

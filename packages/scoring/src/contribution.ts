@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import type { TrackedEvent } from '@leadscore/events';
+
+/** What the portrait counts an event as. */
+export const EVENT_KINDS = ['page', 'screen', 'identify', 'group', 'alias', 'email_open', 'email_click', 'form', 'order', 'refund', 'track'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+export function eventKind(event: TrackedEvent): EventKind {
+  if (event.type !== 'track') return event.type;
+  switch (event.event) {
+    case 'Email Opened':
+      return 'email_open';
+    case 'Email Link Clicked':
+      return 'email_click';
+    case 'Form Submitted':
+      return 'form';
+    case 'Order Completed':
+      return 'order';
+    case 'Order Refunded':
+      return 'refund';
+    default:
+      return 'track';
+  }
+}
+
+/**
+ * An event's contribution to a profile, as the profile's Lua script applies it (and as a merge replays it from the
+ * profile's log). Short field names: it is stored once per event in Redis.
+ *   m messageId · t event time (ms) · k kind · f flagged (bot, scanner, internal: counted apart, never as activity)
+ *   tr traits stated by the event (last write by event time wins) · o order {id, amount, currency}
+ */
+export const contributionSchema = z.object({
+  m: z.string(),
+  t: z.number().int(),
+  k: z.enum(EVENT_KINDS),
+  f: z.boolean(),
+  tr: z.record(z.string(), z.json()).optional(),
+  o: z.object({ id: z.string(), amount: z.number(), currency: z.string() }).optional(),
+});
+export type Contribution = z.infer<typeof contributionSchema>;
+
+/** Form fields that describe the person, kept as traits. */
+const FORM_TRAITS = ['email', 'name', 'first_name', 'last_name', 'phone', 'title', 'company', 'industry', 'size', 'region', 'budget', 'timeline'] as const;
+
+function jsonValues(source: Record<string, unknown> | undefined, only?: readonly string[]): Record<string, z.infer<ReturnType<typeof z.json>>> | undefined {
+  if (!source) return undefined;
+  const out: Record<string, z.infer<ReturnType<typeof z.json>>> = {};
+  for (const [key, value] of Object.entries(source)) {
+    if (only && !only.includes(key)) continue;
+    if (value === undefined) continue;
+    out[key] = value as z.infer<ReturnType<typeof z.json>>;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+export function personTraits(event: TrackedEvent): Contribution['tr'] {
+  if (event.type === 'identify') return jsonValues({ ...event.context?.traits, ...event.traits });
+  if (event.type === 'track' && event.event === 'Form Submitted') return jsonValues(event.properties, FORM_TRAITS);
+  return undefined;
+}
+
+export function contributionOf(event: TrackedEvent): Contribution {
+  const kind = eventKind(event);
+  const traits = personTraits(event);
+  let order: Contribution['o'];
+  if (event.type === 'track' && (kind === 'order' || kind === 'refund')) {
+    const p = event.properties ?? {};
+    const amount = Number(kind === 'order' ? (p.revenue ?? p.total) : (p.amount ?? p.total));
+    order = { id: String(p.order_id), amount: Number.isFinite(amount) ? amount : 0, currency: typeof p.currency === 'string' ? p.currency : 'USD' };
+  }
+  return {
+    m: event.messageId,
+    t: Date.parse(event.timestamp),
+    k: kind,
+    f: event.flags.length > 0,
+    ...(traits ? { tr: traits } : {}),
+    ...(order ? { o: order } : {}),
+  };
+}
+
+/** What a company takes from an event: its kind and time, and for `group` calls the company's traits. */
+export function companyContributionOf(event: TrackedEvent): Contribution {
+  const base = contributionOf(event);
+  const { tr: _personTraits, ...rest } = base;
+  const traits = event.type === 'group' ? jsonValues(event.traits) : undefined;
+  return { ...rest, ...(traits ? { tr: traits } : {}) };
+}

@@ -59,6 +59,13 @@ function toConfig(raw: RawConfig) {
       scannerClickSeconds: raw.SCANNER_CLICK_SECONDS,
       scannerBurstSeconds: raw.SCANNER_BURST_SECONDS,
     },
+    ingest: {
+      metricsPort: raw.INGEST_METRICS_PORT,
+      dedupWindowMs: Math.round(raw.INGEST_DEDUP_WINDOW_DAYS * 86_400_000),
+      partitionsConcurrently: raw.INGEST_PARTITIONS_CONCURRENTLY,
+      profileLogCap: raw.INGEST_PROFILE_LOG_CAP,
+      freeMailDomains: raw.FREE_MAIL_DOMAINS,
+    },
     clickhouse: {
       url: raw.CLICKHOUSE_URL,
       database: raw.CLICKHOUSE_DATABASE === '' ? raw.NAMESPACE : raw.CLICKHOUSE_DATABASE,

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * the schema that parses it. The README's configuration table is checked against this list by a test.
  */
 export interface VariableSpec {
-  readonly section: 'general' | 'kafka' | 'redis' | 'clickhouse' | 'collector' | 'noise';
+  readonly section: 'general' | 'kafka' | 'redis' | 'clickhouse' | 'collector' | 'noise' | 'ingest';
   readonly default: string;
   readonly doc: string;
   readonly schema: z.ZodType;
@@ -262,6 +262,36 @@ export const variables = {
     default: '2',
     doc: 'Clicks on different links of one email by one recipient within this many seconds are flagged as a scanner.',
     schema: z.coerce.number().int().min(0).max(600),
+  },
+  INGEST_METRICS_PORT: {
+    section: 'ingest',
+    default: '9464',
+    doc: 'Port of the ingest worker\'s /metrics and /healthz (0: any free port).',
+    schema: z.coerce.number().int().min(0).max(65535),
+  },
+  INGEST_DEDUP_WINDOW_DAYS: {
+    section: 'ingest',
+    default: '7',
+    doc: 'How long (processing time) a messageId is remembered: any redelivery or replay within it changes nothing. Orders are deduplicated by order id for good.',
+    schema: z.coerce.number().min(0.0001).max(365),
+  },
+  INGEST_PARTITIONS_CONCURRENTLY: {
+    section: 'ingest',
+    default: '4',
+    doc: 'Partition batches one worker processes at once.',
+    schema: positiveInt(64),
+  },
+  INGEST_PROFILE_LOG_CAP: {
+    section: 'ingest',
+    default: '5000',
+    doc: 'Contributions kept per profile in Redis, which a link into a lead replays there (ClickHouse keeps all events).',
+    schema: positiveInt(1_000_000),
+  },
+  FREE_MAIL_DOMAINS: {
+    section: 'ingest',
+    default: 'gmail.com,googlemail.com,outlook.com,hotmail.com,live.com,yahoo.com,icloud.com,me.com,aol.com,proton.me,protonmail.com,gmx.com,gmx.de,web.de,mail.ru,yandex.ru,qq.com,foxmail.com,163.com,126.com,yeah.net,sina.com,sohu.com,aliyun.com',
+    doc: 'Email domains that say nothing about a person\'s company (comma-separated): no company is guessed from them.',
+    schema: commaList(hostRule),
   },
 } as const satisfies Record<string, VariableSpec>;
 

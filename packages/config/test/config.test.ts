@@ -31,6 +31,11 @@ const badValues: Record<VariableName, string> = {
   INTERNAL_EMAIL_DOMAINS: 'not a domain',
   SCANNER_CLICK_SECONDS: '-5',
   SCANNER_BURST_SECONDS: 'fast',
+  INGEST_METRICS_PORT: 'x',
+  INGEST_DEDUP_WINDOW_DAYS: '0',
+  INGEST_PARTITIONS_CONCURRENTLY: '0',
+  INGEST_PROFILE_LOG_CAP: '-1',
+  FREE_MAIL_DOMAINS: 'gmail com',
   COLLECTOR_LINGER_MS: 'soon',
 };
 

@@ -1,0 +1,82 @@
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '@leadscore/log';
+
+export interface PartitionBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: readonly KafkaMessage[];
+  /** The partition's end offset when the batch was fetched: lag = highWatermark − next offset. */
+  readonly highWatermark: string;
+}
+
+export interface BatchConsumerOptions {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly topic: string;
+  readonly log: Logger;
+  /** Does the batch's work; throws to have it retried. Offsets are committed only after it resolves. */
+  readonly handle: (batch: PartitionBatch) => Promise<void>;
+  readonly partitionsConsumedConcurrently?: number;
+  readonly retry?: { readonly initialMs: number; readonly maxMs: number };
+  readonly sessionTimeoutMs?: number;
+  readonly onRetry?: (batch: PartitionBatch, attempt: number, err: unknown) => void;
+  readonly onCommitted?: (batch: PartitionBatch, lag: number, seconds: number) => void;
+}
+
+function backoffMs(attempt: number, retry: { initialMs: number; maxMs: number }): number {
+  const ceiling = Math.min(retry.maxMs, retry.initialMs * 2 ** (attempt - 1));
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/**
+ * A consumer-group loop that never skips: each partition batch is handled, then its offsets are committed; when the
+ * handler fails (Redis or ClickHouse down), the partition is paused and the same batch retried with jittered
+ * backoff until it succeeds or the consumer stops — in which case nothing is committed and the batch is redelivered.
+ */
+export async function runBatchConsumer(options: BatchConsumerOptions): Promise<Consumer> {
+  const retry = options.retry ?? { initialMs: 200, maxMs: 30_000 };
+  const consumer = options.kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: 3_000,
+    maxWaitTimeInMs: 250,
+    allowAutoTopicCreation: false,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+    eachBatch: async ({ batch, heartbeat, isRunning, isStale, pause }) => {
+      if (batch.messages.length === 0) return;
+      const work: PartitionBatch = { topic: batch.topic, partition: batch.partition, messages: batch.messages, highWatermark: batch.highWatermark };
+      const started = process.hrtime.bigint();
+      let resume: (() => void) | undefined;
+      for (let attempt = 1; ; attempt++) {
+        if (!isRunning() || isStale()) return;
+        try {
+          await options.handle(work);
+          break;
+        } catch (err) {
+          resume ??= pause();
+          options.onRetry?.(work, attempt, err);
+          options.log.error({ err, topic: batch.topic, partition: batch.partition, offset: batch.firstOffset(), attempt }, 'batch failed; partition paused, retrying');
+          const until = Date.now() + backoffMs(attempt, retry);
+          while (Date.now() < until && isRunning()) {
+            await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
+            await heartbeat().catch(() => {});
+          }
+        }
+      }
+      const last = batch.lastOffset();
+      const next = (BigInt(last) + 1n).toString();
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+      resume?.();
+      const lag = Number(BigInt(batch.highWatermark) - BigInt(next));
+      options.onCommitted?.(work, lag < 0 ? 0 : lag, Number(process.hrtime.bigint() - started) / 1e9);
+      await heartbeat().catch(() => {});
+    },
+  });
+  return consumer;
+}

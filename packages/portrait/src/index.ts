@@ -1,0 +1,3 @@
+export * from './keys.ts';
+export * from './read.ts';
+export * from './scripts.ts';

@@ -1,0 +1,103 @@
+import type { Redis } from 'ioredis';
+import { companyKeys, profileKeys } from './keys.ts';
+
+export interface TraitValue {
+  readonly value: unknown;
+  /** Event time (ms) of the statement that set it. */
+  readonly at: number;
+  readonly messageId: string;
+}
+
+function parseTraits(raw: Record<string, string>): Record<string, TraitValue> {
+  const out: Record<string, TraitValue> = {};
+  for (const [name, text] of Object.entries(raw)) {
+    const first = text.indexOf('\t');
+    const second = text.indexOf('\t', first + 1);
+    out[name] = { at: Number(text.slice(0, first)), messageId: text.slice(first + 1, second), value: JSON.parse(text.slice(second + 1)) };
+  }
+  return out;
+}
+
+function counters(state: Record<string, string>, prefix: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(state)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = Number(v);
+  return out;
+}
+
+function optionalNumber(v: string | undefined): number | undefined {
+  return v === undefined ? undefined : Number(v);
+}
+
+export interface ProfileView {
+  readonly profileId: string;
+  readonly linkedTo?: string;
+  readonly events: number;
+  /** Activity by kind (page, form, order, …), flagged events apart. */
+  readonly counts: Record<string, number>;
+  readonly flagged: Record<string, number>;
+  readonly firstSeen?: number;
+  readonly lastSeen?: number;
+  readonly revenue: Record<string, number>;
+  readonly refunded: Record<string, number>;
+  readonly traits: Record<string, TraitValue>;
+  readonly linkedFrom: string[];
+}
+
+export async function readProfile(redis: Redis, namespace: string, profileId: string): Promise<ProfileView> {
+  const keys = profileKeys(namespace, profileId);
+  const [state, traits, from] = await Promise.all([redis.hgetall(keys.state), redis.hgetall(keys.traits), redis.smembers(keys.from)]);
+  const firstSeen = optionalNumber(state.first_seen);
+  const lastSeen = optionalNumber(state.last_seen);
+  return {
+    profileId,
+    ...(state.linked_to ? { linkedTo: state.linked_to } : {}),
+    events: Number(state.events ?? 0),
+    counts: counters(state, 'n:'),
+    flagged: counters(state, 'flagged:'),
+    ...(firstSeen !== undefined ? { firstSeen } : {}),
+    ...(lastSeen !== undefined ? { lastSeen } : {}),
+    revenue: counters(state, 'revenue:'),
+    refunded: counters(state, 'refunded:'),
+    traits: parseTraits(traits),
+    linkedFrom: from.sort(),
+  };
+}
+
+export interface CompanyView {
+  readonly companyId: string;
+  readonly events: number;
+  readonly counts: Record<string, number>;
+  readonly members: string[];
+  readonly revenue: Record<string, number>;
+  readonly traits: Record<string, TraitValue>;
+  readonly firstSeen?: number;
+  readonly lastSeen?: number;
+}
+
+export async function readCompany(redis: Redis, namespace: string, companyId: string): Promise<CompanyView> {
+  const keys = companyKeys(namespace, companyId);
+  const [state, traits, members] = await Promise.all([redis.hgetall(keys.state), redis.hgetall(keys.traits), redis.smembers(keys.members)]);
+  const firstSeen = optionalNumber(state.first_seen);
+  const lastSeen = optionalNumber(state.last_seen);
+  return {
+    companyId,
+    events: Number(state.events ?? 0),
+    counts: counters(state, 'n:'),
+    members: members.sort(),
+    revenue: counters(state, 'revenue:'),
+    traits: parseTraits(traits),
+    ...(firstSeen !== undefined ? { firstSeen } : {}),
+    ...(lastSeen !== undefined ? { lastSeen } : {}),
+  };
+}
+
+/** Follows links from a profile to the lead it belongs to now (at most a few hops: a: → e: → u:). */
+export async function resolveProfile(redis: Redis, namespace: string, profileId: string): Promise<string> {
+  let current = profileId;
+  for (let hop = 0; hop < 5; hop++) {
+    const next = await redis.hget(profileKeys(namespace, current).state, 'linked_to');
+    if (!next) return current;
+    current = next;
+  }
+  return current;
+}

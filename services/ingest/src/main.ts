@@ -1,0 +1,75 @@
+/**
+ * The ingest worker: the events topic, read by a consumer group, applied to the portraits in Redis and stored in
+ * ClickHouse, exactly once in effect.
+ *   config → logger → ClickHouse (migrate) → Redis (scripts) → Kafka (topics, dead-letter producer) →
+ *   batch processor → consumer loop; SIGTERM: stop fetching, finish and commit the batch in hand, close.
+ */
+import { createClickHouse, migrate, serverExecutor } from '@leadscore/clickhouse';
+import { loadConfigOrExit } from '@leadscore/config';
+import { createKafka, createProducer, ensureTopics, runBatchConsumer, topicNames } from '@leadscore/kafka';
+import { handleShutdown } from '@leadscore/lifecycle';
+import { createLogger } from '@leadscore/log';
+import { definePortraitScripts } from '@leadscore/portrait';
+import { createRedis } from '@leadscore/redis';
+import { startMetricsServer } from './http.ts';
+import { LinkCache } from './link-cache.ts';
+import { createIngestMetrics } from './metrics.ts';
+import { createPortraitWriter } from './portrait-writer.ts';
+import { createBatchProcessor } from './process-batch.ts';
+import { createWarehouse } from './warehouse.ts';
+
+const config = loadConfigOrExit('ingest');
+const log = createLogger({ service: 'ingest', level: config.logLevel, namespace: config.namespace });
+const topics = topicNames(config.namespace);
+
+const clickhouse = createClickHouse(config.clickhouse);
+await migrate(serverExecutor(clickhouse), config.clickhouse);
+
+const redis = createRedis(config.redis.url, { connectionName: 'ingest' });
+const scripts = definePortraitScripts(redis);
+
+const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ingest` }, log);
+await ensureTopics(kafka, [
+  { topic: topics.events, numPartitions: config.kafka.eventsPartitions, replicationFactor: config.kafka.replicationFactor },
+  { topic: topics.eventsDeadLetter, numPartitions: 1, replicationFactor: config.kafka.replicationFactor },
+]);
+const producer = createProducer(kafka);
+await producer.connect();
+
+const metrics = createIngestMetrics();
+const processBatch = createBatchProcessor({
+  portraits: createPortraitWriter(
+    { namespace: config.namespace, dedupWindowMs: config.ingest.dedupWindowMs, profileLogCap: config.ingest.profileLogCap, freeMailDomains: new Set(config.ingest.freeMailDomains) },
+    { redis, scripts, links: new LinkCache() },
+  ),
+  warehouse: createWarehouse(clickhouse, config.clickhouse.database),
+  sendDeadLetters: async (messages) => {
+    await producer.send({ topic: topics.eventsDeadLetter, acks: -1, messages });
+  },
+  metrics,
+  log,
+});
+
+const metricsServer = await startMetricsServer(metrics.registry, '0.0.0.0', config.ingest.metricsPort);
+const consumer = await runBatchConsumer({
+  kafka,
+  groupId: `${config.namespace}.ingest`,
+  topic: topics.events,
+  log,
+  handle: processBatch,
+  partitionsConsumedConcurrently: config.ingest.partitionsConcurrently,
+  onRetry: () => metrics.batchRetries.inc(),
+  onCommitted: (batch, lag, seconds) => {
+    metrics.batchSeconds.observe(seconds);
+    metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, lag);
+  },
+});
+
+handleShutdown(log, [
+  { name: 'kafka consumer (finishes and commits the batch in hand)', run: () => consumer.disconnect(), timeoutMs: 30_000 },
+  { name: 'dead-letter producer', run: () => producer.disconnect() },
+  { name: 'metrics server', run: () => new Promise<void>((resolve) => metricsServer.close(() => resolve())) },
+  { name: 'redis', run: async () => void (await redis.quit()) },
+  { name: 'clickhouse', run: () => clickhouse.close() },
+]);
+log.info({ topic: topics.events, group: `${config.namespace}.ingest`, metricsPort: (metricsServer.address() as { port: number }).port }, 'ingest worker running');

@@ -1,0 +1,207 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import { claimsOf, companyOf, decideIdentity, isCompanyOnly, isLead, type Conflict, type IdentityDecision, type Link } from '@leadscore/identity';
+import type { TrackedEvent } from '@leadscore/events';
+import { companyKeys, emailOwnerKey, lastSeenIndexKey, profileKeys, type PortraitScripts } from '@leadscore/portrait';
+import { companyContributionOf, contributionOf, type Contribution } from '@leadscore/scoring';
+import type { LinkCache } from './link-cache.ts';
+
+export interface PortraitWriterSettings {
+  readonly namespace: string;
+  readonly dedupWindowMs: number;
+  readonly profileLogCap: number;
+  readonly freeMailDomains: ReadonlySet<string>;
+}
+
+export interface PortraitWriterDeps {
+  readonly redis: Redis;
+  readonly scripts: PortraitScripts;
+  readonly links: LinkCache;
+  readonly now?: () => number;
+}
+
+/** What the portrait writes of one batch told the warehouse and the metrics. */
+export interface PortraitOutcome {
+  readonly applied: number;
+  readonly duplicates: number;
+  /** Links the stores agreed to (new or said again), for identity_links. */
+  readonly links: { readonly link: Link; readonly event: TrackedEvent }[];
+  readonly conflicts: { readonly conflict: Conflict; readonly event: TrackedEvent }[];
+  readonly roundTrips: number;
+}
+
+type ScriptReply = [string, ...string[]];
+
+/** A redirect is followed at most this often: a visitor → provisional email lead → user is two hops. */
+const MAX_HOPS = 4;
+
+/**
+ * Applies a batch of events to the portraits in Redis: identity first (who the event belongs to, links of visitors
+ * and provisional leads into leads, email claims), then each event to its profile and company, once (dedup by
+ * messageId inside each profile's script). One pipelined round trip does the work; a lookup round trip comes first
+ * only for identifying events whose links the worker has not cached, and one more per hop when a visitor was linked
+ * meanwhile or a link replays a history.
+ */
+export function createPortraitWriter(settings: PortraitWriterSettings, deps: PortraitWriterDeps) {
+  const { redis, scripts, links: cache } = deps;
+  const now = deps.now ?? Date.now;
+  const ns = settings.namespace;
+
+  const queueApply = (pipeline: ChainableCommander, profile: string, contribution: string) => {
+    const k = profileKeys(ns, profile);
+    scripts.applyEvent.queue(pipeline, [k.state, k.traits, k.seen, k.orders, k.log, k.from], [now(), settings.dedupWindowMs, settings.profileLogCap, contribution]);
+  };
+
+  async function exec(pipeline: ChainableCommander): Promise<unknown[]> {
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    });
+  }
+
+  /** Who owns the emails and where the visitors are linked, for identifying events not answered by the cache. */
+  async function lookUp(events: readonly TrackedEvent[]): Promise<number> {
+    const emails = new Set<string>();
+    const visitors = new Set<string>();
+    for (const e of events) {
+      const claims = claimsOf(e);
+      if (!claims.userId && !claims.email) continue;
+      if (claims.email && cache.emailOwner(claims.email) === undefined) emails.add(claims.email);
+      if (claims.anonymousId && cache.visitorLead(claims.anonymousId) === undefined) visitors.add(claims.anonymousId);
+    }
+    if (emails.size === 0 && visitors.size === 0) return 0;
+    const pipeline = redis.pipeline();
+    const emailList = [...emails];
+    const visitorList = [...visitors];
+    for (const email of emailList) pipeline.get(emailOwnerKey(ns, email));
+    for (const visitor of visitorList) pipeline.hget(profileKeys(ns, `a:${visitor}`).state, 'linked_to');
+    const answers = (await exec(pipeline)) as (string | null)[];
+    emailList.forEach((email, i) => answers[i] && cache.setEmailOwner(email, answers[i] as string));
+    visitorList.forEach((visitor, i) => {
+      const lead = answers[emailList.length + i];
+      if (lead) cache.setVisitorLead(visitor, lead);
+    });
+    return 1;
+  }
+
+  return {
+    async write(events: readonly TrackedEvent[]): Promise<PortraitOutcome> {
+      let roundTrips = await lookUp(events);
+
+      // Decide in order, each decision seeing the links and claims of the events before it in the batch.
+      const decisions: { event: TrackedEvent; decision?: IdentityDecision; contribution: string; company?: string }[] = [];
+      for (const event of events) {
+        const company = companyOf(event, settings.freeMailDomains);
+        const contribution = JSON.stringify(contributionOf(event) satisfies Contribution);
+        if (isCompanyOnly(event)) {
+          decisions.push({ event, contribution, ...(company ? { company } : {}) });
+          continue;
+        }
+        const claims = claimsOf(event);
+        const owner = claims.email ? cache.emailOwner(claims.email) : undefined;
+        const linked = claims.anonymousId ? cache.visitorLead(claims.anonymousId) : undefined;
+        const decision = decideIdentity(event, claims, { ...(owner ? { emailOwner: owner } : {}), ...(linked ? { anonymousLinkedTo: linked } : {}) });
+        if (decision.emailClaim) cache.setEmailOwner(decision.emailClaim.email, decision.emailClaim.owner);
+        for (const link of decision.links) if (link.from.startsWith('a:')) cache.setVisitorLead(link.from.slice(2), link.to);
+        decisions.push({ event, decision, contribution, ...(company ? { company } : {}) });
+      }
+
+      // The round trip that does the work, in event order.
+      const pipeline = redis.pipeline();
+      type Step =
+        | { kind: 'claim'; event: TrackedEvent; email: string; owner: string }
+        | { kind: 'link'; event: TrackedEvent; link: Link }
+        | { kind: 'apply'; event: TrackedEvent; profile: string; contribution: string }
+        | { kind: 'other' };
+      const steps: Step[] = [];
+      const at = now();
+      for (const { event, decision, contribution, company } of decisions) {
+        if (decision) {
+          if (decision.emailClaim) {
+            scripts.claimEmail.queue(pipeline, [emailOwnerKey(ns, decision.emailClaim.email)], [decision.emailClaim.owner]);
+            steps.push({ kind: 'claim', event, ...decision.emailClaim });
+          }
+          for (const link of decision.links) {
+            const from = profileKeys(ns, link.from);
+            scripts.linkProfile.queue(pipeline, [from.state, from.log, from.link], [link.to, link.reason, event.messageId, at]);
+            steps.push({ kind: 'link', event, link });
+            pipeline.sadd(profileKeys(ns, link.to).from, link.from);
+            steps.push({ kind: 'other' });
+          }
+          queueApply(pipeline, decision.profile, contribution);
+          steps.push({ kind: 'apply', event, profile: decision.profile, contribution });
+          if (event.flags.length === 0) {
+            pipeline.zadd(lastSeenIndexKey(ns, decision.profile), 'GT', Date.parse(event.timestamp), decision.profile);
+            steps.push({ kind: 'other' });
+          }
+        }
+        if (company) {
+          const k = companyKeys(ns, company);
+          const member = decision && isLead(decision.profile) ? decision.profile : '';
+          scripts.applyCompany.queue(pipeline, [k.state, k.traits, k.seen, k.members, k.orders], [at, settings.dedupWindowMs, JSON.stringify(companyContributionOf(event)), member]);
+          steps.push({ kind: 'other' });
+        }
+      }
+      const replies = await exec(pipeline);
+      roundTrips++;
+
+      let applied = 0;
+      let duplicates = 0;
+      const agreedLinks: PortraitOutcome['links'] = [];
+      const conflicts: PortraitOutcome['conflicts'] = [];
+      for (const { event, decision } of decisions) for (const conflict of decision?.conflicts ?? []) conflicts.push({ conflict, event });
+
+      // Work that the replies hand back: histories of linked profiles to replay, and redirected events.
+      let pending: { profile: string; contribution: string; counts: boolean }[] = [];
+      steps.forEach((step, i) => {
+        const reply = replies[i] as ScriptReply;
+        if (step.kind === 'claim' && reply[0] === 'conflict') {
+          const existing = reply[1] as string;
+          cache.setEmailOwner(step.email, existing);
+          conflicts.push({ conflict: { kind: 'email_owned_by_another_lead', profile: step.owner, claimedBy: step.owner, existing, detail: `${step.email} already belongs to ${existing}` }, event: step.event });
+        } else if (step.kind === 'link') {
+          if (reply[0] === 'conflict') {
+            const existing = reply[1] as string;
+            if (step.link.from.startsWith('a:')) cache.setVisitorLead(step.link.from.slice(2), existing);
+            conflicts.push({
+              conflict: { kind: 'anonymous_linked_elsewhere', profile: step.link.from, claimedBy: step.link.to, existing, detail: `${step.link.from} is already linked to ${existing}; ${step.link.to} claims it too` },
+              event: step.event,
+            });
+          } else {
+            agreedLinks.push({ link: step.link, event: step.event });
+            for (const history of reply.slice(1)) pending.push({ profile: step.link.to, contribution: history, counts: false });
+          }
+        } else if (step.kind === 'apply') {
+          if (reply[0] === 'applied') applied++;
+          else if (reply[0] === 'redirect') {
+            // Linked by another worker since: remember it, so the visitor's next events go straight to the lead.
+            if (step.profile.startsWith('a:')) cache.setVisitorLead(step.profile.slice(2), reply[1] as string);
+            pending.push({ profile: reply[1] as string, contribution: step.contribution, counts: true });
+          }
+          else duplicates++;
+        }
+      });
+
+      for (let hop = 0; pending.length > 0; hop++) {
+        if (hop >= MAX_HOPS) throw new Error(`profile links did not settle within ${MAX_HOPS} hops (a link cycle?)`);
+        const p = redis.pipeline();
+        for (const item of pending) queueApply(p, item.profile, item.contribution);
+        const answers = (await exec(p)) as ScriptReply[];
+        roundTrips++;
+        const next: typeof pending = [];
+        answers.forEach((reply, i) => {
+          const item = pending[i]!;
+          if (reply[0] === 'redirect') next.push({ ...item, profile: reply[1] as string });
+          else if (item.counts) {
+            if (reply[0] === 'applied') applied++;
+            else duplicates++;
+          }
+        });
+        pending = next;
+      }
+      return { applied, duplicates, links: agreedLinks, conflicts, roundTrips };
+    },
+  };
+}
+
+export type PortraitWriter = ReturnType<typeof createPortraitWriter>;

@@ -1,0 +1,69 @@
+import type { KafkaMessage, Message } from 'kafkajs';
+import { decodeEvent, deadLetter, encodeDeadLetter, type TrackedEvent } from '@leadscore/events';
+import type { PartitionBatch } from '@leadscore/kafka';
+import type { Logger } from '@leadscore/log';
+import type { IngestMetrics } from './metrics.ts';
+import type { PortraitWriter } from './portrait-writer.ts';
+import { conflictRow, eventRow, linkRow } from './rows.ts';
+import type { Warehouse } from './warehouse.ts';
+
+export interface BatchProcessorDeps {
+  readonly portraits: PortraitWriter;
+  readonly warehouse: Warehouse;
+  /** Produces dead letters and resolves when Kafka has them. */
+  readonly sendDeadLetters: (messages: Message[]) => Promise<void>;
+  readonly metrics: IngestMetrics;
+  readonly log: Logger;
+}
+
+/**
+ * One partition batch, start to end: decode (undecodable records become dead letters with their bytes and offsets),
+ * portraits in Redis, rows in ClickHouse, dead letters in Kafka. It throws when any store fails, so the caller retries
+ * the whole batch; every step is idempotent, and ClickHouse gets every row again even for events Redis already had,
+ * so a crash between the two stores still ends with the rows written.
+ */
+export function createBatchProcessor(deps: BatchProcessorDeps) {
+  const { metrics, log } = deps;
+  return async function processBatch(batch: PartitionBatch): Promise<void> {
+    const events: { event: TrackedEvent; message: KafkaMessage }[] = [];
+    const letters: Message[] = [];
+    for (const message of batch.messages) {
+      const decoded = decodeEvent(message.value, message.headers);
+      if (decoded.ok) {
+        events.push({ event: decoded.event, message });
+        continue;
+      }
+      log.warn({ partition: batch.partition, offset: message.offset, reason: decoded.reason, issues: decoded.issues }, 'record refused; sent to the dead-letter topic');
+      letters.push(
+        encodeDeadLetter(
+          deadLetter({
+            reason: decoded.reason,
+            message: decoded.message,
+            issues: decoded.issues,
+            stage: 'ingest',
+            original: message.value ?? Buffer.alloc(0),
+            origin: { topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? null },
+          }),
+        ),
+      );
+    }
+
+    const outcome = await deps.portraits.write(events.map((e) => e.event));
+    const inserts = await deps.warehouse.write({
+      events: events.map(({ event, message }) => eventRow(event, { partition: batch.partition, offset: message.offset })),
+      links: outcome.links.map(({ link, event }) => linkRow(link, event)),
+      conflicts: outcome.conflicts.map(({ conflict, event }) => conflictRow(conflict, event)),
+    });
+    if (letters.length > 0) await deps.sendDeadLetters(letters);
+
+    metrics.processed.inc({ outcome: 'applied' }, outcome.applied);
+    metrics.processed.inc({ outcome: 'duplicate' }, outcome.duplicates);
+    metrics.redisRoundTrips.inc(outcome.roundTrips);
+    metrics.clickhouseInserts.inc(inserts);
+    for (const letter of letters) metrics.deadLettered.inc({ reason: String(letter.headers?.reason ?? 'unknown') });
+    for (const { conflict, event } of outcome.conflicts) {
+      metrics.conflicts.inc({ kind: conflict.kind });
+      log.warn({ eventId: event.messageId, conflict }, 'identity conflict recorded; nothing merged');
+    }
+  };
+}

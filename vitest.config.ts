@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
  * Test tiers by file suffix: `*.test.ts` pure and fast (no services), `*.int.test.ts` against real Kafka, Redis and
  * ClickHouse, `*.e2e.test.ts` the whole pipeline. Each file takes its own namespace, so files run in parallel.
  */
-const where = ['packages', 'services', 'tests'].map((d) => `${d}/**`);
+const where = ['packages', 'services', 'scripts', 'tests'].map((d) => `${d}/**`);
 
 export default defineConfig({
   test: {

@@ -48,7 +48,7 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<C
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale, pause }) => {
+    eachBatch: async ({ batch, heartbeat, isRunning, isStale, pause, resolveOffset }) => {
       if (batch.messages.length === 0) return;
       const work: PartitionBatch = { topic: batch.topic, partition: batch.partition, messages: batch.messages, highWatermark: batch.highWatermark };
       const started = process.hrtime.bigint();
@@ -71,6 +71,9 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<C
       }
       const last = batch.lastOffset();
       const next = (BigInt(last) + 1n).toString();
+      // Both: resolveOffset moves this consumer's own fetch position (without it the batch is fetched again),
+      // commitOffsets records it in the group for whoever owns the partition next.
+      resolveOffset(last);
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
       resume?.();
       const lag = Number(BigInt(batch.highWatermark) - BigInt(next));

@@ -27,14 +27,15 @@ export function eventKind(event: TrackedEvent): EventKind {
  * An event's contribution to a profile, as the profile's Lua script applies it (and as a merge replays it from the
  * profile's log). Short field names: it is stored once per event in Redis.
  *   m messageId · t event time (ms) · k kind · f flagged (bot, scanner, internal: counted apart, never as activity)
- *   tr traits stated by the event (last write by event time wins) · o order {id, amount, currency}
+ *   tr traits stated by the event, each value as JSON text (stored as given: Lua's cjson would round numbers)
+ *   o order {id, amount, currency}
  */
 export const contributionSchema = z.object({
   m: z.string(),
   t: z.number().int(),
   k: z.enum(EVENT_KINDS),
   f: z.boolean(),
-  tr: z.record(z.string(), z.json()).optional(),
+  tr: z.record(z.string(), z.string()).optional(),
   o: z.object({ id: z.string(), amount: z.number(), currency: z.string() }).optional(),
 });
 export type Contribution = z.infer<typeof contributionSchema>;
@@ -42,13 +43,13 @@ export type Contribution = z.infer<typeof contributionSchema>;
 /** Form fields that describe the person, kept as traits. */
 const FORM_TRAITS = ['email', 'name', 'first_name', 'last_name', 'phone', 'title', 'company', 'industry', 'size', 'region', 'budget', 'timeline'] as const;
 
-function jsonValues(source: Record<string, unknown> | undefined, only?: readonly string[]): Record<string, z.infer<ReturnType<typeof z.json>>> | undefined {
+function jsonValues(source: Record<string, unknown> | undefined, only?: readonly string[]): Record<string, string> | undefined {
   if (!source) return undefined;
-  const out: Record<string, z.infer<ReturnType<typeof z.json>>> = {};
+  const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(source)) {
     if (only && !only.includes(key)) continue;
     if (value === undefined) continue;
-    out[key] = value as z.infer<ReturnType<typeof z.json>>;
+    out[key] = JSON.stringify(value);
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }

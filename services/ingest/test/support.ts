@@ -27,7 +27,7 @@ export interface IngestWorld {
   readonly redis: Redis;
   readonly clickhouse: ClickHouseClient;
   readonly env: Record<string, string>;
-  produce(events: readonly TrackedEvent[] | readonly Message[]): Promise<void>;
+  produce(events: readonly (TrackedEvent | Message)[]): Promise<void>;
   startWorker(extraEnv?: Record<string, string>): Promise<Worker>;
   /** Waits until the worker group has committed everything produced so far. */
   caughtUp(timeoutMs?: number): Promise<void>;

@@ -63,6 +63,8 @@ function toConfig(raw: RawConfig) {
       metricsPort: raw.INGEST_METRICS_PORT,
       dedupWindowMs: Math.round(raw.INGEST_DEDUP_WINDOW_DAYS * 86_400_000),
       partitionsConcurrently: raw.INGEST_PARTITIONS_CONCURRENTLY,
+      maxBatchBytes: raw.INGEST_MAX_BATCH_BYTES,
+      storeTimeoutMs: raw.INGEST_STORE_TIMEOUT_MS,
       profileLogCap: raw.INGEST_PROFILE_LOG_CAP,
       freeMailDomains: raw.FREE_MAIL_DOMAINS,
     },

@@ -281,6 +281,18 @@ export const variables = {
     doc: 'Partition batches one worker processes at once.',
     schema: positiveInt(64),
   },
+  INGEST_MAX_BATCH_BYTES: {
+    section: 'ingest',
+    default: '1048576',
+    doc: 'Most bytes fetched per partition at once: bounds a batch, and so each Redis pipeline and ClickHouse insert.',
+    schema: z.coerce.number().int().min(1024).max(64 * 1024 * 1024),
+  },
+  INGEST_STORE_TIMEOUT_MS: {
+    section: 'ingest',
+    default: '5000',
+    doc: 'How long a batch waits for Redis before it is retried with backoff (its partition paused meanwhile).',
+    schema: z.coerce.number().int().min(100).max(600_000),
+  },
   INGEST_PROFILE_LOG_CAP: {
     section: 'ingest',
     default: '5000',

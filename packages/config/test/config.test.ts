@@ -35,6 +35,8 @@ const badValues: Record<VariableName, string> = {
   INGEST_DEDUP_WINDOW_DAYS: '0',
   INGEST_PARTITIONS_CONCURRENTLY: '0',
   INGEST_PROFILE_LOG_CAP: '-1',
+  INGEST_MAX_BATCH_BYTES: '10',
+  INGEST_STORE_TIMEOUT_MS: '5',
   FREE_MAIL_DOMAINS: 'gmail com',
   COLLECTOR_LINGER_MS: 'soon',
 };

@@ -19,6 +19,8 @@ export interface BatchConsumerOptions {
   readonly partitionsConsumedConcurrently?: number;
   readonly retry?: { readonly initialMs: number; readonly maxMs: number };
   readonly sessionTimeoutMs?: number;
+  /** Bounds a batch: the most bytes fetched from one partition at once. */
+  readonly maxBytesPerPartition?: number;
   readonly onRetry?: (batch: PartitionBatch, attempt: number, err: unknown) => void;
   readonly onCommitted?: (batch: PartitionBatch, lag: number, seconds: number) => void;
 }
@@ -40,6 +42,7 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<C
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3_000,
     maxWaitTimeInMs: 250,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
     allowAutoTopicCreation: false,
   });
   await consumer.connect();

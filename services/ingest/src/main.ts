@@ -25,7 +25,12 @@ const topics = topicNames(config.namespace);
 const clickhouse = createClickHouse(config.clickhouse);
 await migrate(serverExecutor(clickhouse), config.clickhouse);
 
-const redis = createRedis(config.redis.url, { connectionName: 'ingest' });
+const redis = createRedis(config.redis.url, {
+  connectionName: 'ingest',
+  // A batch waits at most this long for Redis; then it is retried with backoff and its partition paused.
+  commandTimeout: config.ingest.storeTimeoutMs,
+  onError: (err) => log.warn({ err: err.message }, 'redis connection error'),
+});
 const scripts = definePortraitScripts(redis);
 
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ingest` }, log);
@@ -58,6 +63,7 @@ const consumer = await runBatchConsumer({
   log,
   handle: processBatch,
   partitionsConsumedConcurrently: config.ingest.partitionsConcurrently,
+  maxBytesPerPartition: config.ingest.maxBatchBytes,
   onRetry: () => metrics.batchRetries.inc(),
   onCommitted: (batch, lag, seconds) => {
     metrics.batchSeconds.observe(seconds);

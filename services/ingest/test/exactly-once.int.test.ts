@@ -31,13 +31,14 @@ async function counts(world: IngestWorld) {
   };
 }
 
-async function run(label: string, produce: (world: IngestWorld) => Promise<void>) {
+async function run(label: string, produce: (world: IngestWorld) => Promise<void>, workers = 1) {
   const world = await ingestWorld(services(), label);
   worlds.push(world);
-  const worker = await world.startWorker();
+  const running = [];
+  for (let i = 0; i < workers; i++) running.push(await world.startWorker());
   await produce(world);
   await world.caughtUp();
-  await worker.stop();
+  await Promise.all(running.map((w) => w.stop()));
   return world;
 }
 
@@ -53,6 +54,12 @@ describe('exactly-once effect', () => {
     expect(ann.revenue).toEqual({ USD: 1000 });
     expect(ann.traits.title?.value).toBe('VP Engineering');
     expect(await counts(inOrder)).toMatchObject({ rows: events.length, messages: events.length });
+  });
+
+  it('gives the same portraits and counts with two workers sharing the partitions', async () => {
+    const two = await run('two_workers', (w) => w.produce(shuffled(events, 3)), 2);
+    expect(await portraits(two)).toEqual(await portraits(inOrder));
+    expect(await counts(two)).toEqual(await counts(inOrder));
   });
 
   it('follows a visitor through a provisional email lead into the user who claims the email', async () => {

@@ -31,6 +31,8 @@ export interface IngestWorld {
   startWorker(extraEnv?: Record<string, string>): Promise<Worker>;
   /** Waits until the worker group has committed everything produced so far. */
   caughtUp(timeoutMs?: number): Promise<void>;
+  /** Records committed by the worker group, over all partitions. */
+  committed(): Promise<number>;
   count(query: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -89,7 +91,7 @@ export async function ingestWorld(services: ServiceUrls, label: string, partitio
         output: () => output,
         stop: (signal = 'SIGTERM') =>
           new Promise((resolve) => {
-            if (child.exitCode !== null) return resolve(child.exitCode);
+            if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
             child.once('exit', (code) => resolve(code));
             child.kill(signal);
           }),
@@ -119,6 +121,16 @@ export async function ingestWorld(services: ServiceUrls, label: string, partitio
           if (Date.now() > deadline) throw new Error(`ingest did not catch up on partitions ${behind.map((b) => b.partition).join(', ')}`);
           await new Promise((r) => setTimeout(r, 100));
         }
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    async committed() {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topics.events] });
+        return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
       } finally {
         await admin.disconnect();
       }

@@ -5,3 +5,4 @@ export * from './tracked-event.ts';
 export * from './intake.ts';
 export * from './record.ts';
 export * from './dead-letter.ts';
+export * from './replay.ts';

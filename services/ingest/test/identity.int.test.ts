@@ -81,3 +81,14 @@ describe('bad records', () => {
     expect(broken).toMatchObject({ stage: 'ingest', origin: { topic: world.topics.events, key: 'zed' } });
   });
 });
+
+describe('/metrics', () => {
+  it('counts events processed and dead-lettered by reason, batch latency and consumer lag per partition', async () => {
+    const port = /"metricsPort":(\d+)/.exec(worker.output())?.[1];
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(text).toMatch(/ingest_events_processed_total\{outcome="applied"\} [1-9]/);
+    expect(text).toMatch(/ingest_events_dead_lettered_total\{reason="invalid_json"\} 1/);
+    expect(text).toMatch(/ingest_batch_duration_seconds_count [1-9]/);
+    expect(text).toMatch(/ingest_consumer_lag\{topic="[^"]+",partition="\d+"\} 0/);
+  });
+});

@@ -1,0 +1,38 @@
+import type { FieldIssue } from './issues.ts';
+import { intakeMessage } from './intake.ts';
+import { type DeadLetter, originalBytes } from './dead-letter.ts';
+import { decodeEvent } from './record.ts';
+import type { TrackedEvent } from './tracked-event.ts';
+
+export interface ReplaySettings {
+  readonly maxFutureMs: number;
+  readonly maxPastMs: number;
+}
+
+export type ReplayResult = { readonly ok: true; readonly event: TrackedEvent } | { readonly ok: false; readonly reason: string; readonly issues: readonly FieldIssue[] };
+
+/**
+ * Feeds a dead letter's original bytes back through today's validation. A message the collector refused is taken in
+ * again as received at the letter's time (so its time bounds are judged as they were); a record the workers could not
+ * decode is decoded again. The messageId is the original's or derived from its bytes, so replaying twice is harmless.
+ */
+export function replayLetter(letter: DeadLetter, settings: ReplaySettings): ReplayResult {
+  const bytes = originalBytes(letter);
+  if (letter.stage === 'ingest' || letter.stage === 'replay') {
+    const decoded = decodeEvent(bytes);
+    return decoded.ok ? { ok: true, event: decoded.event } : { ok: false, reason: decoded.reason, issues: decoded.issues };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    return { ok: false, reason: 'invalid_json', issues: [{ path: '(root)', message: (err as Error).message }] };
+  }
+  const result = intakeMessage(raw, {
+    receivedAt: new Date(letter.at),
+    source: { id: letter.sourceId ?? 'replay', kind: letter.stage === 'import' ? 'import' : 'segment' },
+    maxFutureMs: settings.maxFutureMs,
+    maxPastMs: letter.stage === 'import' ? null : settings.maxPastMs,
+  });
+  return result.ok ? { ok: true, event: result.event } : { ok: false, reason: result.reason, issues: result.issues };
+}

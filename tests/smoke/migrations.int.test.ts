@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createClickHouse, migrate, quoteIdentifier, readMigrations, serverExecutor, sql, type SqlExecutor } from '@leadscore/clickhouse';
+import { analyticQueries, createClickHouse, migrate, quoteIdentifier, readMigrations, serverExecutor, sql, type SqlExecutor } from '@leadscore/clickhouse';
 import { chdbExecutor } from '../support/chdb.ts';
 import { assertTestNamespace, testNamespace } from '../support/namespace.ts';
 import { services } from '../support/services.ts';
@@ -47,6 +47,20 @@ for (const [engine, exec] of Object.entries(engines)) {
       const second = await migrate(exec(), { database: db });
       expect(second.applied).toEqual([]);
       expect(second.alreadyApplied.length).toBe(readMigrations().length);
+    });
+
+    it('runs every analytic query of the project on the migrated schema', async () => {
+      const db = newDatabase();
+      await migrate(exec(), { database: db });
+      await exec().command(
+        `INSERT INTO ${quoteIdentifier(db).text}.events (message_id, type, event, user_id, anonymous_id, timestamp, received_at) VALUES ('m1', 'page', 'Pricing', '', 'v1', '2026-11-01 09:00:00', '2026-11-01 09:00:01'), ('m2', 'identify', '', 'ann', 'v1', '2026-11-02 09:00:00', '2026-11-02 09:00:01')`,
+      );
+      await exec().command(`INSERT INTO ${quoteIdentifier(db).text}.identity_links (profile, lead, reason, message_id, linked_at) VALUES ('a:v1', 'u:ann', 'identify', 'm2', '2026-11-02 09:00:00')`);
+      for (const [name, query] of Object.entries(analyticQueries)) {
+        await expect(exec().rows(query(db)), name).resolves.toBeDefined();
+      }
+      const [ann] = await exec().rows<{ lead: string; events: string; page_views: string }>(analyticQueries.activity_by_lead!(db));
+      expect(ann).toMatchObject({ lead: 'u:ann', events: '2', page_views: '1' });
     });
 
     it('refuses to go on when an applied migration was edited', async () => {

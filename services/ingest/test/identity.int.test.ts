@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventsWithLead } from '@leadscore/clickhouse';
 import { readProfile } from '@leadscore/portrait';
 import { readTopic } from '@leadscore/tests/support/kafka.ts';
 import { services } from '@leadscore/tests/support/services.ts';
@@ -40,9 +41,7 @@ describe('identity stitching', () => {
 
   it('records the link in ClickHouse, so analytics resolve the earlier events to the lead', async () => {
     expect(await world.count("SELECT count() FROM {db}.identity_links FINAL WHERE profile = 'a:v-1' AND lead = 'u:ann'")).toBe(1);
-    const resolved = await world.count(
-      "SELECT count() FROM (SELECT user_id, concat('a:', anonymous_id) AS profile FROM {db}.events FINAL) ANY LEFT JOIN (SELECT profile, lead FROM {db}.identity_links FINAL) USING profile WHERE lead = 'u:ann' OR user_id = 'ann'",
-    );
+    const resolved = await world.count(`SELECT count() FROM (${eventsWithLead(world.ns)}) AS r WHERE lead = 'u:ann'`);
     expect(resolved).toBe(4);
   });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChainableCommander, Redis } from 'ioredis';
 
@@ -25,9 +25,20 @@ export function readLuaScript(file: URL | string): LuaScript {
   const path = file instanceof URL ? fileURLToPath(file) : file;
   const m = /^([a-z][a-zA-Z0-9]*)-(\d+)\.lua$/.exec(basename(path));
   if (!m) throw new LuaScriptError(`Lua script ${path} must be named <name>-<numberOfKeys>.lua`);
-  const lua = readFileSync(path, 'utf8');
+  const lua = withIncludes(readFileSync(path, 'utf8'), dirname(path));
   const sha1 = createHash('sha1').update(lua).digest('hex');
   return { name: m[1] as string, numberOfKeys: Number(m[2]), lua, sha1, command: `${m[1]}_${sha1.slice(0, 8)}` };
+}
+
+/**
+ * `-- @include name` lines are replaced by `includes/name.lua` from the script's folder (as BullMQ shares pieces
+ * between its scripts); Redis itself has no includes.
+ */
+function withIncludes(lua: string, dir: string, seen: ReadonlySet<string> = new Set()): string {
+  return lua.replace(/^-- @include ([a-zA-Z0-9_]+)\s*$/gm, (_line, name: string) => {
+    if (seen.has(name)) throw new LuaScriptError(`Lua include ${name} includes itself`);
+    return withIncludes(readFileSync(join(dir, 'includes', `${name}.lua`), 'utf8'), dir, new Set([...seen, name]));
+  });
 }
 
 type Arg = string | number | Buffer;

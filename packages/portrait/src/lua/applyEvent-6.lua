@@ -16,11 +16,11 @@
   Returns {'applied'} | {'duplicate'} | {'duplicate_order'} | {'redirect', <profile id>} when the profile was linked
   into another: the caller applies the event there instead (nothing is recorded here).
 ]]
+-- @include portrait
+
 local state, traits, seen, orders, log = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local now, window, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local c = cjson.decode(ARGV[4])
--- Event times in ms have 13 digits: format them as integers, never in exponent form.
-local time = string.format('%d', c.t)
 
 local target = redis.call('HGET', state, 'linked_to')
 if target then return {'redirect', target} end
@@ -29,9 +29,7 @@ redis.call('ZREMRANGEBYSCORE', seen, '-inf', now - window)
 if redis.call('ZSCORE', seen, c.m) then return {'duplicate'} end
 
 if c.o then
-  local member = c.o.id
-  if c.k == 'refund' then member = 'refund:' .. c.o.id end
-  if redis.call('SADD', orders, member) == 0 then
+  if redis.call('SADD', orders, orderMember(c)) == 0 then
     redis.call('ZADD', seen, now, c.m)
     return {'duplicate_order'}
   end
@@ -43,30 +41,11 @@ if c.f then
   redis.call('HINCRBY', state, 'flagged:' .. c.k, 1)
 else
   redis.call('HINCRBY', state, 'n:' .. c.k, 1)
-  local first = tonumber(redis.call('HGET', state, 'first_seen'))
-  if not first or c.t < first then redis.call('HSET', state, 'first_seen', time) end
-  local last = tonumber(redis.call('HGET', state, 'last_seen'))
-  if not last or c.t > last then redis.call('HSET', state, 'last_seen', time) end
-  if c.o then
-    local field = 'revenue:'
-    if c.k == 'refund' then field = 'refunded:' end
-    redis.call('HINCRBYFLOAT', state, field .. c.o.currency, c.o.amount)
-  end
+  touchSeen(state, c)
+  if c.o then addMoney(state, c) end
 end
 
--- Traits: the latest statement by event time wins, ties broken by messageId, so arrival order does not matter.
-if c.tr and not c.f then
-  for name, value in pairs(c.tr) do
-    local old = redis.call('HGET', traits, name)
-    local newer = true
-    if old then
-      local ot, om = string.match(old, '^(%d+)\t([^\t]*)\t')
-      ot = tonumber(ot)
-      newer = c.t > ot or (c.t == ot and c.m > om)
-    end
-    if newer then redis.call('HSET', traits, name, time .. '\t' .. c.m .. '\t' .. value) end
-  end
-end
+if not c.f then applyTraits(traits, c) end
 
 redis.call('RPUSH', log, ARGV[4])
 if redis.call('LLEN', log) > cap then redis.call('LTRIM', log, -cap, -1) end

@@ -56,3 +56,12 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
     await admin.disconnect();
   }
 }
+
+/** The topics every service of a deployment expects: events (partitions from config) and its dead letters. */
+export function eventTopicSpecs(namespace: string, settings: { eventsPartitions: number; replicationFactor: number }): TopicSpec[] {
+  const names = topicNames(namespace);
+  return [
+    { topic: names.events, numPartitions: settings.eventsPartitions, replicationFactor: settings.replicationFactor },
+    { topic: names.eventsDeadLetter, numPartitions: 1, replicationFactor: settings.replicationFactor },
+  ];
+}

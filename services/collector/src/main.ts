@@ -4,7 +4,7 @@
  *   flush what was accepted, disconnect.
  */
 import { loadConfigOrExit } from '@leadscore/config';
-import { createKafka, createProducer, ensureTopics, topicNames } from '@leadscore/kafka';
+import { createKafka, createProducer, ensureTopics, eventTopicSpecs, topicNames } from '@leadscore/kafka';
 import { handleShutdown } from '@leadscore/lifecycle';
 import { createLogger } from '@leadscore/log';
 import { buildCollector } from './app.ts';
@@ -17,10 +17,7 @@ const log = createLogger({ service: 'collector', level: config.logLevel, namespa
 const topics = topicNames(config.namespace);
 
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-collector` }, log);
-await ensureTopics(kafka, [
-  { topic: topics.events, numPartitions: config.kafka.eventsPartitions, replicationFactor: config.kafka.replicationFactor },
-  { topic: topics.eventsDeadLetter, numPartitions: 1, replicationFactor: config.kafka.replicationFactor },
-]);
+await ensureTopics(kafka, eventTopicSpecs(config.namespace, config.kafka));
 const producer = createProducer(kafka);
 await producer.connect();
 

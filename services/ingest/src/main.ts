@@ -6,7 +6,7 @@
  */
 import { createClickHouse, migrate, serverExecutor } from '@leadscore/clickhouse';
 import { loadConfigOrExit } from '@leadscore/config';
-import { createKafka, createProducer, ensureTopics, runBatchConsumer, topicNames } from '@leadscore/kafka';
+import { createKafka, createProducer, ensureTopics, eventTopicSpecs, runBatchConsumer, topicNames } from '@leadscore/kafka';
 import { handleShutdown } from '@leadscore/lifecycle';
 import { createLogger } from '@leadscore/log';
 import { definePortraitScripts } from '@leadscore/portrait';
@@ -34,10 +34,7 @@ const redis = createRedis(config.redis.url, {
 const scripts = definePortraitScripts(redis);
 
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ingest` }, log);
-await ensureTopics(kafka, [
-  { topic: topics.events, numPartitions: config.kafka.eventsPartitions, replicationFactor: config.kafka.replicationFactor },
-  { topic: topics.eventsDeadLetter, numPartitions: 1, replicationFactor: config.kafka.replicationFactor },
-]);
+await ensureTopics(kafka, eventTopicSpecs(config.namespace, config.kafka));
 const producer = createProducer(kafka);
 await producer.connect();
 

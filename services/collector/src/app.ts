@@ -68,6 +68,11 @@ function withoutWriteKey(body: unknown): unknown {
   return rest;
 }
 
+/** Events of our own browser tracker say so in their library; their source kind tells them apart downstream. */
+function fromTracker<T extends { context?: { library?: { name?: string | undefined } | undefined } | undefined; source: Source }>(event: T): T {
+  return event.context?.library?.name === 'leadscore-tracker' && event.source.kind === 'segment' ? { ...event, source: { ...event.source, kind: 'tracker' } } : event;
+}
+
 /**
  * A browser's request comes from the person's own address, so it is their IP (internal-traffic rules need it);
  * a server SDK's request comes from the site's backend, whose address says nothing about the person.
@@ -174,7 +179,7 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
         return reply.code(400).send({ error: 'invalid_batch', message: 'body must be { "batch": [ messages ] }', issues: [result.invalid] });
       }
       const ip = browserIp(request);
-      await sink.store(route, source, result.accepted.map((e) => withIp(e, ip)), result.rejected);
+      await sink.store(route, source, result.accepted.map((e) => fromTracker(withIp(e, ip))), result.rejected);
       const rejected: Rejected[] = result.rejected.map(({ raw: _raw, ...r }) => r);
       return reply.send({ success: true, accepted: result.accepted.length, ...(rejected.length ? { rejected } : {}) });
     });

@@ -77,9 +77,9 @@ export async function startProcess(
   entry: string,
   env: Record<string, string>,
   readyUrl: string,
-  options: { timeoutMs?: number; stopTimeoutMs?: number } = {},
+  options: { timeoutMs?: number; stopTimeoutMs?: number; nodeArgs?: readonly string[] } = {},
 ): Promise<RunningProcess> {
-  const child = spawn(`${ROOT}node_modules/.bin/tsx`, [entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(`${ROOT}node_modules/.bin/tsx`, [...(options.nodeArgs ?? []), entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-20_000);

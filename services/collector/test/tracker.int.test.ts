@@ -12,6 +12,7 @@ import { startTestCollector, WRITE_KEY, type TestCollector } from './support.ts'
 interface Stored {
   type: string;
   messageId: string;
+  source: { id: string; kind: string };
   anonymousId?: string;
   userId?: string;
   event?: string;

@@ -283,7 +283,7 @@ export const variables = {
   },
   INGEST_MAX_BATCH_BYTES: {
     section: 'ingest',
-    default: '1048576',
+    default: '4194304',
     doc: 'Most bytes fetched per partition at once: bounds a batch, and so each Redis pipeline and ClickHouse insert.',
     schema: z.coerce.number().int().min(1024).max(64 * 1024 * 1024),
   },
@@ -292,6 +292,12 @@ export const variables = {
     default: '5000',
     doc: 'How long a batch waits for Redis before it is retried with backoff (its partition paused meanwhile).',
     schema: z.coerce.number().int().min(100).max(600_000),
+  },
+  INGEST_SESSION_TIMEOUT_MS: {
+    section: 'ingest',
+    default: '30000',
+    doc: 'Kafka consumer session timeout: how soon the group hands a crashed worker\'s partitions to the others (the broker allows 6000 and up).',
+    schema: z.coerce.number().int().min(6000).max(300_000),
   },
   INGEST_PROFILE_LOG_CAP: {
     section: 'ingest',

@@ -126,8 +126,10 @@ export function decideIdentity(event: TrackedEvent, claims: IdentityClaims, foun
   if (claims.anonymousId) {
     const visitor = anonymousProfile(claims.anonymousId);
     if (!lead) return { profile: found.anonymousLinkedTo ?? visitor, links, conflicts };
+    // A visitor already linked to the provisional lead of this very email follows it into the lead: no conflict.
+    const followsEmail = found.anonymousLinkedTo !== undefined && links.some((l) => l.from === found.anonymousLinkedTo && l.to === lead);
     if (found.anonymousLinkedTo === undefined || found.anonymousLinkedTo === lead) links.push({ from: visitor, to: lead, reason: linkReason });
-    else if (found.anonymousLinkedTo !== lead) {
+    else if (!followsEmail) {
       conflicts.push({
         kind: 'anonymous_linked_elsewhere',
         profile: visitor,

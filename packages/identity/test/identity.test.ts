@@ -88,6 +88,12 @@ describe('deciding the profile of an event', () => {
     expect(again.links.map((l) => l.from)).toEqual(['e:ann@acme.example', 'a:v1']);
   });
 
+  it('lets a visitor linked to a provisional email lead follow it into the user who claims the email', () => {
+    const d = decide({ type: 'identify', userId: 'bo', anonymousId: 'v3', traits: { email: 'bo@beta.example' } }, { emailOwner: 'e:bo@beta.example', anonymousLinkedTo: 'e:bo@beta.example' });
+    expect(d.conflicts).toEqual([]);
+    expect(d.links).toEqual([{ from: 'e:bo@beta.example', to: 'u:bo', reason: 'email_claimed' }]);
+  });
+
   it('records a conflict, and merges nothing, when a second user claims an email', () => {
     const d = decide({ type: 'identify', userId: 'eve', traits: { email: 'ann@acme.example' } }, { emailOwner: 'u:ann' });
     expect(d.links).toEqual([]);

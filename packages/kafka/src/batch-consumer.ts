@@ -40,7 +40,8 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<C
   const consumer = options.kafka.consumer({
     groupId: options.groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: 3_000,
+    // Well under a third of the session timeout, as kafkajs advises, so a busy worker is not taken for dead.
+    heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 4)),
     maxWaitTimeInMs: 250,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
     allowAutoTopicCreation: false,

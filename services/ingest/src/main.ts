@@ -61,6 +61,7 @@ const consumer = await runBatchConsumer({
   handle: processBatch,
   partitionsConsumedConcurrently: config.ingest.partitionsConcurrently,
   maxBytesPerPartition: config.ingest.maxBatchBytes,
+  sessionTimeoutMs: config.ingest.sessionTimeoutMs,
   onRetry: () => metrics.batchRetries.inc(),
   onCommitted: (batch, lag, seconds) => {
     metrics.batchSeconds.observe(seconds);

@@ -48,12 +48,20 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       );
     }
 
-    const outcome = await deps.portraits.write(events.map((e) => e.event));
-    const inserts = await deps.warehouse.write({
-      events: events.map(({ event, message }) => eventRow(event, { partition: batch.partition, offset: message.offset })),
+    // The event rows do not depend on the portraits: their insert runs beside the Redis writes.
+    const eventRows = deps.warehouse.write({ events: events.map(({ event, message }) => eventRow(event, { partition: batch.partition, offset: message.offset })), links: [], conflicts: [] });
+    // Both settle before a failure is thrown, so a retry never overlaps the attempt before it.
+    const [portraits, rows] = await Promise.allSettled([deps.portraits.write(events.map((e) => e.event)), eventRows]);
+    if (portraits.status === 'rejected') throw portraits.reason;
+    if (rows.status === 'rejected') throw rows.reason;
+    const outcome = portraits.value;
+    const eventInserts = rows.value;
+    const identityInserts = await deps.warehouse.write({
+      events: [],
       links: outcome.links.map(({ link, event }) => linkRow(link, event)),
       conflicts: outcome.conflicts.map(({ conflict, event }) => conflictRow(conflict, event)),
     });
+    const inserts = eventInserts + identityInserts;
     if (letters.length > 0) await deps.sendDeadLetters(letters);
 
     metrics.processed.inc({ outcome: 'applied' }, outcome.applied);

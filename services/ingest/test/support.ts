@@ -64,6 +64,8 @@ export async function ingestWorld(services: ServiceUrls, label: string, partitio
     CLICKHOUSE_URL: services.clickhouseUrl,
     KAFKA_EVENTS_PARTITIONS: String(partitions),
     INGEST_METRICS_PORT: '0',
+    // A killed worker's partitions go to the next one within seconds, not the production 30.
+    INGEST_SESSION_TIMEOUT_MS: '6000',
     // The start-up line is how the test knows the worker runs; the output is kept, not printed.
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
   };
@@ -82,7 +84,9 @@ export async function ingestWorld(services: ServiceUrls, label: string, partitio
       await producer.send({ topic: topics.events, acks: -1, messages });
     },
     async startWorker(extraEnv = {}) {
-      const child = spawn(`${ROOT}node_modules/.bin/tsx`, ['services/ingest/src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Node itself with tsx as a loader, not the tsx wrapper: a signal must reach the worker, not a parent that
+      // would leave it running when killed.
+      const child = spawn(process.execPath, ['--import', 'tsx', 'services/ingest/src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout?.on('data', (d) => (output += d));
       child.stderr?.on('data', (d) => (output += d));

@@ -1,0 +1,742 @@
+/**
+ * `pnpm bench:ingest`: the ingest worker (the real service in its own process) draining a backlog of pre-produced
+ * events into Redis portraits and ClickHouse rows, beside a bare kafkajs consumer reading the same topic in the same
+ * run; then, with the worker caught up, the latency from an event acknowledged by Kafka to its portrait updated.
+ *
+ * Throughput is (events − those already processed at the first /metrics poll that shows any) ÷ the time from that
+ * poll to the poll that finds the group's committed offsets at the end of the topic, polled every 100 ms; the baseline
+ * is timed from its first fetch to its last batch. Latency is from Kafka acknowledging a probe to its portrait's
+ * `events` field appearing in Redis. Beside the figures it prints the CPU each part used (from /proc) and what
+ * ClickHouse did (system.events), since on 2 shared cores those explain the figures.
+ *
+ * Options: --events N (backlog, default 100000), --latency-seconds S (default 10), --probe-rate N (probes/s,
+ *          default 300), --background-rate N (events/s of the same mix produced beside the probes, default 0),
+ *          --profile-worker DIR (writes the worker's V8 CPU profile there when it stops).
+ * Environment: KAFKA_EVENTS_PARTITIONS (default 6), INGEST_PARTITIONS_CONCURRENTLY (default 4) and
+ * INGEST_MAX_BATCH_BYTES (default 1 MiB), given to the worker and the baseline alike. Needs the services running
+ * (scripts/services.sh up).
+ * Last line: events_per_s=… baseline_events_per_s=… ratio=… p50_ms=… p99_ms=… redis_roundtrips_per_event=…
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { Partitioners, type Message, type Producer } from 'kafkajs';
+import { createClickHouse, quoteIdentifier, sql } from '@leadscore/clickhouse';
+import { loadConfigOrExit } from '@leadscore/config';
+import { encodeEvent, intakeMessage } from '@leadscore/events';
+import { createKafka, ensureTopics, topicNames } from '@leadscore/kafka';
+import { createLogger } from '@leadscore/log';
+import { profileKeys } from '@leadscore/portrait';
+import {
+  ROOT,
+  benchNamespace,
+  cpuSeconds,
+  fmt,
+  freePort,
+  machineCpu,
+  percentile,
+  processTree,
+  progress,
+  scrapeMetrics,
+  startProcess,
+  type RunningProcess,
+} from './lib.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '100000' },
+    'latency-seconds': { type: 'string', default: '10' },
+    'probe-rate': { type: 'string', default: '300' },
+    'background-rate': { type: 'string', default: '0' },
+    'profile-worker': { type: 'string' },
+  },
+});
+const total = Number(args.events);
+const latencySeconds = Number(args['latency-seconds']);
+const probeRate = Number(args['probe-rate']);
+const backgroundRate = Number(args['background-rate']);
+for (const [name, value] of Object.entries({ events: total, 'latency-seconds': latencySeconds, 'probe-rate': probeRate, 'background-rate': backgroundRate })) {
+  if (!Number.isFinite(value) || value < 0 || (name === 'events' && value < 1)) throw new Error(`--${name} must be a number of at least ${name === 'events' ? 1 : 0}`);
+}
+
+const config = loadConfigOrExit('bench');
+const ns = benchNamespace('ingest');
+const topics = topicNames(ns);
+const partitions = config.kafka.eventsPartitions;
+const concurrency = config.ingest.partitionsConcurrently;
+const log = createLogger({ service: 'bench', level: 'warn', namespace: ns });
+const kafka = createKafka({ brokers: config.kafka.brokers, clientId: ns }, log);
+const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+const clickhouse = createClickHouse({ url: config.clickhouse.url, user: config.clickhouse.user, password: config.clickhouse.password });
+const database = quoteIdentifier(ns);
+
+// --- the event mix --------------------------------------------------------------------------------------------------
+
+/** A few thousand people: leads who browse anonymously, then identify, and visitors who never do. */
+const LEADS = 2_500;
+const ANONYMOUS_VISITORS = 4_000;
+const COMPANIES = 400;
+const DAY_MS = 86_400_000;
+const HISTORY_DAYS = 28;
+const FIRST_NAMES = ['ana', 'ben', 'chen', 'dana', 'emil', 'fatima', 'gero', 'hana', 'ivan', 'jun', 'kofi', 'lena', 'mateo', 'nora', 'omar', 'priya'];
+const LAST_NAMES = ['schmidt', 'garcia', 'wang', 'okafor', 'novak', 'silva', 'kim', 'muller', 'rossi', 'tanaka', 'dubois', 'larsen'];
+const FREE_MAIL = ['gmail.com', 'outlook.com', 'yahoo.com', 'qq.com'];
+const PAGES = [
+  { path: '/', title: 'Home' },
+  { path: '/pricing', title: 'Pricing' },
+  { path: '/product/integrations', title: 'Integrations' },
+  { path: '/docs/getting-started', title: 'Getting started' },
+  { path: '/customers', title: 'Case studies' },
+  { path: '/blog/lead-scoring-101', title: 'Lead scoring 101' },
+  { path: '/security', title: 'Security' },
+  { path: '/demo', title: 'Book a demo' },
+];
+const USER_AGENTS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0',
+];
+const REFERRERS = ['https://www.google.com/', 'https://www.linkedin.com/', 'https://news.ycombinator.com/', ''];
+
+/** Seeded, so two runs produce the same mix. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+type Kind = 'page' | 'identify' | 'form' | 'email_open' | 'email_click' | 'order' | 'group' | 'track';
+/** Cumulative shares: page views most, then the email campaign traffic, identifies and forms, few orders. */
+const MIX: readonly [Kind, number][] = [
+  ['page', 0.66],
+  ['identify', 0.7],
+  ['form', 0.74],
+  ['email_open', 0.86],
+  ['email_click', 0.92],
+  ['order', 0.94],
+  ['group', 0.96],
+  ['track', 1],
+];
+
+/** Raw Segment messages of the mix, as a site and an email tool would send them; ids start with `prefix`. */
+function eventMaker(prefix: string, seed: number) {
+  const rnd = random(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
+  // Skewed, as real traffic is: a small share of the people make most of the events.
+  const skewed = (n: number) => Math.floor(n * rnd() ** 2);
+  const lead = (i: number) => {
+    const name = `${FIRST_NAMES[i % FIRST_NAMES.length]}.${LAST_NAMES[i % LAST_NAMES.length]}${i}`;
+    const company = i % COMPANIES;
+    const domain = i % 5 === 0 ? (FREE_MAIL[i % FREE_MAIL.length] as string) : `company-${company}.example`;
+    return { userId: `lead-${i}`, visitor: `v-${i}`, email: `${name}@${domain}`, name, company };
+  };
+  const context = (rnd: () => number, page?: { path: string; title: string }) => ({
+    ip: `198.51.100.${Math.floor(rnd() * 250) + 1}`,
+    userAgent: pick(USER_AGENTS),
+    locale: 'en-US',
+    library: { name: 'analytics.js', version: '5.2.0' },
+    ...(page ? { page: { path: page.path, url: `https://www.acme.example${page.path}`, title: page.title, referrer: pick(REFERRERS) } } : {}),
+    ...(rnd() < 0.2 ? { campaign: { source: 'newsletter', medium: 'email', name: 'q3-launch' } } : {}),
+  });
+  let n = 0;
+  return (now: number): Record<string, unknown> => {
+    const i = n++;
+    const r = rnd();
+    const kind = MIX.find(([, upTo]) => r < upTo)?.[0] ?? 'page';
+    const base = { messageId: `${prefix}-${i}`, timestamp: new Date(now - Math.floor(rnd() * HISTORY_DAYS * DAY_MS)).toISOString() };
+    const person = lead(skewed(LEADS));
+    switch (kind) {
+      case 'page': {
+        const page = pick(PAGES);
+        const props = { path: page.path, url: `https://www.acme.example${page.path}`, title: page.title, referrer: pick(REFERRERS) };
+        // Most page views are anonymous: visitors who never identify, and leads before (or without) logging in.
+        if (rnd() < 0.55) return { ...base, type: 'page', anonymousId: `anon-${skewed(ANONYMOUS_VISITORS)}`, name: page.title, properties: props, context: context(rnd, page) };
+        const known = rnd() < 0.5 ? { userId: person.userId } : {};
+        return { ...base, type: 'page', anonymousId: person.visitor, ...known, name: page.title, properties: props, context: context(rnd, page) };
+      }
+      case 'identify':
+        return {
+          ...base,
+          type: 'identify',
+          userId: person.userId,
+          anonymousId: person.visitor,
+          traits: { email: person.email, name: person.name, title: pick(['CTO', 'VP Engineering', 'Head of Data', 'Developer']), company: `Company ${person.company}` },
+          context: context(rnd),
+        };
+      case 'form': {
+        const page = PAGES[7] as { path: string; title: string };
+        // Half from anonymous visitors with an email of their own (provisional e: leads), half from leads not
+        // logged in yet (their visitor is linked to the email's lead, later to the user).
+        const anonymous = rnd() < 0.5 ? skewed(ANONYMOUS_VISITORS) : undefined;
+        const visitor = anonymous === undefined ? person.visitor : `anon-${anonymous}`;
+        const email = anonymous === undefined ? person.email : `visitor${anonymous}@company-${anonymous % COMPANIES}.example`;
+        return {
+          ...base,
+          type: 'track',
+          event: 'Form Submitted',
+          anonymousId: visitor,
+          properties: { form_id: 'demo-request', email, name: person.name, company: `Company ${person.company}`, budget: pick(['<10k', '10k-50k', '100k+']) },
+          context: context(rnd, page),
+        };
+      }
+      case 'email_open':
+        return { ...base, type: 'track', event: 'Email Opened', userId: person.userId, properties: { email_id: `mail-${i % 12}-${person.userId}`, campaign_id: `cmp-${i % 12}`, campaign_name: 'Q3 launch', email_subject: 'What is new in Q3' }, context: context(rnd) };
+      case 'email_click':
+        return {
+          ...base,
+          type: 'track',
+          event: 'Email Link Clicked',
+          userId: person.userId,
+          properties: { email_id: `mail-${i % 12}-${person.userId}`, campaign_id: `cmp-${i % 12}`, link_url: 'https://www.acme.example/pricing?utm_source=newsletter' },
+          context: context(rnd),
+        };
+      case 'order':
+        return {
+          ...base,
+          type: 'track',
+          event: 'Order Completed',
+          userId: person.userId,
+          properties: { order_id: `${prefix}-order-${i}`, revenue: Math.round(rnd() * 50_000) / 10, currency: 'USD', products: [{ sku: 'seat', quantity: 1 + Math.floor(rnd() * 40) }] },
+          context: context(rnd),
+        };
+      case 'group':
+        return { ...base, type: 'group', userId: person.userId, groupId: `company-${person.company}`, traits: { name: `Company ${person.company}`, industry: 'software', employees: 50 + person.company }, context: context(rnd) };
+      case 'track':
+        return { ...base, type: 'track', event: 'Feature Used', userId: person.userId, properties: { feature: pick(['export', 'alerts', 'api']) }, context: context(rnd) };
+    }
+  };
+}
+
+/** A raw message stamped as the collector would (source, receivedAt, corrected timestamp) and encoded as a record. */
+function record(raw: Record<string, unknown>, receivedAt: Date): Message {
+  const result = intakeMessage(raw, { receivedAt, source: { id: 'web', kind: 'segment' }, maxFutureMs: 3_600_000, maxPastMs: null });
+  if (!result.ok) throw new Error(`the bench made an invalid event: ${JSON.stringify(result.issues)}`);
+  return encodeEvent(result.event);
+}
+
+// --- helpers over the services --------------------------------------------------------------------------------------
+
+function bareProducer(): Producer {
+  // Not idempotent, any number of requests in flight: the fastest way in, so the backlog is ready in seconds.
+  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+}
+
+async function produceBacklog(producer: Producer, records: readonly Message[]): Promise<number> {
+  const CHUNK = 1_000;
+  const started = performance.now();
+  let next = 0;
+  let done = 0;
+  const sender = async () => {
+    while (next < records.length) {
+      const chunk = records.slice(next, next + CHUNK);
+      next += CHUNK;
+      await producer.send({ topic: topics.events, acks: -1, messages: chunk });
+      const before = done;
+      done += chunk.length;
+      const tenth = Math.max(1, Math.floor(records.length / 10));
+      if (Math.floor(done / tenth) > Math.floor(before / tenth)) progress(`  produced ${done}/${records.length}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, sender));
+  return records.length / ((performance.now() - started) / 1000);
+}
+
+async function committedSum(admin: ReturnType<typeof kafka.admin>, groupId: string): Promise<number> {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topics.events] });
+  return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+}
+
+/** The baseline: the same topic read to the end by a consumer that does nothing with the records. */
+async function bareConsumer(expected: number): Promise<{ perSecond: number; seconds: number }> {
+  const consumer = kafka.consumer({
+    groupId: `${ns}.baseline`,
+    // As the worker's consumer (packages/kafka/src/batch-consumer.ts), so only the work on the records differs.
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxWaitTimeInMs: 250,
+    maxBytesPerPartition: config.ingest.maxBatchBytes,
+    allowAutoTopicCreation: false,
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: topics.events, fromBeginning: true });
+    // From its first fetch (the group joined), so the baseline pays for reading the first records too.
+    let first: number | undefined;
+    consumer.on(consumer.events.FETCH_START, () => {
+      first ??= performance.now();
+    });
+    let seen = 0;
+    const finished = new Promise<number>((resolve) => {
+      void consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: concurrency,
+        eachBatch: async ({ batch, resolveOffset }) => {
+          if (batch.messages.length === 0) return;
+          resolveOffset(batch.lastOffset());
+          seen += batch.messages.length;
+          if (seen >= expected) resolve(performance.now());
+        },
+      });
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the bare consumer read ${seen}/${expected} within 120 s`)), 120_000);
+    });
+    const end = await Promise.race([finished, timeout]).finally(() => clearTimeout(timer));
+    const seconds = (end - (first ?? end)) / 1000;
+    return { perSecond: expected / seconds, seconds };
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+const sumOf = (m: Map<string, number>, name: string) => [...m].reduce((n, [series, v]) => (series === name || series.startsWith(`${name}{`) ? n + v : n), 0);
+const processedOf = (m: Map<string, number>) => sumOf(m, 'ingest_events_processed_total');
+
+/** CPU used so far by each part of the pipeline; the services' pids come from scripts/services.sh's pid files. */
+function servicePid(name: string): number | undefined {
+  try {
+    return Number(readFileSync(`${process.env.LEADSCORE_DATA_DIR ?? `${ROOT}.data`}/default/${name}/pid`, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+const servicePids = { kafka: servicePid('kafka'), redis: servicePid('redis'), clickhouse: servicePid('clickhouse') };
+type CpuSnapshot = { at: number; parts: Record<string, number>; machine: { busy: number; total: number } };
+function cpuSnapshot(workerPids: readonly number[]): CpuSnapshot {
+  const self = process.cpuUsage();
+  return {
+    at: performance.now(),
+    parts: {
+      worker: cpuSeconds(workerPids),
+      kafka: servicePids.kafka ? cpuSeconds([servicePids.kafka]) : Number.NaN,
+      redis: servicePids.redis ? cpuSeconds([servicePids.redis]) : Number.NaN,
+      clickhouse: servicePids.clickhouse ? cpuSeconds([servicePids.clickhouse]) : Number.NaN,
+      bench: (self.user + self.system) / 1e6,
+    },
+    machine: machineCpu(),
+  };
+}
+/** One line: each part's CPU over the window in % of one core, and the machine's busy share of all its cores. */
+function cpuLine(from: CpuSnapshot, to: CpuSnapshot): string {
+  const seconds = (to.at - from.at) / 1000;
+  const parts = Object.keys(to.parts).map((name) => {
+    const used = (to.parts[name] as number) - (from.parts[name] as number);
+    return { name, used };
+  });
+  const busy = to.machine.busy - from.machine.busy;
+  const known = parts.reduce((n, p) => n + (Number.isNaN(p.used) ? 0 : p.used), 0);
+  const pct = (s: number) => `${Math.round((s / seconds) * 100)}%`;
+  return `${parts.map((p) => `${p.name} ${Number.isNaN(p.used) ? '?' : pct(p.used)}`).join(', ')}, other processes ${pct(Math.max(0, busy - known))}; machine ${Math.round((busy / (to.machine.total - from.machine.total)) * 100)}% busy of ${availableParallelism()} cores`;
+}
+
+/** Batch figures between two scrapes of the worker's /metrics. */
+function batchFigures(from: Map<string, number>, to: Map<string, number>, seconds: number) {
+  const d = (name: string) => (to.get(name) ?? 0) - (from.get(name) ?? 0);
+  const batches = d('ingest_batch_duration_seconds_count');
+  const events = processedOf(to) - processedOf(from);
+  const buckets = [...to.keys()]
+    .filter((k) => k.startsWith('ingest_batch_duration_seconds_bucket{'))
+    .map((k) => {
+      const le = /le="([^"]+)"/.exec(k)?.[1] ?? '+Inf';
+      return { le: le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), n: d(k) };
+    })
+    .sort((a, b) => a.le - b.le);
+  const upTo = (p: number) => buckets.find((b) => b.n >= (p / 100) * batches)?.le ?? Number.NaN;
+  return {
+    batches,
+    events,
+    eventsPerBatch: events / batches,
+    meanSeconds: d('ingest_batch_duration_seconds_sum') / batches,
+    p50UpTo: upTo(50),
+    p99UpTo: upTo(99),
+    // Batch-seconds per second: how many batches were in hand on average (at most the concurrency).
+    inFlight: d('ingest_batch_duration_seconds_sum') / seconds,
+    roundTripsPerEvent: d('ingest_redis_round_trips_total') / events,
+    roundTripsPerBatch: d('ingest_redis_round_trips_total') / batches,
+    inserts: d('ingest_clickhouse_inserts_total'),
+    insertsPerBatch: d('ingest_clickhouse_inserts_total') / batches,
+    retries: d('ingest_batch_retries_total'),
+  };
+}
+
+/** Sum of `events` over the profiles that are not linked elsewhere: each event is counted once there. */
+async function portraitCounts(): Promise<{ terminal: number; profiles: number; leads: number; visitors: number; linked: number }> {
+  const out = { terminal: 0, profiles: 0, leads: 0, visitors: 0, linked: 0 };
+  const prefix = `${ns}:{p:`;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*}:state`, 'COUNT', 2_000);
+    cursor = next;
+    if (keys.length === 0) continue;
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.hmget(key, 'events', 'linked_to');
+    const replies = (await pipeline.exec()) ?? [];
+    replies.forEach(([err, value], i) => {
+      if (err) throw err;
+      const [events, linkedTo] = value as [string | null, string | null];
+      const id = (keys[i] as string).slice(prefix.length, -'}:state'.length);
+      out.profiles++;
+      if (linkedTo) out.linked++;
+      else {
+        out.terminal += Number(events ?? 0);
+        if (id.startsWith('a:')) out.visitors++;
+        else out.leads++;
+      }
+    });
+  } while (cursor !== '0');
+  return out;
+}
+
+async function clickhouseCount(): Promise<number> {
+  const result = await clickhouse.query({ query: sql`SELECT count() AS n FROM ${database}.events FINAL`, format: 'JSONEachRow' });
+  const rows = (await result.json()) as { n: string | number }[];
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Server-wide counters of ClickHouse (every client's work, not only the worker's): what its CPU went to. */
+const CLICKHOUSE_EVENTS = ['InsertQuery', 'InsertedRows', 'MergedRows', 'MergesTimeMilliseconds', 'FileOpen'] as const;
+async function clickhouseEvents(): Promise<Record<string, number>> {
+  const result = await clickhouse.query({ query: sql`SELECT event, value FROM system.events WHERE has(${[...CLICKHOUSE_EVENTS]}, event)`, format: 'JSONEachRow' });
+  const rows = (await result.json()) as { event: string; value: string | number }[];
+  return Object.fromEntries(CLICKHOUSE_EVENTS.map((e) => [e, Number(rows.find((r) => r.event === e)?.value ?? 0)]));
+}
+function clickhouseLine(from: Record<string, number>, to: Record<string, number>, ourInserts: number): string {
+  const d = (e: (typeof CLICKHOUSE_EVENTS)[number]) => (to[e] ?? 0) - (from[e] ?? 0);
+  return `${d('InsertQuery')} inserts on the server (${ourInserts} from the worker), ${d('InsertedRows')} rows inserted, ${d('MergedRows')} rows merged (${d('MergesTimeMilliseconds')} ms of merges), ${d('FileOpen')} files opened`;
+}
+
+// --- the run ----------------------------------------------------------------------------------------------------------
+
+let worker: RunningProcess | undefined;
+let producer: Producer | undefined;
+let cleaned: Promise<void> | undefined;
+
+/** Leaves nothing behind: worker, topics, groups, Redis keys, ClickHouse database; safe to call twice. */
+function cleanup(): Promise<void> {
+  cleaned ??= (async () => {
+    progress('cleaning up: worker, topics, Redis keys, ClickHouse database');
+    const step = async (what: string, run: () => Promise<unknown>) => {
+      try {
+        await run();
+      } catch (err) {
+        progress(`  cleanup: ${what} failed: ${(err as Error).message}`);
+      }
+    };
+    await step('stopping the worker', async () => worker?.stop());
+    await step('producer', async () => producer?.disconnect());
+    await step('topics and groups', async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.deleteTopics({ topics: [topics.events, topics.eventsDeadLetter] }).catch(() => {});
+        await admin.deleteGroups([`${ns}.ingest`, `${ns}.baseline`]).catch(() => {});
+      } finally {
+        await admin.disconnect();
+      }
+    });
+    await step('Redis keys', async () => {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${ns}:*`, 'COUNT', 1_000);
+        cursor = next;
+        for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
+      } while (cursor !== '0');
+    });
+    await step('ClickHouse database', async () => clickhouse.command({ query: sql`DROP DATABASE IF EXISTS ${database}` }));
+    await step('clients', async () => {
+      redis.disconnect();
+      await clickhouse.close();
+    });
+  })();
+  return cleaned;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+/** The worker's figures at one moment of the drain or of the probes. */
+interface Snapshot {
+  readonly at: number;
+  readonly metrics: Map<string, number>;
+  readonly cpu: CpuSnapshot;
+  readonly clickhouse: Record<string, number>;
+}
+
+async function snapshot(metricsUrl: string, workerPids: readonly number[], at = performance.now()): Promise<Snapshot> {
+  const metrics = await scrapeMetrics(metricsUrl);
+  return { at, metrics, cpu: cpuSnapshot(workerPids), clickhouse: await clickhouseEvents() };
+}
+
+/** Pre-produces the backlog of the mix; returns the mix's shares, the mean record size and the produce rate. */
+async function produceMix(): Promise<{ kinds: Map<string, number>; meanBytes: number; perSecond: number }> {
+  progress(`namespace ${ns}: making ${total} events (${LEADS} leads, ${ANONYMOUS_VISITORS} anonymous visitors, ${COMPANIES} companies, ${HISTORY_DAYS} days)`);
+  const now = Date.now();
+  const receivedAt = new Date(now);
+  const make = eventMaker(`${ns}-e`, 42);
+  const kinds = new Map<string, number>();
+  const records: Message[] = [];
+  for (let i = 0; i < total; i++) {
+    const raw = make(now);
+    const kind = raw.type === 'track' ? String(raw.event) : String(raw.type);
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    records.push(record(raw, receivedAt));
+  }
+  const meanBytes = records.reduce((n, r) => n + (r.value as Buffer).length, 0) / total;
+  progress(`producing ${total} records (${fmt(meanBytes)} bytes each on average) to ${topics.events} (${partitions} partitions)`);
+  const perSecond = await produceBacklog(producer as Producer, records);
+  return { kinds, meanBytes, perSecond };
+}
+
+/**
+ * Polls the worker's /metrics and the group's committed offsets every 100 ms until the group has committed the whole
+ * backlog. The clock starts at the first poll that sees a processed event; the events processed before it are left
+ * out of the rate.
+ */
+async function drain(running: RunningProcess, metricsUrl: string, workerPids: readonly number[]): Promise<{ first: Snapshot & { processed: number }; end: Snapshot }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    let first: (Snapshot & { processed: number }) | undefined;
+    let lastChange = { at: performance.now(), processed: -1 };
+    let lastReport = 0;
+    for (;;) {
+      const before = performance.now();
+      const metrics = await scrapeMetrics(metricsUrl);
+      const at = (before + performance.now()) / 2;
+      const processed = processedOf(metrics);
+      if (!first && processed > 0) {
+        first = { at, processed, metrics, cpu: cpuSnapshot(workerPids), clickhouse: await clickhouseEvents() };
+        lastReport = at;
+      }
+      const asked = performance.now();
+      const committed = await committedSum(admin, `${ns}.ingest`);
+      if (committed >= total) {
+        if (!first) throw new Error('no processed event was seen before the group committed everything');
+        if (first.processed > total / 2) progress(`  warning: ${first.processed} of ${total} events were done before the first poll; use more --events for a meaningful rate`);
+        return { first, end: await snapshot(metricsUrl, workerPids, (asked + performance.now()) / 2) };
+      }
+      if (processed !== lastChange.processed) lastChange = { at, processed };
+      else if (at - lastChange.at > 60_000) throw new Error(`the worker made no progress for 60 s at ${processed}/${total} processed, ${committed} committed:\n${running.output().slice(-4_000)}`);
+      if (running.child.exitCode !== null) throw new Error(`the worker exited with ${running.child.exitCode}:\n${running.output().slice(-4_000)}`);
+      if (first && at - lastReport > 2_000) {
+        lastReport = at;
+        progress(`  processed ${processed}/${total}, committed ${committed}, ${fmt((processed - first.processed) / ((at - first.at) / 1000))} events/s so far`);
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, 100 - (performance.now() - before))));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Every produced event applied once, counted once in the portraits, one row in ClickHouse; throws otherwise. */
+async function checkCorrect(metrics: Map<string, number>): Promise<string> {
+  const applied = metrics.get('ingest_events_processed_total{outcome="applied"}') ?? 0;
+  const duplicates = metrics.get('ingest_events_processed_total{outcome="duplicate"}') ?? 0;
+  const deadLettered = sumOf(metrics, 'ingest_events_dead_lettered_total');
+  const conflicts = [...metrics]
+    .filter(([series]) => series.startsWith('ingest_identity_conflicts_total{'))
+    .map(([series, n]) => `${/kind="([^"]+)"/.exec(series)?.[1] ?? '?'} ${n}`);
+  const portraits = await portraitCounts();
+  const rows = await clickhouseCount();
+  const problems = [
+    applied !== total && `the worker applied ${applied} events (and ${duplicates} duplicates, ${deadLettered} dead letters), expected ${total}`,
+    portraits.terminal !== total && `the portraits count ${portraits.terminal} events, expected ${total}`,
+    rows !== total && `ClickHouse holds ${rows} event rows (FINAL), expected ${total}`,
+  ].filter((p): p is string => typeof p === 'string');
+  if (problems.length > 0) throw new Error(`INCORRECT RESULT:\n  ${problems.join('\n  ')}`);
+  return (
+    `${applied} applied, ${duplicates} duplicates, ${deadLettered} dead letters, ${sumOf(metrics, 'ingest_identity_conflicts_total')} identity conflicts` +
+    `${conflicts.length > 0 ? ` (${conflicts.join(', ')})` : ''}; portraits count ${portraits.terminal} events over ${portraits.leads} leads and ` +
+    `${portraits.visitors} unlinked visitors (${portraits.linked} profiles linked into others); ClickHouse ${rows} rows (FINAL)`
+  );
+}
+
+/** The backlog leaves ClickHouse merging its parts for a while; probes sent meanwhile would measure that. */
+async function settleClickHouse(): Promise<void> {
+  const started = performance.now();
+  for (;;) {
+    const result = await clickhouse.query({ query: sql`SELECT count() AS n FROM system.merges WHERE database = ${ns}`, format: 'JSONEachRow' });
+    const rows = (await result.json()) as { n: string | number }[];
+    if (Number(rows[0]?.n ?? 0) === 0 || performance.now() - started > 15_000) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (seconds > 0.5) progress(`  waited ${seconds.toFixed(1)} s for ClickHouse to finish merging the backlog's parts`);
+}
+
+/**
+ * Probes at a steady rate, each to a lead of its own, watched in Redis until its portrait counts it: milliseconds
+ * from Kafka acknowledging the probe (and from sending it) to the portrait updated. Background events of the mix,
+ * when asked for, go out beside them.
+ */
+async function measureLatency(): Promise<{ fromAck: number[]; fromSend: number[]; backgroundSent: number }> {
+  const out = producer as Producer;
+  const probeCount = Math.round(probeRate * latencySeconds);
+  progress(`latency: ${probeCount} probes at ${probeRate}/s for ${latencySeconds} s${backgroundRate > 0 ? `, beside ${backgroundRate} events/s of the mix` : ', no other load'}`);
+  const probes: { state: string; sentAt: number; ackedAt?: number; seenAt?: number }[] = [];
+  const background = eventMaker(`${ns}-bg`, 7);
+  const sends: Promise<unknown>[] = [];
+  // Failures are awaited below; handled now so that one before then does not end the process without cleaning up.
+  const settled = <T>(p: Promise<T>): Promise<T> => {
+    p.catch(() => {});
+    return p;
+  };
+  const started = performance.now();
+  let backgroundSent = 0;
+  let producing = true;
+  const outstanding = new Set<number>();
+  const watcher = settled(
+    (async () => {
+      while (producing || outstanding.size > 0) {
+        const ids = [...outstanding];
+        if (ids.length > 0) {
+          const pipeline = redis.pipeline();
+          for (const id of ids) pipeline.hget((probes[id] as { state: string }).state, 'events');
+          const replies = (await pipeline.exec()) ?? [];
+          const at = performance.now();
+          replies.forEach(([err, value], i) => {
+            if (err) throw err;
+            if (value === null) return;
+            const id = ids[i] as number;
+            (probes[id] as { seenAt?: number }).seenAt = at;
+            outstanding.delete(id);
+          });
+          if (!producing && at - started > (latencySeconds + 30) * 1000) throw new Error(`${outstanding.size} probes never reached their portraits within 30 s`);
+        }
+        // Every ~5 ms: finer polling would take CPU from the pipeline being measured, on a machine of 2 cores.
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })(),
+  );
+  while (probes.length < probeCount) {
+    const elapsed = (performance.now() - started) / 1000;
+    const due = Math.min(probeCount, Math.floor(elapsed * probeRate));
+    const messages: Message[] = [];
+    const ids: number[] = [];
+    while (probes.length < due) {
+      const i = probes.length;
+      const raw = { type: 'page', userId: `probe-${i}`, messageId: `${ns}-probe-${i}`, timestamp: new Date().toISOString(), name: 'Pricing', properties: { path: '/pricing' }, context: { userAgent: USER_AGENTS[0] } };
+      messages.push(record(raw, new Date()));
+      probes.push({ state: profileKeys(ns, `u:probe-${i}`).state, sentAt: performance.now() });
+      ids.push(i);
+    }
+    if (messages.length > 0) {
+      for (const id of ids) outstanding.add(id);
+      const acked = out.send({ topic: topics.events, acks: -1, messages }).then(() => {
+        const at = performance.now();
+        for (const id of ids) (probes[id] as { ackedAt?: number }).ackedAt = at;
+      });
+      sends.push(settled(acked));
+    }
+    const backgroundDue = Math.floor(elapsed * backgroundRate);
+    if (backgroundDue > backgroundSent) {
+      const at = new Date();
+      const batch: Message[] = [];
+      for (; backgroundSent < backgroundDue; backgroundSent++) batch.push(record(background(at.getTime()), at));
+      sends.push(settled(out.send({ topic: topics.events, acks: -1, messages: batch })));
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  producing = false;
+  await Promise.all(sends);
+  await watcher;
+  return {
+    fromAck: probes.map((p) => (p.seenAt as number) - (p.ackedAt as number)),
+    fromSend: probes.map((p) => (p.seenAt as number) - p.sentAt),
+    backgroundSent,
+  };
+}
+
+try {
+  await redis.connect();
+  await ensureTopics(kafka, [
+    { topic: topics.events, numPartitions: partitions, replicationFactor: 1 },
+    { topic: topics.eventsDeadLetter, numPartitions: 1, replicationFactor: 1 },
+  ]);
+  producer = bareProducer();
+  await producer.connect();
+  const backlog = await produceMix();
+
+  // The baseline before the worker starts: nothing else reads, and no idle worker takes CPU from it.
+  progress(`baseline: a bare kafkajs consumer (${concurrency} partitions at once) reading the topic to the end`);
+  const baseline = await bareConsumer(total);
+
+  const port = await freePort();
+  progress(`starting the ingest worker (port ${port} for /metrics)`);
+  worker = await startProcess(
+    'services/ingest/src/main.ts',
+    {
+      NAMESPACE: ns,
+      KAFKA_BROKERS: config.kafka.brokers.join(','),
+      REDIS_URL: config.redis.url,
+      CLICKHOUSE_URL: config.clickhouse.url,
+      CLICKHOUSE_DATABASE: '',
+      KAFKA_EVENTS_PARTITIONS: String(partitions),
+      INGEST_PARTITIONS_CONCURRENTLY: String(concurrency),
+      INGEST_METRICS_PORT: String(port),
+      LOG_LEVEL: 'warn',
+    },
+    `http://127.0.0.1:${port}/healthz`,
+    args['profile-worker'] ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${args['profile-worker']}`] } : {},
+  );
+  // tsx runs the worker in a child process: its CPU is the whole tree's.
+  const workerPids = processTree(worker.child.pid as number);
+  const metricsUrl = `http://127.0.0.1:${port}/metrics`;
+  const { first, end } = await drain(worker, metricsUrl, workerPids);
+  const drainSeconds = (end.at - first.at) / 1000;
+  const eventsPerSecond = (total - first.processed) / drainSeconds;
+  const drained = batchFigures(first.metrics, end.metrics, drainSeconds);
+
+  progress('checking Redis portraits and ClickHouse rows');
+  const correct = await checkCorrect(end.metrics);
+  await settleClickHouse();
+
+  const liveStart = await snapshot(metricsUrl, workerPids);
+  const latency = await measureLatency();
+  const liveEnd = await snapshot(metricsUrl, workerPids);
+  const live = batchFigures(liveStart.metrics, liveEnd.metrics, (liveEnd.at - liveStart.at) / 1000);
+  const p50 = percentile(latency.fromAck, 50);
+  const p99 = percentile(latency.fromAck, 99);
+
+  const ratio = eventsPerSecond / baseline.perSecond;
+  const mix = [...backlog.kinds].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${((n / total) * 100).toFixed(1)}%`).join(', ');
+  process.stdout.write(
+    [
+      `events: ${total} (${mix}); ${fmt(backlog.meanBytes)} bytes a record; ${partitions} partitions; worker and baseline read ${concurrency} partitions at once`,
+      `backlog produced at ${fmt(backlog.perSecond)} events/s (bare kafkajs producer, acks=all)`,
+      `ingest worker: ${fmt(eventsPerSecond)} events/s — (${total} − ${first.processed} seen at the first /metrics poll with any processed event) ÷ ${drainSeconds.toFixed(2)} s until the group's committed offsets reached ${total}; polled every 100 ms`,
+      `  batches: ${drained.batches} (${fmt(drained.eventsPerBatch)} events each), ${(drained.meanSeconds * 1000).toFixed(0)} ms mean from hand-over to commit (p50 ≤ ${drained.p50UpTo} s, p99 ≤ ${drained.p99UpTo} s), ${drained.inFlight.toFixed(2)} batches in hand on average, ${drained.retries} retries`,
+      `  Redis round trips: ${drained.roundTripsPerEvent.toFixed(4)} per event (${drained.roundTripsPerBatch.toFixed(2)} per batch); ClickHouse inserts: ${drained.insertsPerBatch.toFixed(2)} per batch`,
+      `  CPU while draining (% of one core): ${cpuLine(first.cpu, end.cpu)}`,
+      `  ClickHouse while draining: ${clickhouseLine(first.clickhouse, end.clickhouse, drained.inserts)}`,
+      `  correct: ${correct}`,
+      `bare kafkajs consumer: ${fmt(baseline.perSecond)} events/s (${total} in ${baseline.seconds.toFixed(2)} s from its first fetch to its last batch)`,
+      `ratio (worker ÷ bare consumer): ${ratio.toFixed(3)}`,
+      `latency, produce acknowledged → portrait updated: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latency.fromAck).toFixed(1)} ms ` +
+        `(${latency.fromAck.length} probes at ${probeRate}/s, ${backgroundRate > 0 ? `${latency.backgroundSent} background events at ${backgroundRate}/s` : 'no background load'}; Redis polled every ~5 ms); ` +
+        `from send: p50 ${percentile(latency.fromSend, 50).toFixed(1)} ms, p99 ${percentile(latency.fromSend, 99).toFixed(1)} ms`,
+      `  live batches: ${live.batches} (${fmt(live.eventsPerBatch)} events each, ${(live.meanSeconds * 1000).toFixed(1)} ms mean), ${live.roundTripsPerEvent.toFixed(3)} Redis round trips per event, ${live.insertsPerBatch.toFixed(2)} ClickHouse inserts per batch`,
+      `  CPU during the probes (% of one core): ${cpuLine(liveStart.cpu, liveEnd.cpu)}`,
+      `  ClickHouse during the probes: ${clickhouseLine(liveStart.clickhouse, liveEnd.clickhouse, live.inserts)}`,
+      `events_per_s=${fmt(eventsPerSecond)} baseline_events_per_s=${fmt(baseline.perSecond)} ratio=${ratio.toFixed(3)} p50_ms=${p50.toFixed(1)} p99_ms=${p99.toFixed(1)} redis_roundtrips_per_event=${drained.roundTripsPerEvent.toFixed(4)}`,
+    ].join('\n') + '\n',
+  );
+} catch (err) {
+  process.exitCode = 1;
+  process.stderr.write(`bench:ingest failed: ${(err as Error).stack ?? String(err)}\n`);
+} finally {
+  await cleanup();
+}

@@ -104,23 +104,27 @@ export function decideIdentity(event: TrackedEvent, claims: IdentityClaims, foun
   let emailClaim: IdentityDecision['emailClaim'];
   const linkReason: Link['reason'] = event.type === 'alias' ? 'alias' : event.type === 'track' ? 'form' : 'identify';
 
+  // Who the event is about: its user; else, for an email, a visitor already known as a user states it as theirs;
+  // else the lead owning the email, or a new provisional lead keyed by it.
+  const knownVisitor = found.anonymousLinkedTo !== undefined && profileKind(found.anonymousLinkedTo) === 'user' ? found.anonymousLinkedTo : undefined;
   let lead: string | undefined;
-  if (claims.userId) {
-    lead = userProfile(claims.userId);
-    if (claims.email) {
-      const owner = found.emailOwner;
-      if (owner === undefined || owner === lead || profileKind(owner) === 'email') {
-        // Said every time, not only the first: a replay after a crash must still write every link and claim,
-        // and each of them is idempotent. A provisional lead of this email that never existed links harmlessly.
-        links.push({ from: emailProfile(claims.email), to: lead, reason: 'email_claimed' });
-        emailClaim = { email: claims.email, owner: lead };
-      } else {
-        conflicts.push({ kind: 'email_owned_by_another_lead', profile: lead, claimedBy: lead, existing: owner, detail: `${claims.email} already belongs to ${owner}` });
-      }
+  if (claims.userId) lead = userProfile(claims.userId);
+  else if (claims.email && knownVisitor) lead = knownVisitor;
+  else if (claims.email) lead = found.emailOwner ?? emailProfile(claims.email);
+
+  // A user (by userId, or a visitor known as one) stating an email claims it; the email's owner needs no claim.
+  if (lead && claims.email && (claims.userId || knownVisitor)) {
+    const owner = found.emailOwner;
+    if (owner === undefined || owner === lead || profileKind(owner) === 'email') {
+      // Said every time, not only the first: a replay after a crash must still write every link and claim,
+      // and each of them is idempotent. A provisional lead of this email that never existed links harmlessly.
+      links.push({ from: emailProfile(claims.email), to: lead, reason: 'email_claimed' });
+      emailClaim = { email: claims.email, owner: lead };
+    } else {
+      conflicts.push({ kind: 'email_owned_by_another_lead', profile: lead, claimedBy: lead, existing: owner, detail: `${claims.email} already belongs to ${owner}` });
     }
-  } else if (claims.email) {
-    lead = found.emailOwner ?? emailProfile(claims.email);
-    if (!found.emailOwner) emailClaim = { email: claims.email, owner: lead };
+  } else if (lead && claims.email && !found.emailOwner) {
+    emailClaim = { email: claims.email, owner: lead };
   }
 
   if (claims.anonymousId) {

@@ -94,6 +94,11 @@ describe('deciding the profile of an event', () => {
     expect(d.links).toEqual([{ from: 'e:bo@beta.example', to: 'u:bo', reason: 'email_claimed' }]);
   });
 
+  it('gives a form from a visitor already known as a user to that user, who claims the email', () => {
+    const d = decide({ type: 'track', event: 'Form Submitted', anonymousId: 'v4', properties: { form_id: 'demo', email: 'ann.work@acme.example' } }, { anonymousLinkedTo: 'u:ann' });
+    expect(d).toMatchObject({ profile: 'u:ann', emailClaim: { email: 'ann.work@acme.example', owner: 'u:ann' }, conflicts: [] });
+  });
+
   it('records a conflict, and merges nothing, when a second user claims an email', () => {
     const d = decide({ type: 'identify', userId: 'eve', traits: { email: 'ann@acme.example' } }, { emailOwner: 'u:ann' });
     expect(d.links).toEqual([]);

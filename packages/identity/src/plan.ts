@@ -73,7 +73,7 @@ export interface Link {
   /** The profile whose events move: an anonymous visitor or a provisional email lead. */
   readonly from: string;
   readonly to: string;
-  readonly reason: 'identify' | 'alias' | 'form' | 'email_claimed';
+  readonly reason: 'identify' | 'alias' | 'form' | 'email_claimed' | 'visitor_identified';
 }
 
 export interface Conflict {
@@ -130,16 +130,19 @@ export function decideIdentity(event: TrackedEvent, claims: IdentityClaims, foun
   if (claims.anonymousId) {
     const visitor = anonymousProfile(claims.anonymousId);
     if (!lead) return { profile: found.anonymousLinkedTo ?? visitor, links, conflicts };
-    // A visitor already linked to the provisional lead of this very email follows it into the lead: no conflict.
-    const followsEmail = found.anonymousLinkedTo !== undefined && links.some((l) => l.from === found.anonymousLinkedTo && l.to === lead);
-    if (found.anonymousLinkedTo === undefined || found.anonymousLinkedTo === lead) links.push({ from: visitor, to: lead, reason: linkReason });
-    else if (!followsEmail) {
+    const linked = found.anonymousLinkedTo;
+    if (linked === undefined || linked === lead) links.push({ from: visitor, to: lead, reason: linkReason });
+    else if (profileKind(linked) === 'email' && profileKind(lead) === 'user') {
+      // The visitor filled in a form as a provisional email lead and now is a user: the same browser says they are
+      // one person, and a provisional lead is no known lead, so it is linked into the user (the visitor follows).
+      if (!links.some((l) => l.from === linked)) links.push({ from: linked, to: lead, reason: 'visitor_identified' });
+    } else {
       conflicts.push({
         kind: 'anonymous_linked_elsewhere',
         profile: visitor,
         claimedBy: lead,
-        existing: found.anonymousLinkedTo,
-        detail: `visitor ${claims.anonymousId} is already ${found.anonymousLinkedTo}; ${lead} claims it too`,
+        existing: linked,
+        detail: `visitor ${claims.anonymousId} is already ${linked}; ${lead} claims it too`,
       });
     }
   }

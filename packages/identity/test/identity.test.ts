@@ -99,6 +99,11 @@ describe('deciding the profile of an event', () => {
     expect(d).toMatchObject({ profile: 'u:ann', emailClaim: { email: 'ann.work@acme.example', owner: 'u:ann' }, conflicts: [] });
   });
 
+  it('links a provisional email lead into the user its visitor turns out to be', () => {
+    const d = decide({ type: 'page', userId: 'bo', anonymousId: 'v5' }, { anonymousLinkedTo: 'e:bo.private@mail.example' });
+    expect(d).toMatchObject({ profile: 'u:bo', links: [{ from: 'e:bo.private@mail.example', to: 'u:bo', reason: 'visitor_identified' }], conflicts: [] });
+  });
+
   it('records a conflict, and merges nothing, when a second user claims an email', () => {
     const d = decide({ type: 'identify', userId: 'eve', traits: { email: 'ann@acme.example' } }, { emailOwner: 'u:ann' });
     expect(d.links).toEqual([]);

@@ -263,6 +263,12 @@ export const variables = {
     doc: 'Clicks on different links of one email by one recipient within this many seconds are flagged as a scanner.',
     schema: z.coerce.number().int().min(0).max(600),
   },
+  RULES_FILE: {
+    section: 'ingest',
+    default: '',
+    doc: 'YAML scoring rules (weights, half-lives, tiers, tags, roles, fit, alerts); empty: the built-in defaults. Read again on SIGHUP or change; an invalid change is refused and the old rules stay.',
+    schema: z.string(),
+  },
   INGEST_METRICS_PORT: {
     section: 'ingest',
     default: '9464',

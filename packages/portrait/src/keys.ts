@@ -4,7 +4,7 @@ import { hashTagged } from '@leadscore/redis';
 /** All keys of one profile share the hash tag {p:<profile id>}, so its scripts run on one Redis Cluster node. */
 export function profileKeys(namespace: string, profileId: string) {
   const key = (suffix: string) => hashTagged(namespace, 'p', profileId, suffix);
-  return { state: key('state'), traits: key('traits'), seen: key('seen'), orders: key('orders'), log: key('log'), from: key('from'), link: key('link') };
+  return { state: key('state'), traits: key('traits'), seen: key('seen'), orders: key('orders'), log: key('log'), ledger: key('ledger'), from: key('from'), link: key('link') };
 }
 
 export function companyKeys(namespace: string, companyId: string) {

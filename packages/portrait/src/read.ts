@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { totalHeat, type HeatState } from '@leadscore/scoring';
 import { companyKeys, profileKeys } from './keys.ts';
 
 export interface TraitValue {
@@ -24,6 +25,21 @@ function counters(state: Record<string, string>, prefix: string): Record<string,
   return out;
 }
 
+/** Heat states by half-life class, from the state hash's heat:<ms>:e / heat:<ms>:s fields. */
+function heatStates(state: Record<string, string>): Record<string, HeatState> {
+  const out: Record<string, HeatState> = {};
+  for (const [field, value] of Object.entries(state)) {
+    const m = /^heat:(\d+):e$/.exec(field);
+    if (m) out[m[1] as string] = { era: Number(value), sum: Number(state[`heat:${m[1]}:s`] ?? 0) };
+  }
+  return out;
+}
+
+/** The heat of a portrait at a moment: its classes decayed to `now` and added up. */
+export function heatOf(view: { readonly heat: Readonly<Record<string, HeatState>> }, now: number): number {
+  return totalHeat(view.heat, now);
+}
+
 function optionalNumber(v: string | undefined): number | undefined {
   return v === undefined ? undefined : Number(v);
 }
@@ -41,6 +57,8 @@ export interface ProfileView {
   readonly refunded: Record<string, number>;
   readonly traits: Record<string, TraitValue>;
   readonly linkedFrom: string[];
+  /** Heat by half-life class; heatOf(view, now) decays and adds them. */
+  readonly heat: Record<string, HeatState>;
 }
 
 export async function readProfile(redis: Redis, namespace: string, profileId: string): Promise<ProfileView> {
@@ -60,6 +78,7 @@ export async function readProfile(redis: Redis, namespace: string, profileId: st
     refunded: counters(state, 'refunded:'),
     traits: parseTraits(traits),
     linkedFrom: from.sort(),
+    heat: heatStates(state),
   };
 }
 
@@ -72,6 +91,7 @@ export interface CompanyView {
   readonly traits: Record<string, TraitValue>;
   readonly firstSeen?: number;
   readonly lastSeen?: number;
+  readonly heat: Record<string, HeatState>;
 }
 
 export async function readCompany(redis: Redis, namespace: string, companyId: string): Promise<CompanyView> {
@@ -86,6 +106,7 @@ export async function readCompany(redis: Redis, namespace: string, companyId: st
     members: members.sort(),
     revenue: counters(state, 'revenue:'),
     traits: parseTraits(traits),
+    heat: heatStates(state),
     ...(firstSeen !== undefined ? { firstSeen } : {}),
     ...(lastSeen !== undefined ? { lastSeen } : {}),
   };

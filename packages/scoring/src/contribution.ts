@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import type { TrackedEvent } from '@leadscore/events';
+import { halfLifeKey, heatContribution } from './heat.ts';
+import { scoreEvent } from './match.ts';
+import type { Rules } from './rules.ts';
 
 /** What the portrait counts an event as. */
 export const EVENT_KINDS = ['page', 'screen', 'identify', 'group', 'alias', 'email_open', 'email_click', 'form', 'order', 'refund', 'track'] as const;
@@ -29,6 +32,8 @@ export function eventKind(event: TrackedEvent): EventKind {
  *   m messageId · t event time (ms) · k kind · f flagged (bot, scanner, internal: counted apart, never as activity)
  *   tr traits stated by the event, each value as JSON text (stored as given: Lua's cjson would round numbers)
  *   o order {id, amount, currency}
+ *   h heat, one entry per matching weight rule: k half-life class (ms), e era, a amount (see heat.ts)
+ *   l the score ledger of the event: r rule id, w weight, hl half-life (ms), v rules version
  */
 export const contributionSchema = z.object({
   m: z.string(),
@@ -37,6 +42,8 @@ export const contributionSchema = z.object({
   f: z.boolean(),
   tr: z.record(z.string(), z.string()).optional(),
   o: z.object({ id: z.string(), amount: z.number(), currency: z.string() }).optional(),
+  h: z.array(z.object({ k: z.string(), e: z.number().int(), a: z.number() })).optional(),
+  l: z.array(z.object({ r: z.string(), w: z.number(), hl: z.number().int(), v: z.string() })).optional(),
 });
 export type Contribution = z.infer<typeof contributionSchema>;
 
@@ -60,8 +67,14 @@ export function personTraits(event: TrackedEvent): Contribution['tr'] {
   return undefined;
 }
 
-export function contributionOf(event: TrackedEvent): Contribution {
+/**
+ * What an event contributes to its profile. With rules, that includes its heat (one term per matching weight rule,
+ * scaled as heat.ts explains, so the profile's script only adds) and the ledger lines that explain it.
+ */
+export function contributionOf(event: TrackedEvent, rules?: Rules): Contribution {
   const kind = eventKind(event);
+  const t = Date.parse(event.timestamp);
+  const scores = rules ? scoreEvent(rules, event) : [];
   const traits = personTraits(event);
   let order: Contribution['o'];
   if (event.type === 'track' && (kind === 'order' || kind === 'refund')) {
@@ -71,18 +84,27 @@ export function contributionOf(event: TrackedEvent): Contribution {
   }
   return {
     m: event.messageId,
-    t: Date.parse(event.timestamp),
+    t,
     k: kind,
     f: event.flags.length > 0,
     ...(traits ? { tr: traits } : {}),
     ...(order ? { o: order } : {}),
+    ...(scores.length > 0 && rules
+      ? {
+          h: scores.map((s) => {
+            const c = heatContribution(t, s.weight, s.halfLifeMs);
+            return { k: halfLifeKey(s.halfLifeMs), e: c.era, a: c.amount };
+          }),
+          l: scores.map((s) => ({ r: s.ruleId, w: s.weight, hl: s.halfLifeMs, v: rules.version })),
+        }
+      : {}),
   };
 }
 
 /** What a company takes from an event: its kind and time, and for `group` calls the company's traits. */
-export function companyContributionOf(event: TrackedEvent): Contribution {
-  const base = contributionOf(event);
-  const { tr: _personTraits, ...rest } = base;
+export function companyContributionOf(event: TrackedEvent, rules?: Rules): Contribution {
+  const base = contributionOf(event, rules);
+  const { tr: _personTraits, l: _ledger, ...rest } = base;
   const traits = event.type === 'group' ? jsonValues(event.traits) : undefined;
   return { ...rest, ...(traits ? { tr: traits } : {}) };
 }

@@ -13,6 +13,7 @@ import { definePortraitScripts } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
 import { startMetricsServer } from './http.ts';
 import { LinkCache } from './link-cache.ts';
+import { rulesSource } from './rules-source.ts';
 import { createIngestMetrics } from './metrics.ts';
 import { createPortraitWriter } from './portrait-writer.ts';
 import { createBatchProcessor } from './process-batch.ts';
@@ -38,10 +39,11 @@ await ensureTopics(kafka, eventTopicSpecs(config.namespace, config.kafka));
 const producer = createProducer(kafka);
 await producer.connect();
 
+const rules = rulesSource(config.ingest.rulesFile, log);
 const metrics = createIngestMetrics();
 const processBatch = createBatchProcessor({
   portraits: createPortraitWriter(
-    { namespace: config.namespace, dedupWindowMs: config.ingest.dedupWindowMs, profileLogCap: config.ingest.profileLogCap, freeMailDomains: new Set(config.ingest.freeMailDomains) },
+    { namespace: config.namespace, dedupWindowMs: config.ingest.dedupWindowMs, profileLogCap: config.ingest.profileLogCap, freeMailDomains: new Set(config.ingest.freeMailDomains), rules: rules.current },
     { redis, scripts, links: new LinkCache() },
   ),
   warehouse: createWarehouse(clickhouse, config.clickhouse.database),
@@ -72,6 +74,7 @@ const consumer = await runBatchConsumer({
 handleShutdown(log, [
   { name: 'kafka consumer (finishes and commits the batch in hand)', run: () => consumer.disconnect(), timeoutMs: 30_000 },
   { name: 'dead-letter producer', run: () => producer.disconnect() },
+  { name: 'rules watcher', run: () => rules.close() },
   { name: 'metrics server', run: () => new Promise<void>((resolve) => metricsServer.close(() => resolve())) },
   { name: 'redis', run: async () => void (await redis.quit()) },
   { name: 'clickhouse', run: () => clickhouse.close() },

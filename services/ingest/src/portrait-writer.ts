@@ -2,7 +2,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import { claimsOf, companyOf, decideIdentity, isCompanyOnly, isLead, type Conflict, type IdentityDecision, type Link } from '@leadscore/identity';
 import type { TrackedEvent } from '@leadscore/events';
 import { companyKeys, emailOwnerKey, lastSeenIndexKey, profileKeys, type PortraitScripts } from '@leadscore/portrait';
-import { companyContributionOf, contributionOf, type Contribution } from '@leadscore/scoring';
+import { companyContributionOf, contributionOf, type Contribution, type Rules } from '@leadscore/scoring';
 import type { LinkCache } from './link-cache.ts';
 
 export interface PortraitWriterSettings {
@@ -10,6 +10,8 @@ export interface PortraitWriterSettings {
   readonly dedupWindowMs: number;
   readonly profileLogCap: number;
   readonly freeMailDomains: ReadonlySet<string>;
+  /** The scoring rules in force: what each event weighs, for how long. */
+  readonly rules: () => Rules;
 }
 
 export interface PortraitWriterDeps {
@@ -26,10 +28,15 @@ export interface PortraitOutcome {
   /** Links the stores agreed to (new or said again), for identity_links. */
   readonly links: { readonly link: Link; readonly event: TrackedEvent }[];
   readonly conflicts: { readonly conflict: Conflict; readonly event: TrackedEvent }[];
+  /** The score ledger lines of the batch's events, with the profile each was applied to first. */
+  readonly ledger: { readonly event: TrackedEvent; readonly profile: string; readonly lines: NonNullable<Contribution['l']> }[];
   readonly roundTrips: number;
 }
 
 type ScriptReply = [string, ...string[]];
+
+/** Score ledger lines kept with a profile in Redis, for "why is this lead hot?" at a glance; ClickHouse keeps all. */
+const LEDGER_CAP = 200;
 
 /** A redirect is followed at most this often: a visitor → provisional email lead → user is two hops. */
 const MAX_HOPS = 4;
@@ -48,7 +55,7 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
 
   const queueApply = (pipeline: ChainableCommander, profile: string, contribution: string) => {
     const k = profileKeys(ns, profile);
-    scripts.applyEvent.queue(pipeline, [k.state, k.traits, k.seen, k.orders, k.log, k.from], [now(), settings.dedupWindowMs, settings.profileLogCap, contribution]);
+    scripts.applyEvent.queue(pipeline, [k.state, k.traits, k.seen, k.orders, k.log, k.ledger], [now(), settings.dedupWindowMs, settings.profileLogCap, contribution, LEDGER_CAP]);
   };
 
   async function exec(pipeline: ChainableCommander): Promise<unknown[]> {
@@ -89,10 +96,13 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
       let roundTrips = await lookUp(events);
 
       // Decide in order, each decision seeing the links and claims of the events before it in the batch.
+      const rules = settings.rules();
       const decisions: { event: TrackedEvent; decision?: IdentityDecision; contribution: string; company?: string }[] = [];
+      const ledger: PortraitOutcome['ledger'][number][] = [];
       for (const event of events) {
         const company = companyOf(event, settings.freeMailDomains);
-        const contribution = JSON.stringify(contributionOf(event) satisfies Contribution);
+        const scored = contributionOf(event, rules);
+        const contribution = JSON.stringify(scored);
         if (isCompanyOnly(event)) {
           decisions.push({ event, contribution, ...(company ? { company } : {}) });
           continue;
@@ -101,6 +111,7 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
         const owner = claims.email ? cache.emailOwner(claims.email) : undefined;
         const linked = claims.anonymousId ? cache.visitorLead(claims.anonymousId) : undefined;
         const decision = decideIdentity(event, claims, { ...(owner ? { emailOwner: owner } : {}), ...(linked ? { anonymousLinkedTo: linked } : {}) });
+        if (scored.l) ledger.push({ event, profile: decision.profile, lines: scored.l });
         if (decision.emailClaim) cache.setEmailOwner(decision.emailClaim.email, decision.emailClaim.owner);
         for (const link of decision.links) if (link.from.startsWith('a:')) cache.setVisitorLead(link.from.slice(2), link.to);
         decisions.push({ event, decision, contribution, ...(company ? { company } : {}) });
@@ -138,7 +149,7 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
         if (company) {
           const k = companyKeys(ns, company);
           const member = decision && isLead(decision.profile) ? decision.profile : '';
-          scripts.applyCompany.queue(pipeline, [k.state, k.traits, k.seen, k.members, k.orders], [at, settings.dedupWindowMs, JSON.stringify(companyContributionOf(event)), member]);
+          scripts.applyCompany.queue(pipeline, [k.state, k.traits, k.seen, k.members, k.orders], [at, settings.dedupWindowMs, JSON.stringify(companyContributionOf(event, rules)), member]);
           steps.push({ kind: 'other' });
         }
       }
@@ -147,12 +158,14 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
 
       let applied = 0;
       let duplicates = 0;
+      // An order already counted under another message id adds no heat, so it has no ledger lines either.
+      const repeatedOrders = new Set<string>();
       const agreedLinks: PortraitOutcome['links'] = [];
       const conflicts: PortraitOutcome['conflicts'] = [];
       for (const { event, decision } of decisions) for (const conflict of decision?.conflicts ?? []) conflicts.push({ conflict, event });
 
       // Work that the replies hand back: histories of linked profiles to replay, and redirected events.
-      let pending: { profile: string; contribution: string; counts: boolean }[] = [];
+      let pending: { profile: string; contribution: string; counts: boolean; messageId?: string }[] = [];
       steps.forEach((step, i) => {
         const reply = replies[i] as ScriptReply;
         if (step.kind === 'claim' && reply[0] === 'conflict') {
@@ -172,11 +185,12 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
             for (const history of reply.slice(1)) pending.push({ profile: step.link.to, contribution: history, counts: false });
           }
         } else if (step.kind === 'apply') {
+          if (reply[0] === 'duplicate_order') repeatedOrders.add(step.event.messageId);
           if (reply[0] === 'applied') applied++;
           else if (reply[0] === 'redirect') {
             // Linked by another worker since: remember it, so the visitor's next events go straight to the lead.
             if (step.profile.startsWith('a:')) cache.setVisitorLead(step.profile.slice(2), reply[1] as string);
-            pending.push({ profile: reply[1] as string, contribution: step.contribution, counts: true });
+            pending.push({ profile: reply[1] as string, contribution: step.contribution, counts: true, messageId: step.event.messageId });
           }
           else duplicates++;
         }
@@ -193,13 +207,14 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
           const item = pending[i]!;
           if (reply[0] === 'redirect') next.push({ ...item, profile: reply[1] as string });
           else if (item.counts) {
+            if (reply[0] === 'duplicate_order' && item.messageId) repeatedOrders.add(item.messageId);
             if (reply[0] === 'applied') applied++;
             else duplicates++;
           }
         });
         pending = next;
       }
-      return { applied, duplicates, links: agreedLinks, conflicts, roundTrips };
+      return { applied, duplicates, links: agreedLinks, conflicts, ledger: ledger.filter((l) => !repeatedOrders.has(l.event.messageId)), roundTrips };
     },
   };
 }

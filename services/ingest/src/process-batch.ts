@@ -4,7 +4,7 @@ import type { PartitionBatch } from '@leadscore/kafka';
 import type { Logger } from '@leadscore/log';
 import type { IngestMetrics } from './metrics.ts';
 import type { PortraitWriter } from './portrait-writer.ts';
-import { conflictRow, eventRow, linkRow } from './rows.ts';
+import { conflictRow, eventRow, ledgerRows, linkRow } from './rows.ts';
 import type { Warehouse } from './warehouse.ts';
 
 export interface BatchProcessorDeps {
@@ -49,7 +49,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     }
 
     // The event rows do not depend on the portraits: their insert runs beside the Redis writes.
-    const eventRows = deps.warehouse.write({ events: events.map(({ event, message }) => eventRow(event, { partition: batch.partition, offset: message.offset })), links: [], conflicts: [] });
+    const eventRows = deps.warehouse.write({ events: events.map(({ event, message }) => eventRow(event, { partition: batch.partition, offset: message.offset })) });
     // Both settle before a failure is thrown, so a retry never overlaps the attempt before it.
     const [portraits, rows] = await Promise.allSettled([deps.portraits.write(events.map((e) => e.event)), eventRows]);
     if (portraits.status === 'rejected') throw portraits.reason;
@@ -57,7 +57,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     const outcome = portraits.value;
     const eventInserts = rows.value;
     const identityInserts = await deps.warehouse.write({
-      events: [],
+      ledger: outcome.ledger.flatMap(({ event, profile, lines }) => ledgerRows(event, profile, lines)),
       links: outcome.links.map(({ link, event }) => linkRow(link, event)),
       conflicts: outcome.conflicts.map(({ conflict, event }) => conflictRow(conflict, event)),
     });

@@ -64,3 +64,18 @@ export function conflictRow(conflict: Conflict, event: TrackedEvent) {
 export type EventRow = ReturnType<typeof eventRow>;
 export type LinkRow = ReturnType<typeof linkRow>;
 export type ConflictRow = ReturnType<typeof conflictRow>;
+
+export function ledgerRows(event: TrackedEvent, profile: string, lines: readonly { r: string; w: number; hl: number; v: string }[]) {
+  return lines.map((line) => ({
+    message_id: event.messageId,
+    rule_id: line.r,
+    rules_version: line.v,
+    weight: line.w,
+    half_life_ms: line.hl,
+    event_time: dt(event.timestamp),
+    event_time_ms: Date.parse(event.timestamp),
+    profile,
+  }));
+}
+
+export type LedgerRow = ReturnType<typeof ledgerRows>[number];

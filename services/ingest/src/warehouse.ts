@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { ConflictRow, EventRow, LinkRow } from './rows.ts';
+import type { ConflictRow, EventRow, LedgerRow, LinkRow } from './rows.ts';
 
 /**
  * The ingest worker's ClickHouse writes. Tables are ReplacingMergeTree keyed by message id (or linked profile), so a
@@ -11,9 +11,15 @@ export function createWarehouse(client: ClickHouseClient, database: string) {
     await client.insert({ table: `${database}.${table}`, values: values as object[], format: 'JSONEachRow' });
   };
   return {
-    async write(rows: { events: readonly EventRow[]; links: readonly LinkRow[]; conflicts: readonly ConflictRow[] }): Promise<number> {
-      await Promise.all([insert('events', rows.events), insert('identity_links', rows.links), insert('identity_conflicts', rows.conflicts)]);
-      return [rows.events, rows.links, rows.conflicts].filter((r) => r.length > 0).length;
+    async write(rows: { events?: readonly EventRow[]; links?: readonly LinkRow[]; conflicts?: readonly ConflictRow[]; ledger?: readonly LedgerRow[] }): Promise<number> {
+      const tables = [
+        ['events', rows.events ?? []],
+        ['identity_links', rows.links ?? []],
+        ['identity_conflicts', rows.conflicts ?? []],
+        ['score_ledger', rows.ledger ?? []],
+      ] as const;
+      await Promise.all(tables.map(([table, values]) => insert(table, values)));
+      return tables.filter(([, values]) => values.length > 0).length;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { readProfile, readCompany } from '@leadscore/portrait';
+import { heatOf, readProfile, readCompany } from '@leadscore/portrait';
 import { services } from '@leadscore/tests/support/services.ts';
 import { scenario, shuffled } from './scenario.ts';
 import { ingestWorld, type IngestWorld } from './support.ts';
@@ -16,7 +16,8 @@ async function portraits(world: IngestWorld) {
   const out: Record<string, unknown> = {};
   for (const lead of LEADS) {
     const p = await readProfile(world.redis, world.ns, lead);
-    out[lead] = { events: p.events, counts: p.counts, firstSeen: p.firstSeen, lastSeen: p.lastSeen, revenue: p.revenue, traits: Object.fromEntries(Object.entries(p.traits).map(([k, v]) => [k, v.value])), linkedTo: p.linkedTo };
+    // Heat to 8 digits: the order of additions may change its last bits, never more.
+    out[lead] = { heat: Number(heatOf(p, Date.UTC(2026, 9, 21)).toPrecision(8)), events: p.events, counts: p.counts, firstSeen: p.firstSeen, lastSeen: p.lastSeen, revenue: p.revenue, traits: Object.fromEntries(Object.entries(p.traits).map(([k, v]) => [k, v.value])), linkedTo: p.linkedTo };
   }
   const acme = await readCompany(world.redis, world.ns, 'acme');
   out.acme = { counts: acme.counts, members: acme.members, traits: Object.fromEntries(Object.entries(acme.traits).map(([k, v]) => [k, v.value])) };

@@ -2,12 +2,13 @@
   Applies one event to its company (account), once: activity counters, first/last seen, members, traits from
   group calls, and revenue (each order once, for good).
 
-  KEYS[1] state    HASH  n:<kind> / flagged:<kind>, events, first_seen, last_seen, revenue:<CUR>, refunded:<CUR>
+  KEYS[1] state    HASH  n:<kind> / flagged:<kind>, events, first_seen, last_seen, revenue:<CUR>, refunded:<CUR>,
+                         heat:<half-life ms>:e / :s (the company's heat: the sum of its members' and visitors')
   KEYS[2] traits   HASH  trait -> '<event ms>\t<messageId>\t<value JSON>', latest by event time
   KEYS[3] seen     ZSET  messageId -> processing time: the dedup window
   KEYS[4] members  SET   lead profile ids seen acting for the company
   KEYS[5] orders   SET   order ids (and refund:<id>) counted
-  ARGV[1] now (ms)  ARGV[2] dedup window (ms)  ARGV[3] contribution JSON  ARGV[4] member profile id, or ''
+  ARGV[1] now (ms)  ARGV[2] dedup window (ms)  ARGV[3] contribution JSON {m, t, k, f, tr?, o?, h?}  ARGV[4] member profile id, or ''
 
   Returns {'applied'} | {'duplicate'}
 ]]
@@ -36,4 +37,5 @@ redis.call('HINCRBY', state, 'n:' .. c.k, 1)
 touchSeen(state, c)
 if c.o and countOrder then addMoney(state, c) end
 applyTraits(traits, c)
+addHeat(state, c)
 return {'applied'}

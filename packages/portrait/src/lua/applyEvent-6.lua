@@ -7,18 +7,19 @@
   KEYS[3] seen     ZSET  messageId -> processing time (ms): the dedup window
   KEYS[4] orders   SET   order ids (and refund:<id>) applied, kept for good
   KEYS[5] log      LIST  contributions applied, newest last, capped: what a link to another profile replays there
-  KEYS[6] from     SET   profiles linked into this one (unused here; keeps the profile's keys in one place)
-  All six share the profile's hash tag.
+  KEYS[6] ledger   LIST  the latest score ledger lines {m, t, r, w, hl, v}, capped (ClickHouse keeps them all)
+  All six share the profile's hash tag. Heat lives in state as heat:<half-life ms>:e / heat:<half-life ms>:s.
 
   ARGV[1] now: processing time, ms       ARGV[2] dedup window, ms        ARGV[3] log cap (entries)
-  ARGV[4] contribution JSON {m, t, k, f, tr?, o?} (see packages/scoring/src/contribution.ts)
+  ARGV[4] contribution JSON {m, t, k, f, tr?, o?, h?, l?} (see packages/scoring/src/contribution.ts)
+  ARGV[5] ledger cap (lines)
 
   Returns {'applied'} | {'duplicate'} | {'duplicate_order'} | {'redirect', <profile id>} when the profile was linked
   into another: the caller applies the event there instead (nothing is recorded here).
 ]]
 -- @include portrait
 
-local state, traits, seen, orders, log = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local state, traits, seen, orders, log, ledger = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local now, window, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local c = cjson.decode(ARGV[4])
 
@@ -46,6 +47,14 @@ else
 end
 
 if not c.f then applyTraits(traits, c) end
+addHeat(state, c)
+if c.l then
+  for _, line in ipairs(c.l) do
+    redis.call('RPUSH', ledger, cjson.encode({m = c.m, t = c.t, r = line.r, w = line.w, hl = line.hl, v = line.v}))
+  end
+  local ledgerCap = tonumber(ARGV[5])
+  if redis.call('LLEN', ledger) > ledgerCap then redis.call('LTRIM', ledger, -ledgerCap, -1) end
+end
 
 redis.call('RPUSH', log, ARGV[4])
 if redis.call('LLEN', log) > cap then redis.call('LTRIM', log, -cap, -1) end

@@ -40,3 +40,27 @@ local function orderMember(c)
   if c.k == 'refund' then return 'refund:' .. c.o.id end
   return c.o.id
 end
+
+-- Heat, per half-life class k: state fields heat:<k>:e (era) and heat:<k>:s (sum), as packages/scoring/src/heat.ts
+-- defines them. Only powers of two multiply the sum, which is exact; the sum is stored with 17 digits, since 14
+-- (Lua's default) would round it on every write and make the result depend on arrival order again.
+local ERA_HALF_LIVES = 512
+local function addHeat(state, c)
+  if not c.h then return end
+  for _, term in ipairs(c.h) do
+    local ef, sf = 'heat:' .. term.k .. ':e', 'heat:' .. term.k .. ':s'
+    local era = tonumber(redis.call('HGET', state, ef))
+    local sum = tonumber(redis.call('HGET', state, sf))
+    if not era then
+      era, sum = term.e, term.a
+    elseif term.e > era then
+      sum = sum * 2 ^ (-(term.e - era) * ERA_HALF_LIVES) + term.a
+      era = term.e
+    elseif term.e < era then
+      sum = sum + term.a * 2 ^ (-(era - term.e) * ERA_HALF_LIVES)
+    else
+      sum = sum + term.a
+    end
+    redis.call('HSET', state, ef, string.format('%d', era), sf, string.format('%.17g', sum))
+  end
+end

@@ -62,6 +62,7 @@ function toConfig(raw: RawConfig) {
     ingest: {
       metricsPort: raw.INGEST_METRICS_PORT,
       rulesFile: raw.RULES_FILE === '' ? undefined : raw.RULES_FILE,
+      alertFreshnessMs: Math.round(raw.ALERT_FRESHNESS_HOURS * 3_600_000),
       dedupWindowMs: Math.round(raw.INGEST_DEDUP_WINDOW_DAYS * 86_400_000),
       partitionsConcurrently: raw.INGEST_PARTITIONS_CONCURRENTLY,
       maxBatchBytes: raw.INGEST_MAX_BATCH_BYTES,

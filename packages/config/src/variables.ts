@@ -269,6 +269,12 @@ export const variables = {
     doc: 'YAML scoring rules (weights, half-lives, tiers, tags, roles, fit, alerts); empty: the built-in defaults. Read again on SIGHUP or change; an invalid change is refused and the old rules stay.',
     schema: z.string(),
   },
+  ALERT_FRESHNESS_HOURS: {
+    section: 'ingest',
+    default: '24',
+    doc: 'Alerts are for the present: a form or tier alert fires only for events at most this old (streaks must end today or yesterday in the zone), so a backfill alerts nobody.',
+    schema: z.coerce.number().min(0.01).max(24 * 365),
+  },
   INGEST_METRICS_PORT: {
     section: 'ingest',
     default: '9464',

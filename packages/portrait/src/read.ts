@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { totalHeat, type HeatState } from '@leadscore/scoring';
+import { totalHeat, type AlertState, type HeatState } from '@leadscore/scoring';
 import { companyKeys, profileKeys } from './keys.ts';
 
 export interface TraitValue {
@@ -26,7 +26,7 @@ function counters(state: Record<string, string>, prefix: string): Record<string,
 }
 
 /** Heat states by half-life class, from the state hash's heat:<ms>:e / heat:<ms>:s fields. */
-function heatStates(state: Record<string, string>): Record<string, HeatState> {
+export function heatStates(state: Record<string, string>): Record<string, HeatState> {
   const out: Record<string, HeatState> = {};
   for (const [field, value] of Object.entries(state)) {
     const m = /^heat:(\d+):e$/.exec(field);
@@ -121,4 +121,25 @@ export async function resolveProfile(redis: Redis, namespace: string, profileId:
     current = next;
   }
   return current;
+}
+
+/** What alert rules read of a lead's state hash: heat, streak days by rule, and when each rule last fired. */
+export function alertStateOf(state: Record<string, string>): AlertState {
+  const streakDays: Record<string, number[]> = {};
+  const lastFired: Record<string, { runStart: number; day: number }> = {};
+  for (const [field, value] of Object.entries(state)) {
+    if (field.startsWith('sd:')) streakDays[field.slice(3)] = value.split(',').map(Number);
+    else if (field.startsWith('alert_last:')) {
+      const [runStart, day] = value.split('|').map(Number);
+      lastFired[field.slice('alert_last:'.length)] = { runStart: runStart as number, day: day as number };
+    }
+  }
+  return { heat: heatStates(state), streakDays, lastFired };
+}
+
+/** A flat HGETALL reply ([field, value, …]) as an object. */
+export function hashFromReply(reply: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) out[reply[i] as string] = reply[i + 1] as string;
+  return out;
 }

@@ -10,6 +10,7 @@ export function definePortraitScripts(redis: Redis) {
     linkProfile: defineScript(redis, lua('linkProfile-3.lua')),
     claimEmail: defineScript(redis, lua('claimEmail-1.lua')),
     applyCompany: defineScript(redis, lua('applyCompany-5.lua')),
+    markAlert: defineScript(redis, lua('markAlert-1.lua')),
   } satisfies Record<string, ScriptCommand>;
 }
 

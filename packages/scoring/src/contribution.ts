@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { TrackedEvent } from '@leadscore/events';
+import { localDay } from './days.ts';
 import { halfLifeKey, heatContribution } from './heat.ts';
-import { scoreEvent } from './match.ts';
+import { isCounted, matchesEvent, scoreEvent } from './match.ts';
 import type { Rules } from './rules.ts';
 
 /** What the portrait counts an event as. */
@@ -34,6 +35,8 @@ export function eventKind(event: TrackedEvent): EventKind {
  *   o order {id, amount, currency}
  *   h heat, one entry per matching weight rule: k half-life class (ms), e era, a amount (see heat.ts)
  *   l the score ledger of the event: r rule id, w weight, hl half-life (ms), v rules version
+ *   sd streak hits: a alert rule id, d local day number (in the rules' time zone) on which its pattern was hit
+ *   s  true when the caller wants the profile's state back (to decide alerts on it)
  */
 export const contributionSchema = z.object({
   m: z.string(),
@@ -44,6 +47,8 @@ export const contributionSchema = z.object({
   o: z.object({ id: z.string(), amount: z.number(), currency: z.string() }).optional(),
   h: z.array(z.object({ k: z.string(), e: z.number().int(), a: z.number() })).optional(),
   l: z.array(z.object({ r: z.string(), w: z.number(), hl: z.number().int(), v: z.string() })).optional(),
+  sd: z.array(z.object({ a: z.string(), d: z.number().int() })).optional(),
+  s: z.boolean().optional(),
 });
 export type Contribution = z.infer<typeof contributionSchema>;
 
@@ -71,10 +76,15 @@ export function personTraits(event: TrackedEvent): Contribution['tr'] {
  * What an event contributes to its profile. With rules, that includes its heat (one term per matching weight rule,
  * scaled as heat.ts explains, so the profile's script only adds) and the ledger lines that explain it.
  */
-export function contributionOf(event: TrackedEvent, rules?: Rules): Contribution {
+export function contributionOf(event: TrackedEvent, rules?: Rules, timeZone = 'UTC'): Contribution {
   const kind = eventKind(event);
   const t = Date.parse(event.timestamp);
   const scores = rules ? scoreEvent(rules, event) : [];
+  const counted = rules !== undefined && isCounted(rules, event);
+  const zone = rules?.timeZone ?? timeZone;
+  const streakHits = counted
+    ? rules.alerts.flatMap((a) => (a.kind === 'streak' && matchesEvent(a.match, event) ? [{ a: a.id, d: localDay(t, zone) }] : []))
+    : [];
   const traits = personTraits(event);
   let order: Contribution['o'];
   if (event.type === 'track' && (kind === 'order' || kind === 'refund')) {
@@ -98,13 +108,15 @@ export function contributionOf(event: TrackedEvent, rules?: Rules): Contribution
           l: scores.map((s) => ({ r: s.ruleId, w: s.weight, hl: s.halfLifeMs, v: rules.version })),
         }
       : {}),
+    ...(streakHits.length > 0 ? { sd: streakHits } : {}),
+    ...(counted && rules.alerts.length > 0 ? { s: true } : {}),
   };
 }
 
 /** What a company takes from an event: its kind and time, and for `group` calls the company's traits. */
 export function companyContributionOf(event: TrackedEvent, rules?: Rules): Contribution {
   const base = contributionOf(event, rules);
-  const { tr: _personTraits, l: _ledger, ...rest } = base;
+  const { tr: _personTraits, l: _ledger, sd: _streaks, s: _state, ...rest } = base;
   const traits = event.type === 'group' ? jsonValues(event.traits) : undefined;
   return { ...rest, ...(traits ? { tr: traits } : {}) };
 }

@@ -6,3 +6,4 @@ export * from './streaks.ts';
 export * from './rules.ts';
 export * from './match.ts';
 export * from './default-rules.ts';
+export * from './alerts.ts';

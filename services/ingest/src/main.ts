@@ -12,6 +12,8 @@ import { createLogger } from '@leadscore/log';
 import { definePortraitScripts } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
 import { startMetricsServer } from './http.ts';
+import { Queue } from 'bullmq';
+import { ALERTS_QUEUE, alertsQueuePrefix, createAlertOutbox } from './alert-outbox.ts';
 import { LinkCache } from './link-cache.ts';
 import { rulesSource } from './rules-source.ts';
 import { createIngestMetrics } from './metrics.ts';
@@ -41,12 +43,21 @@ await producer.connect();
 
 const rules = rulesSource(config.ingest.rulesFile, log);
 const metrics = createIngestMetrics();
+// BullMQ needs a connection that waits for Redis rather than timing out, so the queue has its own.
+const queueConnection = createRedis(config.redis.url, { connectionName: 'ingest-alerts', onError: (err) => log.warn({ err: err.message }, 'redis (alerts queue) connection error') });
+const queue = new Queue(ALERTS_QUEUE, { connection: queueConnection, prefix: alertsQueuePrefix(config.namespace) });
+const outbox = createAlertOutbox({ namespace: config.namespace, redis, scripts, queue, log });
+await outbox.recover();
 const processBatch = createBatchProcessor({
   portraits: createPortraitWriter(
-    { namespace: config.namespace, dedupWindowMs: config.ingest.dedupWindowMs, profileLogCap: config.ingest.profileLogCap, freeMailDomains: new Set(config.ingest.freeMailDomains), rules: rules.current },
+    { namespace: config.namespace, dedupWindowMs: config.ingest.dedupWindowMs, profileLogCap: config.ingest.profileLogCap, freeMailDomains: new Set(config.ingest.freeMailDomains), rules: rules.current, timeZone: config.timeZone },
     { redis, scripts, links: new LinkCache() },
   ),
   warehouse: createWarehouse(clickhouse, config.clickhouse.database),
+  outbox,
+  rules: rules.current,
+  timeZone: config.timeZone,
+  freshnessMs: config.ingest.alertFreshnessMs,
   sendDeadLetters: async (messages) => {
     await producer.send({ topic: topics.eventsDeadLetter, acks: -1, messages });
   },
@@ -76,6 +87,7 @@ handleShutdown(log, [
   { name: 'dead-letter producer', run: () => producer.disconnect() },
   { name: 'rules watcher', run: () => rules.close() },
   { name: 'metrics server', run: () => new Promise<void>((resolve) => metricsServer.close(() => resolve())) },
+  { name: 'alerts queue', run: async () => (await queue.close(), void (await queueConnection.quit())) },
   { name: 'redis', run: async () => void (await redis.quit()) },
   { name: 'clickhouse', run: () => clickhouse.close() },
 ]);

@@ -17,6 +17,7 @@ export function createIngestMetrics() {
     batchRetries: new Counter({ name: 'ingest_batch_retries_total', help: 'Batches retried after Redis, ClickHouse or Kafka failed', registers: [registry] }),
     lag: new Gauge({ name: 'ingest_consumer_lag', help: 'Records behind the end of each partition after the last commit', labelNames: ['topic', 'partition'], registers: [registry] }),
     redisRoundTrips: new Counter({ name: 'ingest_redis_round_trips_total', help: 'Pipelined Redis round trips', registers: [registry] }),
+    alertsEnqueued: new Counter({ name: 'ingest_alerts_enqueued_total', help: 'Hot-lead jobs added to the alerts queue', registers: [registry] }),
     clickhouseInserts: new Counter({ name: 'ingest_clickhouse_inserts_total', help: 'Insert statements sent to ClickHouse', registers: [registry] }),
   };
 }

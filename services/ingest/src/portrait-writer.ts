@@ -1,7 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { claimsOf, companyOf, decideIdentity, isCompanyOnly, isLead, type Conflict, type IdentityDecision, type Link } from '@leadscore/identity';
 import type { TrackedEvent } from '@leadscore/events';
-import { companyKeys, emailOwnerKey, lastSeenIndexKey, profileKeys, type PortraitScripts } from '@leadscore/portrait';
+import { companyKeys, emailOwnerKey, hashFromReply, lastSeenIndexKey, profileKeys, type PortraitScripts } from '@leadscore/portrait';
 import { companyContributionOf, contributionOf, type Contribution, type Rules } from '@leadscore/scoring';
 import type { LinkCache } from './link-cache.ts';
 
@@ -12,6 +12,8 @@ export interface PortraitWriterSettings {
   readonly freeMailDomains: ReadonlySet<string>;
   /** The scoring rules in force: what each event weighs, for how long. */
   readonly rules: () => Rules;
+  /** Where days are counted when the rules name no zone. */
+  readonly timeZone: string;
 }
 
 export interface PortraitWriterDeps {
@@ -28,6 +30,8 @@ export interface PortraitOutcome {
   /** Links the stores agreed to (new or said again), for identity_links. */
   readonly links: { readonly link: Link; readonly event: TrackedEvent }[];
   readonly conflicts: { readonly conflict: Conflict; readonly event: TrackedEvent }[];
+  /** Leads' states after their events, where the rules want alerts decided (a replay included). */
+  readonly states: { readonly event: TrackedEvent; readonly profile: string; readonly state: Record<string, string> }[];
   /** The score ledger lines of the batch's events, with the profile each was applied to first. */
   readonly ledger: { readonly event: TrackedEvent; readonly profile: string; readonly lines: NonNullable<Contribution['l']> }[];
   readonly roundTrips: number;
@@ -101,7 +105,7 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
       const ledger: PortraitOutcome['ledger'][number][] = [];
       for (const event of events) {
         const company = companyOf(event, settings.freeMailDomains);
-        const scored = contributionOf(event, rules);
+        const scored = contributionOf(event, rules, settings.timeZone);
         const contribution = JSON.stringify(scored);
         if (isCompanyOnly(event)) {
           decisions.push({ event, contribution, ...(company ? { company } : {}) });
@@ -160,12 +164,16 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
       let duplicates = 0;
       // An order already counted under another message id adds no heat, so it has no ledger lines either.
       const repeatedOrders = new Set<string>();
+      const states: PortraitOutcome['states'][number][] = [];
+      const keepState = (event: TrackedEvent, profile: string, reply: ScriptReply) => {
+        if (reply.length > 1 && (reply[0] === 'applied' || reply[0] === 'duplicate') && isLead(profile)) states.push({ event, profile, state: hashFromReply(reply.slice(1)) });
+      };
       const agreedLinks: PortraitOutcome['links'] = [];
       const conflicts: PortraitOutcome['conflicts'] = [];
       for (const { event, decision } of decisions) for (const conflict of decision?.conflicts ?? []) conflicts.push({ conflict, event });
 
       // Work that the replies hand back: histories of linked profiles to replay, and redirected events.
-      let pending: { profile: string; contribution: string; counts: boolean; messageId?: string }[] = [];
+      let pending: { profile: string; contribution: string; counts: boolean; event?: TrackedEvent }[] = [];
       steps.forEach((step, i) => {
         const reply = replies[i] as ScriptReply;
         if (step.kind === 'claim' && reply[0] === 'conflict') {
@@ -185,12 +193,13 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
             for (const history of reply.slice(1)) pending.push({ profile: step.link.to, contribution: history, counts: false });
           }
         } else if (step.kind === 'apply') {
+          keepState(step.event, step.profile, reply);
           if (reply[0] === 'duplicate_order') repeatedOrders.add(step.event.messageId);
           if (reply[0] === 'applied') applied++;
           else if (reply[0] === 'redirect') {
             // Linked by another worker since: remember it, so the visitor's next events go straight to the lead.
             if (step.profile.startsWith('a:')) cache.setVisitorLead(step.profile.slice(2), reply[1] as string);
-            pending.push({ profile: reply[1] as string, contribution: step.contribution, counts: true, messageId: step.event.messageId });
+            pending.push({ profile: reply[1] as string, contribution: step.contribution, counts: true, event: step.event });
           }
           else duplicates++;
         }
@@ -207,14 +216,15 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
           const item = pending[i]!;
           if (reply[0] === 'redirect') next.push({ ...item, profile: reply[1] as string });
           else if (item.counts) {
-            if (reply[0] === 'duplicate_order' && item.messageId) repeatedOrders.add(item.messageId);
+            if (item.event) keepState(item.event, item.profile, reply);
+            if (reply[0] === 'duplicate_order' && item.event) repeatedOrders.add(item.event.messageId);
             if (reply[0] === 'applied') applied++;
             else duplicates++;
           }
         });
         pending = next;
       }
-      return { applied, duplicates, links: agreedLinks, conflicts, ledger: ledger.filter((l) => !repeatedOrders.has(l.event.messageId)), roundTrips };
+      return { applied, duplicates, links: agreedLinks, conflicts, states, ledger: ledger.filter((l) => !repeatedOrders.has(l.event.messageId)), roundTrips };
     },
   };
 }

@@ -2,6 +2,9 @@ import type { KafkaMessage, Message } from 'kafkajs';
 import { decodeEvent, deadLetter, encodeDeadLetter, type TrackedEvent } from '@leadscore/events';
 import type { PartitionBatch } from '@leadscore/kafka';
 import type { Logger } from '@leadscore/log';
+import { alertStateOf } from '@leadscore/portrait';
+import { decideAlerts, type Rules } from '@leadscore/scoring';
+import type { AlertOutbox } from './alert-outbox.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { PortraitWriter } from './portrait-writer.ts';
 import { conflictRow, eventRow, ledgerRows, linkRow } from './rows.ts';
@@ -9,6 +12,11 @@ import type { Warehouse } from './warehouse.ts';
 
 export interface BatchProcessorDeps {
   readonly portraits: PortraitWriter;
+  readonly outbox: AlertOutbox;
+  readonly rules: () => Rules;
+  readonly timeZone: string;
+  readonly freshnessMs: number;
+  readonly now?: () => number;
   readonly warehouse: Warehouse;
   /** Produces dead letters and resolves when Kafka has them. */
   readonly sendDeadLetters: (messages: Message[]) => Promise<void>;
@@ -62,12 +70,26 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       conflicts: outcome.conflicts.map(({ conflict, event }) => conflictRow(conflict, event)),
     });
     const inserts = eventInserts + identityInserts;
+    // Alerts are decided on the states the scripts handed back, on every delivery (a replay after a crash decides
+    // the same); the outbox markers keep each firing to one job.
+    const rules = deps.rules();
+    const now = (deps.now ?? Date.now)();
+    const firings = outcome.states.flatMap(({ event, profile, state }) =>
+      decideAlerts({ rules, event, state: alertStateOf(state), now, timeZone: deps.timeZone, freshnessMs: deps.freshnessMs }).map((candidate) => ({
+        lead: profile,
+        candidate,
+        messageId: event.messageId,
+        rulesVersion: rules.version,
+      })),
+    );
+    const enqueued = await deps.outbox.fire(firings);
     if (letters.length > 0) await deps.sendDeadLetters(letters);
 
     metrics.processed.inc({ outcome: 'applied' }, outcome.applied);
     metrics.processed.inc({ outcome: 'duplicate' }, outcome.duplicates);
     metrics.redisRoundTrips.inc(outcome.roundTrips);
     metrics.clickhouseInserts.inc(inserts);
+    metrics.alertsEnqueued.inc(enqueued);
     for (const letter of letters) metrics.deadLettered.inc({ reason: String(letter.headers?.reason ?? 'unknown') });
     for (const { conflict, event } of outcome.conflicts) {
       metrics.conflicts.inc({ kind: conflict.kind });

@@ -39,7 +39,7 @@ async function applyInOrder(events: readonly TrackedEvent[], batch: number) {
   const ns = testNamespace('heat');
   namespaces.push(ns);
   const writer = createPortraitWriter(
-    { namespace: ns, dedupWindowMs: 7 * 86_400_000, profileLogCap: 5000, freeMailDomains: new Set(['gmail.com']), rules: () => rules },
+    { namespace: ns, dedupWindowMs: 7 * 86_400_000, profileLogCap: 5000, freeMailDomains: new Set(['gmail.com']), rules: () => rules, timeZone: 'UTC' },
     { redis, scripts: definePortraitScripts(redis), links: new LinkCache() },
   );
   for (let i = 0; i < events.length; i += batch) await writer.write(events.slice(i, i + batch));

@@ -15,7 +15,9 @@
   ARGV[5] ledger cap (lines)
 
   Returns {'applied'} | {'duplicate'} | {'duplicate_order'} | {'redirect', <profile id>} when the profile was linked
-  into another: the caller applies the event there instead (nothing is recorded here).
+  into another: the caller applies the event there instead (nothing is recorded here). With c.s set, 'applied' and
+  'duplicate' are followed by the state hash's fields and values (HGETALL), for alert decisions, which a replay
+  must be able to make again.
 ]]
 -- @include portrait
 
@@ -27,7 +29,7 @@ local target = redis.call('HGET', state, 'linked_to')
 if target then return {'redirect', target} end
 
 redis.call('ZREMRANGEBYSCORE', seen, '-inf', now - window)
-if redis.call('ZSCORE', seen, c.m) then return {'duplicate'} end
+if redis.call('ZSCORE', seen, c.m) then return reply('duplicate', state, c) end
 
 if c.o then
   if redis.call('SADD', orders, orderMember(c)) == 0 then
@@ -46,7 +48,10 @@ else
   if c.o then addMoney(state, c) end
 end
 
-if not c.f then applyTraits(traits, c) end
+if not c.f then
+  applyTraits(traits, c)
+  addStreakDays(state, c)
+end
 addHeat(state, c)
 if c.l then
   for _, line in ipairs(c.l) do
@@ -58,4 +63,4 @@ end
 
 redis.call('RPUSH', log, ARGV[4])
 if redis.call('LLEN', log) > cap then redis.call('LTRIM', log, -cap, -1) end
-return {'applied'}
+return reply('applied', state, c)

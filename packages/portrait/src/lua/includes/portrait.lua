@@ -64,3 +64,37 @@ local function addHeat(state, c)
     redis.call('HSET', state, ef, string.format('%d', era), sf, string.format('%.17g', sum))
   end
 end
+
+-- Streak state, per alert rule: the local days its pattern was hit, as a sorted list of day numbers (the newest 62).
+-- A set, so arrival order does not matter.
+local function addStreakDays(state, c)
+  if not c.sd then return end
+  for _, hit in ipairs(c.sd) do
+    local field = 'sd:' .. hit.a
+    local days, present = {}, false
+    local current = redis.call('HGET', state, field)
+    if current then
+      for d in string.gmatch(current, '-?%d+') do
+        local n = tonumber(d)
+        if n == hit.d then present = true end
+        table.insert(days, n)
+      end
+    end
+    if not present then
+      table.insert(days, hit.d)
+      table.sort(days)
+      while #days > 62 do table.remove(days, 1) end
+      local parts = {}
+      for i, d in ipairs(days) do parts[i] = string.format('%d', d) end
+      redis.call('HSET', state, field, table.concat(parts, ','))
+    end
+  end
+end
+
+-- The reply, with the state after the event when the caller asked for it (to decide alerts).
+local function reply(status, state, c)
+  if not c.s then return {status} end
+  local all = redis.call('HGETALL', state)
+  table.insert(all, 1, status)
+  return all
+end

@@ -1,3 +1,4 @@
 export * from './keys.ts';
 export * from './read.ts';
 export * from './scripts.ts';
+export * from './view.ts';

@@ -36,6 +36,8 @@ export function eventKind(event: TrackedEvent): EventKind {
  *   h heat, one entry per matching weight rule: k half-life class (ms), e era, a amount (see heat.ts)
  *   l the score ledger of the event: r rule id, w weight, hl half-life (ms), v rules version
  *   sd streak hits: a alert rule id, d local day number (in the rules' time zone) on which its pattern was hit
+ *   bt behavioral tag hits: g tag rule id, k how many of its newest times the profile keeps (the rule's atLeast)
+ *   co the company the event was about (the lead's company: the latest by event time)
  *   s  true when the caller wants the profile's state back (to decide alerts on it)
  */
 export const contributionSchema = z.object({
@@ -48,12 +50,14 @@ export const contributionSchema = z.object({
   h: z.array(z.object({ k: z.string(), e: z.number().int(), a: z.number() })).optional(),
   l: z.array(z.object({ r: z.string(), w: z.number(), hl: z.number().int(), v: z.string() })).optional(),
   sd: z.array(z.object({ a: z.string(), d: z.number().int() })).optional(),
+  bt: z.array(z.object({ g: z.string(), k: z.number().int() })).optional(),
+  co: z.string().optional(),
   s: z.boolean().optional(),
 });
 export type Contribution = z.infer<typeof contributionSchema>;
 
 /** Form fields that describe the person, kept as traits. */
-const FORM_TRAITS = ['email', 'name', 'first_name', 'last_name', 'phone', 'title', 'company', 'industry', 'size', 'region', 'budget', 'timeline'] as const;
+const FORM_TRAITS = ['email', 'name', 'first_name', 'last_name', 'phone', 'title', 'company', 'industry', 'size', 'region', 'budget', 'timeline', 'answers'] as const;
 
 function jsonValues(source: Record<string, unknown> | undefined, only?: readonly string[]): Record<string, string> | undefined {
   if (!source) return undefined;
@@ -82,6 +86,7 @@ export function contributionOf(event: TrackedEvent, rules?: Rules, timeZone = 'U
   const scores = rules ? scoreEvent(rules, event) : [];
   const counted = rules !== undefined && isCounted(rules, event);
   const zone = rules?.timeZone ?? timeZone;
+  const tagHits = counted ? rules.tags.flatMap((g) => (g.kind === 'behavioral' && matchesEvent(g.when.match, event) ? [{ g: g.id, k: g.when.atLeast }] : [])) : [];
   const streakHits = counted
     ? rules.alerts.flatMap((a) => (a.kind === 'streak' && matchesEvent(a.match, event) ? [{ a: a.id, d: localDay(t, zone) }] : []))
     : [];
@@ -109,6 +114,7 @@ export function contributionOf(event: TrackedEvent, rules?: Rules, timeZone = 'U
         }
       : {}),
     ...(streakHits.length > 0 ? { sd: streakHits } : {}),
+    ...(tagHits.length > 0 ? { bt: tagHits } : {}),
     ...(counted && rules.alerts.length > 0 ? { s: true } : {}),
   };
 }
@@ -116,7 +122,7 @@ export function contributionOf(event: TrackedEvent, rules?: Rules, timeZone = 'U
 /** What a company takes from an event: its kind and time, and for `group` calls the company's traits. */
 export function companyContributionOf(event: TrackedEvent, rules?: Rules): Contribution {
   const base = contributionOf(event, rules);
-  const { tr: _personTraits, l: _ledger, sd: _streaks, s: _state, ...rest } = base;
+  const { tr: _personTraits, l: _ledger, sd: _streaks, bt: _tags, s: _state, ...rest } = base;
   const traits = event.type === 'group' ? jsonValues(event.traits) : undefined;
   return { ...rest, ...(traits ? { tr: traits } : {}) };
 }

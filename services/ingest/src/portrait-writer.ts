@@ -105,7 +105,7 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
       const ledger: PortraitOutcome['ledger'][number][] = [];
       for (const event of events) {
         const company = companyOf(event, settings.freeMailDomains);
-        const scored = contributionOf(event, rules, settings.timeZone);
+        const scored = { ...contributionOf(event, rules, settings.timeZone), ...(company ? { co: company } : {}) };
         const contribution = JSON.stringify(scored);
         if (isCompanyOnly(event)) {
           decisions.push({ event, contribution, ...(company ? { company } : {}) });

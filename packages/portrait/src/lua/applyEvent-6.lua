@@ -51,6 +51,8 @@ end
 if not c.f then
   applyTraits(traits, c)
   addStreakDays(state, c)
+  addTagTimes(state, c)
+  setCompany(state, c)
 end
 addHeat(state, c)
 if c.l then

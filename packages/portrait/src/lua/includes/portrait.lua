@@ -98,3 +98,28 @@ local function reply(status, state, c)
   table.insert(all, 1, status)
   return all
 end
+
+-- Behavioral tags, per rule: the times of its newest k matching events (k = the rule's atLeast), which is all a
+-- count in a window needs. The newest k of a set do not depend on arrival order.
+local function addTagTimes(state, c)
+  if not c.bt then return end
+  for _, hit in ipairs(c.bt) do
+    local field = 'bt:' .. hit.g
+    local times = {}
+    local current = redis.call('HGET', state, field)
+    if current then for t in string.gmatch(current, '%d+') do table.insert(times, tonumber(t)) end end
+    table.insert(times, c.t)
+    table.sort(times, function(a, b) return a > b end)
+    while #times > hit.k do table.remove(times) end
+    local parts = {}
+    for i, t in ipairs(times) do parts[i] = formatTime(t) end
+    redis.call('HSET', state, field, table.concat(parts, ','))
+  end
+end
+
+-- The lead's company: the one its latest event (by event time) was about.
+local function setCompany(state, c)
+  if not c.co then return end
+  local at = tonumber(redis.call('HGET', state, 'company_t'))
+  if not at or c.t >= at then redis.call('HSET', state, 'company', c.co, 'company_t', formatTime(c.t)) end
+end

@@ -63,6 +63,7 @@ function toConfig(raw: RawConfig) {
       metricsPort: raw.INGEST_METRICS_PORT,
       rulesFile: raw.RULES_FILE === '' ? undefined : raw.RULES_FILE,
       alertFreshnessMs: Math.round(raw.ALERT_FRESHNESS_HOURS * 3_600_000),
+      quietSweepEveryMs: Math.round(raw.QUIET_SWEEP_EVERY_MINUTES * 60_000),
       dedupWindowMs: Math.round(raw.INGEST_DEDUP_WINDOW_DAYS * 86_400_000),
       partitionsConcurrently: raw.INGEST_PARTITIONS_CONCURRENTLY,
       maxBatchBytes: raw.INGEST_MAX_BATCH_BYTES,

@@ -275,6 +275,12 @@ export const variables = {
     doc: 'Alerts are for the present: a form or tier alert fires only for events at most this old (streaks must end today or yesterday in the zone), so a backfill alerts nobody.',
     schema: z.coerce.number().min(0.01).max(24 * 365),
   },
+  QUIET_SWEEP_EVERY_MINUTES: {
+    section: 'ingest',
+    default: '60',
+    doc: 'How often the scheduled sweep looks for leads gone quiet (the rules say after how long) to tag them for nurturing.',
+    schema: z.coerce.number().min(0.01).max(7 * 24 * 60),
+  },
   INGEST_METRICS_PORT: {
     section: 'ingest',
     default: '9464',

@@ -31,3 +31,8 @@ export function lastSeenIndexKey(namespace: string, profileId: string): string {
 export function allLastSeenIndexKeys(namespace: string): string[] {
   return Array.from({ length: INDEX_SHARDS }, (_, shard) => `${namespace}:idx:last_seen:{${shard}}`);
 }
+
+/** Leads are user (u:) and email (e:) profiles; anonymous visitors (a:) are not. */
+export function isLeadProfile(profileId: string): boolean {
+  return profileId.startsWith('u:') || profileId.startsWith('e:');
+}

@@ -18,7 +18,7 @@ export interface AlertState {
 /** A rule that fires for a lead now: once per (lead, rule, window), with the reason attached. */
 export interface AlertCandidate {
   readonly ruleId: string;
-  readonly kind: 'streak' | 'tier' | 'form';
+  readonly kind: 'streak' | 'tier' | 'form' | 'quiet';
   /** Identifies one firing: a streak's run start, a tier crossing's day, a form's message id. */
   readonly window: string;
   readonly action: string;

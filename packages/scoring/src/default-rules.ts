@@ -79,5 +79,5 @@ export const defaultRules = {
     },
     { id: 'eb-engaged', kind: 'buying_group', match: { type: ['page', 'track'] }, roles: ['EB'], minRoles: 1, within: '7d', cooldown: '30d', action: 'the economic buyer is engaged: reach out' },
   ],
-  quiet: { after: '30d', tag: 'nurture' },
+  quiet: { after: '30d', tag: 'nurture', action: 'move to nurturing: send the newsletter sequence' },
 } satisfies RulesInput;

@@ -244,7 +244,8 @@ export const rulesSchema = z
     fit,
     alerts: z.array(alertRule).default([]),
     /** Leads with no activity for `after` get `tag` (and lose it with their next event). */
-    quiet: z.strictObject({ after: period, tag: id }).optional(),
+    /** Leads with no counted activity for `after` get the quiet tag; with `action`, sales get a nurture notification too. */
+    quiet: z.strictObject({ after: period, tag: id, action: z.string().min(1).optional() }).optional(),
   })
   .superRefine((rules, ctx) => {
     for (const section of ['weights', 'tags', 'roles', 'alerts'] as const) uniqueIds(rules[section], [section], ctx);

@@ -7,6 +7,8 @@ import type { AlertCandidate } from '@leadscore/scoring';
 
 /** BullMQ queue of hot-lead jobs; its prefix is a hash tag, so all its keys sit in one Redis Cluster slot. */
 export const ALERTS_QUEUE = 'hot-leads';
+/** The scheduled jobs of the ingest workers (the quiet sweep), under the same hash-tag prefix. */
+export const SWEEPS_QUEUE = 'sweeps';
 export const alertsQueuePrefix = (namespace: string) => `{${namespace}.alerts}`;
 
 const PENDING_SHARDS = 16;

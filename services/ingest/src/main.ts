@@ -12,8 +12,9 @@ import { createLogger } from '@leadscore/log';
 import { definePortraitScripts } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
 import { startMetricsServer } from './http.ts';
-import { Queue } from 'bullmq';
-import { ALERTS_QUEUE, alertsQueuePrefix, createAlertOutbox } from './alert-outbox.ts';
+import { Queue, Worker as BullWorker } from 'bullmq';
+import { ALERTS_QUEUE, SWEEPS_QUEUE, alertsQueuePrefix, createAlertOutbox } from './alert-outbox.ts';
+import { createQuietSweep } from './quiet-sweep.ts';
 import { LinkCache } from './link-cache.ts';
 import { rulesSource } from './rules-source.ts';
 import { createIngestMetrics } from './metrics.ts';
@@ -48,6 +49,12 @@ const queueConnection = createRedis(config.redis.url, { connectionName: 'ingest-
 const queue = new Queue(ALERTS_QUEUE, { connection: queueConnection, prefix: alertsQueuePrefix(config.namespace) });
 const outbox = createAlertOutbox({ namespace: config.namespace, redis, scripts, queue, log });
 await outbox.recover();
+
+// The quiet sweep: a job scheduler (one job per interval, whichever worker takes it) and its processor.
+const sweeps = new Queue(SWEEPS_QUEUE, { connection: queueConnection, prefix: alertsQueuePrefix(config.namespace) });
+await sweeps.upsertJobScheduler('quiet-sweep', { every: config.ingest.quietSweepEveryMs }, { name: 'quiet-sweep' });
+const sweep = createQuietSweep({ namespace: config.namespace, redis, outbox, rules: rules.current, log });
+const sweeper = new BullWorker(SWEEPS_QUEUE, async () => sweep(), { connection: createRedis(config.redis.url, { connectionName: 'ingest-sweeps' }), prefix: alertsQueuePrefix(config.namespace), concurrency: 1 });
 const processBatch = createBatchProcessor({
   portraits: createPortraitWriter(
     { namespace: config.namespace, dedupWindowMs: config.ingest.dedupWindowMs, profileLogCap: config.ingest.profileLogCap, freeMailDomains: new Set(config.ingest.freeMailDomains), rules: rules.current, timeZone: config.timeZone },
@@ -87,7 +94,8 @@ handleShutdown(log, [
   { name: 'dead-letter producer', run: () => producer.disconnect() },
   { name: 'rules watcher', run: () => rules.close() },
   { name: 'metrics server', run: () => new Promise<void>((resolve) => metricsServer.close(() => resolve())) },
-  { name: 'alerts queue', run: async () => (await queue.close(), void (await queueConnection.quit())) },
+  { name: 'quiet sweeper', run: () => sweeper.close() },
+  { name: 'alerts queue', run: async () => (await sweeps.close(), await queue.close(), void (await queueConnection.quit())) },
   { name: 'redis', run: async () => void (await redis.quit()) },
   { name: 'clickhouse', run: () => clickhouse.close() },
 ]);

@@ -5,7 +5,7 @@
  *   batch processor → consumer loop; SIGTERM: stop fetching, finish and commit the batch in hand, close.
  */
 import { createClickHouse, migrate, serverExecutor } from '@leadscore/clickhouse';
-import { loadConfigOrExit } from '@leadscore/config';
+import { EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
 import { createKafka, createProducer, ensureTopics, eventTopicSpecs, runBatchConsumer, topicNames } from '@leadscore/kafka';
 import { handleShutdown } from '@leadscore/lifecycle';
 import { createLogger } from '@leadscore/log';
@@ -42,7 +42,15 @@ await ensureTopics(kafka, eventTopicSpecs(config.namespace, config.kafka));
 const producer = createProducer(kafka);
 await producer.connect();
 
-const rules = rulesSource(config.ingest.rulesFile, log);
+const rules = (() => {
+  try {
+    return rulesSource(config.ingest.rulesFile, log);
+  } catch (err) {
+    // An invalid rules file stops start-up, naming the bad entries; nothing runs on rules nobody wrote.
+    process.stderr.write(`ingest: ${(err as Error).message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+})();
 const metrics = createIngestMetrics();
 // BullMQ needs a connection that waits for Redis rather than timing out, so the queue has its own.
 const queueConnection = createRedis(config.redis.url, { connectionName: 'ingest-alerts', onError: (err) => log.warn({ err: err.message }, 'redis (alerts queue) connection error') });

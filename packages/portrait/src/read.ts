@@ -9,6 +9,11 @@ export interface TraitValue {
   readonly messageId: string;
 }
 
+/** The value of a stored trait ('<event ms>\t<messageId>\t<value JSON>'). */
+export function traitValue(text: string): unknown {
+  return JSON.parse(text.slice(text.indexOf('\t', text.indexOf('\t') + 1) + 1));
+}
+
 function parseTraits(raw: Record<string, string>): Record<string, TraitValue> {
   const out: Record<string, TraitValue> = {};
   for (const [name, text] of Object.entries(raw)) {

@@ -1,7 +1,7 @@
 import type { TrackedEvent } from '@leadscore/events';
 import { dateOfDay, localDay } from './days.ts';
 import { addHeat, heatContribution, halfLifeKey, tierOf, totalHeat, type HeatState } from './heat.ts';
-import { isCounted, matchesEvent, scoreEvent } from './match.ts';
+import { buyingGroupOf, isCounted, matchesEvent, roleOf, scoreEvent, type Engagement } from './match.ts';
 import type { Rules } from './rules.ts';
 import { streakDecision } from './streaks.ts';
 
@@ -18,7 +18,7 @@ export interface AlertState {
 /** A rule that fires for a lead now: once per (lead, rule, window), with the reason attached. */
 export interface AlertCandidate {
   readonly ruleId: string;
-  readonly kind: 'streak' | 'tier' | 'form' | 'quiet';
+  readonly kind: 'streak' | 'tier' | 'form' | 'quiet' | 'buying_group';
   /** Identifies one firing: a streak's run start, a tier crossing's day, a form's message id. */
   readonly window: string;
   readonly action: string;
@@ -105,6 +105,54 @@ export function decideAlerts(ctx: AlertContext): AlertCandidate[] {
       if (!fresh || event.type !== 'track' || event.event !== 'Form Submitted' || !formIds.includes(String(props.form_id))) continue;
       out.push({ ruleId: rule.id, kind: 'form', window: `form-${event.messageId}`, action: rule.action, evidence: { formId: props.form_id, submittedAt: event.timestamp } });
     }
+  }
+  return out;
+}
+
+/**
+ * Buying-group signals of a company, after one of its members' events: enough distinct roles of the rule among
+ * the members engaged within its window (several roles on pricing this week; the economic buyer engaged). One firing
+ * per group: its window is the day the earliest of the qualifying engagements happened, so a group that formed once
+ * fires once; a cooldown spaces new groups out.
+ */
+export function decideCompanyAlerts(ctx: {
+  readonly rules: Rules;
+  readonly event: TrackedEvent;
+  /** The company's state hash: bg:<alert>:<member> = latest matching event time; alert_last:<alert>. */
+  readonly state: Readonly<Record<string, string>>;
+  /** The members' traits (values), to tell their roles. */
+  readonly memberTraits: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly now: number;
+  readonly timeZone: string;
+}): AlertCandidate[] {
+  const { rules, event, state, now } = ctx;
+  if (!isCounted(rules, event)) return [];
+  const zone = rules.timeZone ?? ctx.timeZone;
+  const today = localDay(now, zone);
+  const out: AlertCandidate[] = [];
+  for (const rule of rules.alerts) {
+    if (rule.kind !== 'buying_group' || !matchesEvent(rule.match, event)) continue;
+    const prefix = `bg:${rule.id}:`;
+    const members: { member: string; at: number; role: Engagement['role'] }[] = [];
+    for (const [field, value] of Object.entries(state)) {
+      if (!field.startsWith(prefix)) continue;
+      const member = field.slice(prefix.length);
+      members.push({ member, at: Number(value), role: roleOf(rules, ctx.memberTraits[member] ?? {})?.role });
+    }
+    const group = buyingGroupOf(rule, members, now);
+    if (!group.met) continue;
+    const engaged = members.filter((m) => m.role !== undefined && group.roles.includes(m.role) && m.at <= now && m.at > now - rule.within);
+    const last = state[`alert_last:${rule.id}`]?.split('|').map(Number);
+    if (last && today - (last[1] as number) < Math.ceil(rule.cooldown / DAY_MS)) continue;
+    const since = localDay(Math.min(...engaged.map((m) => m.at)), zone);
+    out.push({
+      ruleId: rule.id,
+      kind: 'buying_group',
+      window: `group-${dateOfDay(since)}`,
+      action: rule.action,
+      evidence: { roles: group.roles, members: engaged.map((m) => ({ lead: m.member, role: m.role, at: new Date(m.at).toISOString() })) },
+      lastFired: { runStart: since, day: today },
+    });
   }
   return out;
 }

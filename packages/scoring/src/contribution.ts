@@ -37,6 +37,7 @@ export function eventKind(event: TrackedEvent): EventKind {
  *   l the score ledger of the event: r rule id, w weight, hl half-life (ms), v rules version
  *   sd streak hits: a alert rule id, d local day number (in the rules' time zone) on which its pattern was hit
  *   bt behavioral tag hits: g tag rule id, k how many of its newest times the profile keeps (the rule's atLeast)
+ *   bg buying-group alert ids whose pattern the event matches (kept per company and member)
  *   co the company the event was about (the lead's company: the latest by event time)
  *   s  true when the caller wants the profile's state back (to decide alerts on it)
  */
@@ -52,6 +53,7 @@ export const contributionSchema = z.object({
   sd: z.array(z.object({ a: z.string(), d: z.number().int() })).optional(),
   bt: z.array(z.object({ g: z.string(), k: z.number().int() })).optional(),
   co: z.string().optional(),
+  bg: z.array(z.string()).optional(),
   s: z.boolean().optional(),
 });
 export type Contribution = z.infer<typeof contributionSchema>;
@@ -124,5 +126,6 @@ export function companyContributionOf(event: TrackedEvent, rules?: Rules): Contr
   const base = contributionOf(event, rules);
   const { tr: _personTraits, l: _ledger, sd: _streaks, bt: _tags, s: _state, ...rest } = base;
   const traits = event.type === 'group' ? jsonValues(event.traits) : undefined;
-  return { ...rest, ...(traits ? { tr: traits } : {}) };
+  const groups = rules && isCounted(rules, event) ? rules.alerts.flatMap((a) => (a.kind === 'buying_group' && matchesEvent(a.match, event) ? [a.id] : [])) : [];
+  return { ...rest, ...(traits ? { tr: traits } : {}), ...(groups.length > 0 ? { bg: groups, s: true } : {}) };
 }

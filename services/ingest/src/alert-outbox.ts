@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@leadscore/log';
-import { profileKeys, type PortraitScripts } from '@leadscore/portrait';
+import { companyKeys, profileKeys, type PortraitScripts } from '@leadscore/portrait';
 import type { AlertCandidate } from '@leadscore/scoring';
 
 /** BullMQ queue of hot-lead jobs; its prefix is a hash tag, so all its keys sit in one Redis Cluster slot. */
@@ -16,7 +16,9 @@ const pendingIndexKey = (namespace: string, shard: number) => `${namespace}:idx:
 
 /** The job of one firing: everything sales need, and an id that the same firing always gets. */
 export interface HotLeadJob {
+  /** The lead, or `c:<company>` for a company's signal (buying groups). */
   readonly lead: string;
+  readonly company?: string;
   readonly rule: string;
   readonly kind: AlertCandidate['kind'];
   readonly window: string;
@@ -41,12 +43,15 @@ export function createAlertOutbox(deps: { namespace: string; redis: Redis; scrip
   const { namespace: ns, redis, scripts, queue, log } = deps;
   const shardOf = (id: string) => createHash('sha1').update(id).digest().readUInt16BE(0) % PENDING_SHARDS;
 
+  /** Where a subject's markers live: a lead's state, or a company's. */
+  const stateKeyOf = (subject: string) => (subject.startsWith('c:') ? companyKeys(ns, subject.slice(2)).state : profileKeys(ns, subject).state);
+
   async function enqueue(jobs: { job: HotLeadJob; field: string }[]): Promise<void> {
     if (jobs.length === 0) return;
     await queue.addBulk(jobs.map(({ job }) => ({ name: job.rule, data: job, opts: { jobId: alertJobId(job.lead, job.rule, job.window) } })));
     const done = redis.pipeline();
     for (const { job, field } of jobs) {
-      done.hset(profileKeys(ns, job.lead).state, field, 'enqueued');
+      done.hset(stateKeyOf(job.lead), field, 'enqueued');
       done.srem(pendingIndexKey(ns, shardOf(job.lead)), `${job.lead}\t${field}`);
     }
     await done.exec();
@@ -54,15 +59,15 @@ export function createAlertOutbox(deps: { namespace: string; redis: Redis; scrip
 
   return {
     /** Marks and enqueues firings; those already marked are enqueued again only while still pending. */
-    async fire(firings: { lead: string; candidate: AlertCandidate; messageId: string; rulesVersion: string }[]): Promise<number> {
+    async fire(firings: { lead: string; company?: string; candidate: AlertCandidate; messageId: string; rulesVersion: string }[]): Promise<number> {
       if (firings.length === 0) return 0;
       const pipeline = redis.pipeline();
-      const jobs = firings.map(({ lead, candidate, messageId, rulesVersion }) => {
-        const job: HotLeadJob = { lead, rule: candidate.ruleId, kind: candidate.kind, window: candidate.window, action: candidate.action, evidence: candidate.evidence, messageId, rulesVersion, firedAt: new Date().toISOString() };
+      const jobs = firings.map(({ lead, company, candidate, messageId, rulesVersion }) => {
+        const job: HotLeadJob = { lead, ...(company ? { company } : {}), rule: candidate.ruleId, kind: candidate.kind, window: candidate.window, action: candidate.action, evidence: candidate.evidence, messageId, rulesVersion, firedAt: new Date().toISOString() };
         const field = `alert:${candidate.ruleId}:${candidate.window}`;
         pipeline.sadd(pendingIndexKey(ns, shardOf(lead)), `${lead}\t${field}`);
         const last = candidate.lastFired ? `${candidate.lastFired.runStart}|${candidate.lastFired.day}` : '';
-        scripts.markAlert.queue(pipeline, [profileKeys(ns, lead).state], [candidate.ruleId, candidate.window, JSON.stringify(job), last]);
+        scripts.markAlert.queue(pipeline, [stateKeyOf(lead)], [candidate.ruleId, candidate.window, JSON.stringify(job), last]);
         return { job, field };
       });
       const replies = ((await pipeline.exec()) ?? []).map(([err, value]) => {
@@ -89,7 +94,7 @@ export function createAlertOutbox(deps: { namespace: string; redis: Redis; scrip
       for (let shard = 0; shard < PENDING_SHARDS; shard++) {
         for (const entry of await redis.smembers(pendingIndexKey(ns, shard))) {
           const [lead, field] = entry.split('\t') as [string, string];
-          const marker = await redis.hget(profileKeys(ns, lead).state, field);
+          const marker = await redis.hget(stateKeyOf(lead), field);
           if (marker?.startsWith('pending\t')) jobs.push({ job: JSON.parse(marker.slice('pending\t'.length)) as HotLeadJob, field });
           else await redis.srem(pendingIndexKey(ns, shard), entry);
         }

@@ -70,6 +70,8 @@ const processBatch = createBatchProcessor({
   ),
   warehouse: createWarehouse(clickhouse, config.clickhouse.database),
   outbox,
+  redis,
+  namespace: config.namespace,
   rules: rules.current,
   timeZone: config.timeZone,
   freshnessMs: config.ingest.alertFreshnessMs,

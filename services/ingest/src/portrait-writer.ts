@@ -30,6 +30,8 @@ export interface PortraitOutcome {
   /** Links the stores agreed to (new or said again), for identity_links. */
   readonly links: { readonly link: Link; readonly event: TrackedEvent }[];
   readonly conflicts: { readonly conflict: Conflict; readonly event: TrackedEvent }[];
+  /** Companies' states after events that matter to buying groups, with the member who acted. */
+  readonly companyStates: { readonly event: TrackedEvent; readonly company: string; readonly state: Record<string, string> }[];
   /** Leads' states after their events, where the rules want alerts decided (a replay included). */
   readonly states: { readonly event: TrackedEvent; readonly profile: string; readonly state: Record<string, string> }[];
   /** The score ledger lines of the batch's events, with the profile each was applied to first. */
@@ -127,6 +129,7 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
         | { kind: 'claim'; event: TrackedEvent; email: string; owner: string }
         | { kind: 'link'; event: TrackedEvent; link: Link }
         | { kind: 'apply'; event: TrackedEvent; profile: string; contribution: string }
+        | { kind: 'company'; event: TrackedEvent; company: string }
         | { kind: 'other' };
       const steps: Step[] = [];
       const at = now();
@@ -154,7 +157,7 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
           const k = companyKeys(ns, company);
           const member = decision && isLead(decision.profile) ? decision.profile : '';
           scripts.applyCompany.queue(pipeline, [k.state, k.traits, k.seen, k.members, k.orders], [at, settings.dedupWindowMs, JSON.stringify(companyContributionOf(event, rules)), member]);
-          steps.push({ kind: 'other' });
+          steps.push({ kind: 'company', event, company });
         }
       }
       const replies = await exec(pipeline);
@@ -165,6 +168,7 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
       // An order already counted under another message id adds no heat, so it has no ledger lines either.
       const repeatedOrders = new Set<string>();
       const states: PortraitOutcome['states'][number][] = [];
+      const companyStates: PortraitOutcome['companyStates'][number][] = [];
       const keepState = (event: TrackedEvent, profile: string, reply: ScriptReply) => {
         if (reply.length > 1 && (reply[0] === 'applied' || reply[0] === 'duplicate') && isLead(profile)) states.push({ event, profile, state: hashFromReply(reply.slice(1)) });
       };
@@ -192,6 +196,8 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
             agreedLinks.push({ link: step.link, event: step.event });
             for (const history of reply.slice(1)) pending.push({ profile: step.link.to, contribution: history, counts: false });
           }
+        } else if (step.kind === 'company') {
+          if (reply.length > 1) companyStates.push({ event: step.event, company: step.company, state: hashFromReply(reply.slice(1)) });
         } else if (step.kind === 'apply') {
           keepState(step.event, step.profile, reply);
           if (reply[0] === 'duplicate_order') repeatedOrders.add(step.event.messageId);
@@ -224,7 +230,7 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
         });
         pending = next;
       }
-      return { applied, duplicates, links: agreedLinks, conflicts, states, ledger: ledger.filter((l) => !repeatedOrders.has(l.event.messageId)), roundTrips };
+      return { applied, duplicates, links: agreedLinks, conflicts, states, companyStates, ledger: ledger.filter((l) => !repeatedOrders.has(l.event.messageId)), roundTrips };
     },
   };
 }

@@ -2,11 +2,12 @@ import type { KafkaMessage, Message } from 'kafkajs';
 import { decodeEvent, deadLetter, encodeDeadLetter, type TrackedEvent } from '@leadscore/events';
 import type { PartitionBatch } from '@leadscore/kafka';
 import type { Logger } from '@leadscore/log';
-import { alertStateOf } from '@leadscore/portrait';
-import { decideAlerts, type Rules } from '@leadscore/scoring';
+import type { Redis } from 'ioredis';
+import { alertStateOf, profileKeys, traitValue } from '@leadscore/portrait';
+import { decideAlerts, decideCompanyAlerts, type Rules } from '@leadscore/scoring';
 import type { AlertOutbox } from './alert-outbox.ts';
 import type { IngestMetrics } from './metrics.ts';
-import type { PortraitWriter } from './portrait-writer.ts';
+import type { PortraitOutcome, PortraitWriter } from './portrait-writer.ts';
 import { conflictRow, eventRow, ledgerRows, linkRow } from './rows.ts';
 import type { Warehouse } from './warehouse.ts';
 
@@ -17,6 +18,9 @@ export interface BatchProcessorDeps {
   readonly timeZone: string;
   readonly freshnessMs: number;
   readonly now?: () => number;
+  /** For buying-group signals, which read the members' traits. */
+  readonly redis?: Redis;
+  readonly namespace: string;
   readonly warehouse: Warehouse;
   /** Produces dead letters and resolves when Kafka has them. */
   readonly sendDeadLetters: (messages: Message[]) => Promise<void>;
@@ -32,6 +36,32 @@ export interface BatchProcessorDeps {
  */
 export function createBatchProcessor(deps: BatchProcessorDeps) {
   const { metrics, log } = deps;
+  /** Buying-group signals: the roles of the members who engaged, read in one round trip, judged by the rules. */
+  async function companyFirings(companyStates: PortraitOutcome['companyStates'], rules: Rules, now: number) {
+    if (companyStates.length === 0 || !deps.redis) return [];
+    const members = new Set<string>();
+    for (const { state } of companyStates) for (const field of Object.keys(state)) if (field.startsWith('bg:')) members.add(field.slice(field.indexOf(':', 3) + 1));
+    const list = [...members];
+    const pipeline = deps.redis.pipeline();
+    for (const m of list) pipeline.hgetall(profileKeys(deps.namespace, m).traits);
+    const replies = (await pipeline.exec()) ?? [];
+    const memberTraits: Record<string, Record<string, unknown>> = {};
+    list.forEach((m, i) => {
+      const [err, raw] = replies[i] as [Error | null, Record<string, string>];
+      if (err) throw err;
+      memberTraits[m] = Object.fromEntries(Object.entries(raw).map(([name, text]) => [name, traitValue(text)]));
+    });
+    return companyStates.flatMap(({ event, company, state }) =>
+      decideCompanyAlerts({ rules, event, state, memberTraits, now, timeZone: deps.timeZone }).map((candidate) => ({
+        lead: `c:${company}`,
+        company,
+        candidate,
+        messageId: event.messageId,
+        rulesVersion: rules.version,
+      })),
+    );
+  }
+
   return async function processBatch(batch: PartitionBatch): Promise<void> {
     const events: { event: TrackedEvent; message: KafkaMessage }[] = [];
     const letters: Message[] = [];
@@ -82,6 +112,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
         rulesVersion: rules.version,
       })),
     );
+    firings.push(...(await companyFirings(outcome.companyStates, rules, now)));
     const enqueued = await deps.outbox.fire(firings);
     if (letters.length > 0) await deps.sendDeadLetters(letters);
 

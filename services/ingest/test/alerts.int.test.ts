@@ -104,3 +104,54 @@ describe('hot-lead detection: the pricing page on consecutive days', () => {
     expect(await jobs('u:zone')).toHaveLength(1);
   });
 });
+
+describe('buying-group signals', () => {
+  const group: TrackedEvent[] = [];
+  beforeAll(async () => {
+    const recent = Date.now() - 3_600_000;
+    const acme = { groupId: 'acme-bg' };
+    group.push(
+      tracked({ type: 'identify', userId: 'bg-ceo', messageId: 'bg-1', timestamp: new Date(recent - 60_000).toISOString(), traits: { title: 'CEO', budget: 200000 }, context: acme }),
+      tracked({ type: 'identify', userId: 'bg-cto', messageId: 'bg-2', timestamp: new Date(recent - 60_000).toISOString(), traits: { title: 'CTO' }, context: acme }),
+      tracked({ type: 'page', userId: 'bg-ceo', messageId: 'bg-3', timestamp: new Date(recent).toISOString(), context: { ...acme, page: { path: '/pricing' } } }),
+      tracked({ type: 'page', userId: 'bg-cto', messageId: 'bg-4', timestamp: new Date(recent + 1000).toISOString(), context: { ...acme, page: { path: '/pricing' } } }),
+    );
+    await world.produce(group.slice(0, 2));
+    await world.caughtUp();
+    await world.produce(group.slice(2));
+    await world.caughtUp();
+  });
+
+  it('fires once when people of several roles from one company are on pricing within a week', async () => {
+    const [job, ...more] = await jobs('c:acme-bg', 'buying-group');
+    expect(more).toEqual([]);
+    expect(job).toMatchObject({ company: 'acme-bg', kind: 'buying_group', evidence: { roles: ['EB', 'TB'] } });
+  });
+
+  it('fires when the economic buyer is engaged', async () => {
+    expect(await jobs('c:acme-bg', 'eb-engaged')).toHaveLength(1);
+  });
+
+  it('fires no second time on a replay', async () => {
+    await world.produce(group);
+    await world.caughtUp();
+    expect(await jobs('c:acme-bg', 'buying-group')).toHaveLength(1);
+    expect(await jobs('c:acme-bg', 'eb-engaged')).toHaveLength(1);
+  });
+});
+
+describe('a visitor who identifies later', () => {
+  it("has the pricing visits made as a visitor count toward the lead's streak", async () => {
+    const at = (day: number) => new Date(shanghaiMidnight(day) + 11 * 3_600_000).toISOString();
+    await world.produce([
+      tracked({ type: 'page', anonymousId: 'v-streak', messageId: 'vs-1', timestamp: at(today - 2), context: { page: { path: '/pricing' } } }),
+      tracked({ type: 'page', anonymousId: 'v-streak', messageId: 'vs-2', timestamp: at(today - 1), context: { page: { path: '/pricing' } } }),
+    ]);
+    await world.caughtUp();
+    await world.produce([tracked({ type: 'identify', userId: 'streaker', anonymousId: 'v-streak', messageId: 'vs-3', timestamp: new Date(Date.now() - 120_000).toISOString() })]);
+    await world.caughtUp();
+    await world.produce([tracked({ type: 'page', userId: 'streaker', messageId: 'vs-4', timestamp: new Date(Date.now() - 60_000).toISOString(), context: { page: { path: '/pricing' } } })]);
+    await world.caughtUp();
+    expect(await jobs('u:streaker')).toMatchObject([{ evidence: { consecutiveDays: 3 } }]);
+  });
+});

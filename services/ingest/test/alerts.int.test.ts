@@ -155,3 +155,16 @@ describe('a visitor who identifies later', () => {
     expect(await jobs('u:streaker')).toMatchObject([{ evidence: { consecutiveDays: 3 } }]);
   });
 });
+
+describe('threshold and form rules', () => {
+  it('fires "became hot" once when a demo request makes a lead hot, and the form rule for the form', async () => {
+    const form = tracked({ type: 'track', userId: 'demo-lead', event: 'Form Submitted', messageId: 'tf-1', timestamp: new Date(Date.now() - 30_000).toISOString(), properties: { form_id: 'demo-request', email: 'demo@lead.example' } });
+    const page = tracked({ type: 'page', userId: 'demo-lead', messageId: 'tf-2', timestamp: new Date(Date.now() - 20_000).toISOString(), context: { page: { path: '/docs' } } });
+    await world.produce([form, page]);
+    await world.caughtUp();
+    await world.produce([form, page]);
+    await world.caughtUp();
+    expect(await jobs('u:demo-lead', 'became-hot')).toMatchObject([{ kind: 'tier', evidence: { tierBefore: 'cold', tier: 'hot' } }]);
+    expect(await jobs('u:demo-lead', 'demo-request')).toMatchObject([{ kind: 'form', evidence: { formId: 'demo-request' } }]);
+  });
+});

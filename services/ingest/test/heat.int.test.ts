@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { eventsWithLead } from '@leadscore/clickhouse';
 import type { TrackedEvent } from '@leadscore/events';
-import { definePortraitScripts, heatOf, readProfile } from '@leadscore/portrait';
+import { definePortraitScripts, heatOf, readPortrait, readProfile } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
 import { defaultRules, parseRules } from '@leadscore/scoring';
 import { services } from '@leadscore/tests/support/services.ts';
@@ -64,17 +64,26 @@ function history(): TrackedEvent[] {
 }
 
 describe('heat', () => {
-  it('is the same, to 1e-9, whatever order the events arrive in (property, against real Redis)', async () => {
+  it('is the same, to 1e-9, with the same tags, grade and streak state, whatever order the events arrive in (property, against real Redis)', async () => {
     const events = history();
     const reference = await applyInOrder(events, 50);
     const leads = ['u:ann', 'e:bob@beta.example'];
     const expected = await Promise.all(leads.map(async (lead) => heatOf(await readProfile(redis, reference, lead), NOW)));
     expect(expected.every((h) => h !== 0)).toBe(true);
+    // Besides heat: tags, grade, role and the streak and tag state the alerts read.
+    const rest = async (ns: string, lead: string) => {
+      const p = await readPortrait(redis, ns, lead, rules, NOW);
+      const state = await redis.hgetall(`${ns}:{p:${lead}}:state`);
+      return { tags: p.tags, grade: p.grade, role: p.role, tier: p.tier, marks: Object.fromEntries(Object.entries(state).filter(([k]) => k.startsWith('sd:') || k.startsWith('bt:'))) };
+    };
+    const expectedRest = await Promise.all(leads.map((lead) => rest(reference, lead)));
+    expect(Object.keys(expectedRest[0]!.marks).length).toBeGreaterThan(0);
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 40 }), async (seed, batch) => {
         const ns = await applyInOrder(shuffled(events, seed), batch);
         for (const [i, lead] of leads.entries()) {
           expectSameHeat(heatOf(await readProfile(redis, ns, lead), NOW), expected[i] as number, Math.abs(expected[i] as number));
+          expect(await rest(ns, lead)).toEqual(expectedRest[i]);
         }
       }),
       { numRuns: 8 },

@@ -7,3 +7,4 @@ export * from './rules.ts';
 export * from './match.ts';
 export * from './default-rules.ts';
 export * from './alerts.ts';
+export * from './routing.ts';

@@ -219,6 +219,49 @@ const buyingGroupAlert = z
   .refine((a) => a.minRoles <= new Set(a.roles).size, { message: 'cannot exceed the number of distinct roles listed', path: ['minRoles'] });
 
 const alertRule = z.discriminatedUnion('kind', [streakAlert, tierAlert, formAlert, buyingGroupAlert]);
+
+/**
+ * Where alerts go. Channels are named here with their kind and target; secrets (webhook signing keys, bot secrets,
+ * SMTP passwords) are not written in the file but named by the environment variable that holds them.
+ */
+const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected the name of an environment variable, e.g. FEISHU_SECRET');
+const channel = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('log') }),
+  z.strictObject({ type: z.literal('webhook'), url: z.url(), secretEnv: envName }),
+  z.strictObject({ type: z.literal('slack'), url: z.url() }),
+  z.strictObject({ type: z.literal('wecom'), url: z.url() }),
+  z.strictObject({ type: z.literal('feishu'), url: z.url(), secretEnv: envName.optional() }),
+  z.strictObject({ type: z.literal('dingtalk'), url: z.url(), secretEnv: envName.optional() }),
+  z.strictObject({ type: z.literal('email'), to: z.array(z.email()).min(1) }),
+]);
+const routeRule = z.strictObject({
+  id,
+  /** Every condition given must hold; a route without conditions matches every alert. */
+  when: z
+    .strictObject({
+      owner: oneOrMany(z.string().min(1)).optional(),
+      region: oneOrMany(z.string().min(1)).optional(),
+      tier: oneOrMany(z.enum(['hot', 'warm', 'cold'])).optional(),
+      role: oneOrMany(z.enum(ROLES)).optional(),
+      rule: oneOrMany(z.string().min(1)).optional(),
+    })
+    .default({}),
+  channels: z.array(z.string().min(1)).min(1),
+});
+const routing = z
+  .strictObject({
+    channels: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a lower-case channel name'), channel),
+    /** The first matching route wins; `default` when none matches. */
+    routes: z.array(routeRule).default([]),
+    default: z.array(z.string().min(1)).min(1),
+  })
+  .superRefine((r, ctx) => {
+    const known = new Set(Object.keys(r.channels));
+    r.routes.forEach((route, i) => route.channels.forEach((c, j) => known.has(c) || ctx.addIssue({ code: 'custom', path: ['routes', i, 'channels', j], message: `unknown channel "${c}"` })));
+    r.default.forEach((c, j) => known.has(c) || ctx.addIssue({ code: 'custom', path: ['default', j], message: `unknown channel "${c}"` }));
+  });
+export type Routing = z.output<typeof routing>;
+export type RouteRule = z.output<typeof routeRule>;
 export type AlertRule = z.output<typeof alertRule>;
 export type StreakAlert = z.output<typeof streakAlert>;
 export type BuyingGroupAlert = z.output<typeof buyingGroupAlert>;
@@ -243,9 +286,10 @@ export const rulesSchema = z
     roles: z.array(roleRule).default([]),
     fit,
     alerts: z.array(alertRule).default([]),
-    /** Leads with no activity for `after` get `tag` (and lose it with their next event). */
     /** Leads with no counted activity for `after` get the quiet tag; with `action`, sales get a nurture notification too. */
     quiet: z.strictObject({ after: period, tag: id, action: z.string().min(1).optional() }).optional(),
+    /** Which channels each alert goes to: by company owner, region, tier, role or rule; a default route. */
+    routing: routing.default({ channels: { log: { type: 'log' } }, routes: [], default: ['log'] }),
   })
   .superRefine((rules, ctx) => {
     for (const section of ['weights', 'tags', 'roles', 'alerts'] as const) uniqueIds(rules[section], [section], ctx);

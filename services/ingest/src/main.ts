@@ -16,7 +16,7 @@ import { Queue, Worker as BullWorker } from 'bullmq';
 import { ALERTS_QUEUE, SWEEPS_QUEUE, alertsQueuePrefix, createAlertOutbox } from './alert-outbox.ts';
 import { createQuietSweep } from './quiet-sweep.ts';
 import { LinkCache } from './link-cache.ts';
-import { rulesSource } from './rules-source.ts';
+import { rulesSource } from '@leadscore/rules-source';
 import { createIngestMetrics } from './metrics.ts';
 import { createPortraitWriter } from './portrait-writer.ts';
 import { createBatchProcessor } from './process-batch.ts';

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { defaultRules, parseRules } from '@leadscore/scoring';
-import { readRulesFile } from '../src/rules-source.ts';
+import { readRulesFile } from '@leadscore/rules-source';
 
 const documented = fileURLToPath(new URL('../../../packages/scoring/rules/default.yaml', import.meta.url));
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * the schema that parses it. The README's configuration table is checked against this list by a test.
  */
 export interface VariableSpec {
-  readonly section: 'general' | 'kafka' | 'redis' | 'clickhouse' | 'collector' | 'noise' | 'ingest';
+  readonly section: 'general' | 'kafka' | 'redis' | 'clickhouse' | 'collector' | 'noise' | 'ingest' | 'alerts';
   readonly default: string;
   readonly doc: string;
   readonly schema: z.ZodType;
@@ -328,6 +328,79 @@ export const variables = {
     default: 'gmail.com,googlemail.com,outlook.com,hotmail.com,live.com,yahoo.com,icloud.com,me.com,aol.com,proton.me,protonmail.com,gmx.com,gmx.de,web.de,mail.ru,yandex.ru,qq.com,foxmail.com,163.com,126.com,yeah.net,sina.com,sohu.com,aliyun.com',
     doc: 'Email domains that say nothing about a person\'s company (comma-separated): no company is guessed from them.',
     schema: commaList(hostRule),
+  },
+  ALERTS_CONCURRENCY: {
+    section: 'alerts',
+    default: '4',
+    doc: 'Hot-lead jobs one alerts worker delivers at once.',
+    schema: positiveInt(256),
+  },
+  ALERTS_ATTEMPTS: {
+    section: 'alerts',
+    default: '8',
+    doc: 'Delivery attempts before a job is kept as failed (listed by `pnpm alerts:failed`, re-sent by `pnpm alerts:redeliver`).',
+    schema: positiveInt(100),
+  },
+  ALERTS_BACKOFF_MS: {
+    section: 'alerts',
+    default: '1000',
+    doc: 'First retry delay; it doubles per attempt with full jitter, at least what Retry-After asks.',
+    schema: z.coerce.number().int().min(1).max(3_600_000),
+  },
+  ALERTS_MAX_BACKOFF_MS: {
+    section: 'alerts',
+    default: '300000',
+    doc: 'Longest retry delay (a longer Retry-After is capped to it).',
+    schema: z.coerce.number().int().min(1).max(86_400_000),
+  },
+  ALERTS_CONNECT_TIMEOUT_MS: {
+    section: 'alerts',
+    default: '3000',
+    doc: 'Connect timeout of a webhook or chat-bot delivery.',
+    schema: z.coerce.number().int().min(10).max(120_000),
+  },
+  ALERTS_TIMEOUT_MS: {
+    section: 'alerts',
+    default: '10000',
+    doc: 'Total timeout of one delivery attempt.',
+    schema: z.coerce.number().int().min(10).max(600_000),
+  },
+  ALERTS_REFUSE_PRIVATE_TARGETS: {
+    section: 'alerts',
+    default: 'auto',
+    doc: 'Refuse webhook targets that resolve to private, loopback or link-local addresses: true, false, or auto (true in production).',
+    schema: z.enum(['auto', 'true', 'false']),
+  },
+  ALERTS_RATE_PER_MINUTE: {
+    section: 'alerts',
+    default: '60',
+    doc: 'Most deliveries per channel per minute (chat bots limit their senders; e.g. WeCom 20/min); beyond it jobs wait.',
+    schema: positiveInt(100_000),
+  },
+  ALERTS_LEAD_URL: {
+    section: 'alerts',
+    default: '',
+    doc: 'Link to a lead in the dashboard, with {lead} for its id (e.g. https://crm.example/leads/{lead}); empty: no link.',
+    schema: z.union([z.literal(''), z.string().refine((s) => s.includes('{lead}') && URL.canParse(s.replace('{lead}', 'x')), 'expected a URL containing {lead}')]),
+  },
+  ALERTS_SMTP_URL: {
+    section: 'alerts',
+    default: '',
+    doc: 'SMTP server for email channels, smtp://user:pass@host:587 (smtps:// for TLS); empty: email channels are not available.',
+    schema: z.union([z.literal(''), z.string().refine((s) => /^smtps?:\/\//.test(s) && URL.canParse(s), 'expected smtp://… or smtps://…')]),
+    secret: true,
+  },
+  ALERTS_EMAIL_FROM: {
+    section: 'alerts',
+    default: 'leadscore <alerts@localhost>',
+    doc: 'Sender of alert emails.',
+    schema: z.string().min(3),
+  },
+  ALERTS_METRICS_PORT: {
+    section: 'alerts',
+    default: '9465',
+    doc: 'Port of the alerts worker\'s /metrics and /healthz (0: any free port).',
+    schema: z.coerce.number().int().min(0).max(65535),
   },
 } as const satisfies Record<string, VariableSpec>;
 

@@ -6,3 +6,4 @@ export * from './intake.ts';
 export * from './record.ts';
 export * from './dead-letter.ts';
 export * from './replay.ts';
+export * from './hot-lead-job.ts';

@@ -1,38 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import { alertJobId, type HotLeadJob } from '@leadscore/events';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@leadscore/log';
 import { companyKeys, profileKeys, type PortraitScripts } from '@leadscore/portrait';
 import type { AlertCandidate } from '@leadscore/scoring';
 
-/** BullMQ queue of hot-lead jobs; its prefix is a hash tag, so all its keys sit in one Redis Cluster slot. */
-export const ALERTS_QUEUE = 'hot-leads';
-/** The scheduled jobs of the ingest workers (the quiet sweep), under the same hash-tag prefix. */
-export const SWEEPS_QUEUE = 'sweeps';
-export const alertsQueuePrefix = (namespace: string) => `{${namespace}.alerts}`;
-
 const PENDING_SHARDS = 16;
 const pendingIndexKey = (namespace: string, shard: number) => `${namespace}:idx:alerts_pending:{${shard}}`;
-
-/** The job of one firing: everything sales need, and an id that the same firing always gets. */
-export interface HotLeadJob {
-  /** The lead, or `c:<company>` for a company's signal (buying groups). */
-  readonly lead: string;
-  readonly company?: string;
-  readonly rule: string;
-  readonly kind: AlertCandidate['kind'];
-  readonly window: string;
-  readonly action: string;
-  readonly evidence: Record<string, unknown>;
-  readonly messageId: string;
-  readonly rulesVersion: string;
-  readonly firedAt: string;
-}
-
-/** BullMQ refuses ':' in custom ids; a hash keeps the id short and the same for the same firing. */
-export function alertJobId(lead: string, rule: string, window: string): string {
-  return `alert-${createHash('sha256').update(`${lead}\0${rule}\0${window}`).digest('hex').slice(0, 40)}`;
-}
 
 /**
  * The outbox between a lead's state and the queue, which live in different Redis slots: the lead's script marks a

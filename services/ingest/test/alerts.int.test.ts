@@ -4,7 +4,7 @@ import type { TrackedEvent } from '@leadscore/events';
 import { createRedis } from '@leadscore/redis';
 import { dateOfDay, localDay } from '@leadscore/scoring';
 import { services } from '@leadscore/tests/support/services.ts';
-import { ALERTS_QUEUE, alertsQueuePrefix, type HotLeadJob } from '../src/alert-outbox.ts';
+import { ALERTS_QUEUE, alertsQueuePrefix, type HotLeadJob } from '@leadscore/events';
 import { ingestWorld, tracked, type IngestWorld, type Worker } from './support.ts';
 
 const ZONE = 'Asia/Shanghai';

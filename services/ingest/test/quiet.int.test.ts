@@ -5,7 +5,8 @@ import { definePortraitScripts, readPortrait } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
 import { defaultRules, parseRules } from '@leadscore/scoring';
 import { services } from '@leadscore/tests/support/services.ts';
-import { ALERTS_QUEUE, SWEEPS_QUEUE, alertsQueuePrefix, createAlertOutbox, type HotLeadJob } from '../src/alert-outbox.ts';
+import { ALERTS_QUEUE, SWEEPS_QUEUE, alertsQueuePrefix, type HotLeadJob } from '@leadscore/events';
+import { createAlertOutbox } from '../src/alert-outbox.ts';
 import { createQuietSweep } from '../src/quiet-sweep.ts';
 import { ingestWorld, tracked, type IngestWorld, type Worker } from './support.ts';
 

@@ -62,3 +62,4 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
     clearTimeout(timer);
   }
 }
+export { startMetricsServer } from './metrics-server.ts';

@@ -14,8 +14,11 @@ const pendingIndexKey = (namespace: string, shard: number) => `${namespace}:idx:
  * firing pending (once per lead, rule and window), the job is added under a deterministic id, then the marker says
  * enqueued. A crash in between leaves the marker pending, and `recover` enqueues it again on start.
  */
-export function createAlertOutbox(deps: { namespace: string; redis: Redis; scripts: PortraitScripts; queue: Queue; log: Logger }) {
+export function createAlertOutbox(deps: { namespace: string; redis: Redis; scripts: PortraitScripts; queue: Queue; log: Logger; attempts?: number }) {
   const { namespace: ns, redis, scripts, queue, log } = deps;
+  // Retried by the alerts service with its own backoff (Retry-After aware); a job out of attempts stays failed,
+  // listed and redeliverable, never removed.
+  const jobOptions = { attempts: deps.attempts ?? 8, backoff: { type: 'custom' }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: false };
   const shardOf = (id: string) => createHash('sha1').update(id).digest().readUInt16BE(0) % PENDING_SHARDS;
 
   /** Where a subject's markers live: a lead's state, or a company's. */
@@ -23,7 +26,7 @@ export function createAlertOutbox(deps: { namespace: string; redis: Redis; scrip
 
   async function enqueue(jobs: { job: HotLeadJob; field: string }[]): Promise<void> {
     if (jobs.length === 0) return;
-    await queue.addBulk(jobs.map(({ job }) => ({ name: job.rule, data: job, opts: { jobId: alertJobId(job.lead, job.rule, job.window) } })));
+    await queue.addBulk(jobs.map(({ job }) => ({ name: job.rule, data: job, opts: { ...jobOptions, jobId: alertJobId(job.lead, job.rule, job.window) } })));
     const done = redis.pipeline();
     for (const { job, field } of jobs) {
       done.hset(stateKeyOf(job.lead), field, 'enqueued');

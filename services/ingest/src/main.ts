@@ -7,11 +7,10 @@
 import { createClickHouse, migrate, serverExecutor } from '@leadscore/clickhouse';
 import { EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
 import { createKafka, createProducer, ensureTopics, eventTopicSpecs, runBatchConsumer, topicNames } from '@leadscore/kafka';
-import { handleShutdown } from '@leadscore/lifecycle';
+import { handleShutdown, startMetricsServer } from '@leadscore/lifecycle';
 import { createLogger } from '@leadscore/log';
 import { definePortraitScripts } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
-import { startMetricsServer } from './http.ts';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import { ALERTS_QUEUE, SWEEPS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
 import { createAlertOutbox } from './alert-outbox.ts';
@@ -56,7 +55,7 @@ const metrics = createIngestMetrics();
 // BullMQ needs a connection that waits for Redis rather than timing out, so the queue has its own.
 const queueConnection = createRedis(config.redis.url, { connectionName: 'ingest-alerts', onError: (err) => log.warn({ err: err.message }, 'redis (alerts queue) connection error') });
 const queue = new Queue(ALERTS_QUEUE, { connection: queueConnection, prefix: alertsQueuePrefix(config.namespace) });
-const outbox = createAlertOutbox({ namespace: config.namespace, redis, scripts, queue, log });
+const outbox = createAlertOutbox({ namespace: config.namespace, redis, scripts, queue, log, attempts: config.alerts.attempts });
 await outbox.recover();
 
 // The quiet sweep: a job scheduler (one job per interval, whichever worker takes it) and its processor.

@@ -1,1 +1,12 @@
-export {};
+export * from './message.ts';
+export * from './render.ts';
+export * from './webhook.ts';
+export * from './slack.ts';
+export * from './wecom.ts';
+export * from './feishu.ts';
+export * from './dingtalk.ts';
+export * from './email-format.ts';
+export * from './retry-policy.ts';
+export * from './target-check.ts';
+export * from './http-delivery.ts';
+export * from './smtp.ts';

@@ -1,0 +1,77 @@
+/**
+ * The alerts service: hot-lead jobs from the ingest workers, delivered to sales on the channels the rules route
+ * them to, once, retried, never silently lost.
+ *   config → logger → rules → Redis (portraits, delivered keys, rate) → ClickHouse (migrate, deliveries) →
+ *   senders → BullMQ worker; SIGTERM: finish the deliveries in hand, close.
+ */
+import { Worker } from 'bullmq';
+import { createClickHouse, migrate, serverExecutor } from '@leadscore/clickhouse';
+import { retryDelayMs } from '@leadscore/channels';
+import { EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
+import { ALERTS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
+import { handleShutdown, startMetricsServer } from '@leadscore/lifecycle';
+import { createLogger } from '@leadscore/log';
+import { createRedis } from '@leadscore/redis';
+import { rulesSource } from '@leadscore/rules-source';
+import { composeMessage } from './compose.ts';
+import { deliveredKeys } from './delivered-keys.ts';
+import { createAlertsMetrics } from './metrics.ts';
+import { createProcessor, RetryLater } from './processor.ts';
+import { channelRateLimit } from './rate-limit.ts';
+import { createSenders } from './senders.ts';
+
+const config = loadConfigOrExit('alerts');
+const log = createLogger({ service: 'alerts', level: config.logLevel, namespace: config.namespace });
+const rules = (() => {
+  try {
+    return rulesSource(config.ingest.rulesFile, log);
+  } catch (err) {
+    process.stderr.write(`alerts: ${(err as Error).message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+})();
+
+const clickhouse = createClickHouse(config.clickhouse);
+await migrate(serverExecutor(clickhouse), config.clickhouse);
+const redis = createRedis(config.redis.url, { connectionName: 'alerts', onError: (err) => log.warn({ err: err.message }, 'redis connection error') });
+const prefix = alertsQueuePrefix(config.namespace);
+const metrics = createAlertsMetrics();
+
+const processor = createProcessor({
+  rules: rules.current,
+  compose: (job) => composeMessage(job, { redis, namespace: config.namespace, rules: rules.current(), leadUrl: config.alerts.leadUrl }),
+  senders: createSenders(rules.current, { connectTimeoutMs: config.alerts.connectTimeoutMs, timeoutMs: config.alerts.timeoutMs, refusePrivate: config.alerts.refusePrivateTargets, smtpUrl: config.alerts.smtpUrl, emailFrom: config.alerts.emailFrom, env: process.env }, log),
+  delivered: deliveredKeys(redis, prefix),
+  rateLimit: channelRateLimit(redis, prefix, config.alerts.ratePerMinute),
+  record: async (rows) => {
+    if (rows.length > 0) await clickhouse.insert({ table: `${config.clickhouse.database}.alert_deliveries`, values: rows, format: 'JSONEachRow' });
+  },
+  log,
+  onAttempt: (channel, outcome) => metrics.attempts.inc({ channel, outcome }),
+});
+
+const worker = new Worker(ALERTS_QUEUE, processor, {
+  connection: createRedis(config.redis.url, { connectionName: 'alerts-worker' }),
+  prefix,
+  concurrency: config.alerts.concurrency,
+  settings: {
+    // Exponential backoff with full jitter, at least what the receiver's Retry-After asked.
+    backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
+      retryDelayMs(attemptsMade, { baseMs: config.alerts.backoffMs, maxMs: config.alerts.maxBackoffMs, retryAfter: err instanceof RetryLater ? err.retryAfter : undefined, now: Date.now() }),
+  },
+});
+worker.on('failed', (job, err) => {
+  if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) metrics.failed.inc();
+  log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'alert attempt failed');
+});
+worker.on('completed', () => metrics.delivered.inc());
+
+const metricsServer = await startMetricsServer(metrics.registry, '0.0.0.0', config.alerts.metricsPort);
+handleShutdown(log, [
+  { name: 'bullmq worker (finishes the deliveries in hand)', run: () => worker.close(), timeoutMs: 30_000 },
+  { name: 'rules watcher', run: () => rules.close() },
+  { name: 'metrics server', run: () => new Promise<void>((resolve) => metricsServer.close(() => resolve())) },
+  { name: 'redis', run: async () => void (await redis.quit()) },
+  { name: 'clickhouse', run: () => clickhouse.close() },
+]);
+log.info({ queue: ALERTS_QUEUE, prefix, concurrency: config.alerts.concurrency, metricsPort: (metricsServer.address() as { port: number }).port }, 'alerts worker running');

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { alertMessageSchema, type AlertMessage } from '@leadscore/channels';
 import type { HotLeadJob } from '@leadscore/events';
-import { profileKeys, readCompany, readPortrait, type CompanyView } from '@leadscore/portrait';
+import { profileKeys, readCompany, readPortrait, traitValue, type CompanyView } from '@leadscore/portrait';
 import type { Rules } from '@leadscore/scoring';
 
 const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
@@ -53,10 +53,7 @@ export async function composeMessage(job: HotLeadJob & { id: string }, deps: { r
   } else {
     const p = await readPortrait(deps.redis, deps.namespace, job.lead, deps.rules, now);
     const profile = await deps.redis.hgetall(profileKeys(deps.namespace, job.lead).traits);
-    const trait = (name: string) => {
-      const raw = profile[name];
-      return raw === undefined ? undefined : JSON.parse(raw.slice(raw.indexOf('\t', raw.indexOf('\t') + 1) + 1));
-    };
+    const trait = (name: string) => (profile[name] === undefined ? undefined : traitValue(profile[name]));
     const name = text(trait('name')) ?? ([trait('first_name'), trait('last_name')].filter((x) => typeof x === 'string').join(' ') || undefined);
     const company = companyOf(p.company);
     lead = {

@@ -15,6 +15,7 @@ import { createRedis } from '@leadscore/redis';
 import { rulesSource } from '@leadscore/rules-source';
 import { composeMessage } from './compose.ts';
 import { deliveredKeys } from './delivered-keys.ts';
+import { createDeliveryLog } from './delivery-log.ts';
 import { createAlertsMetrics } from './metrics.ts';
 import { createProcessor, RetryLater } from './processor.ts';
 import { channelRateLimit } from './rate-limit.ts';
@@ -36,6 +37,7 @@ await migrate(serverExecutor(clickhouse), config.clickhouse);
 const redis = createRedis(config.redis.url, { connectionName: 'alerts', onError: (err) => log.warn({ err: err.message }, 'redis connection error') });
 const prefix = alertsQueuePrefix(config.namespace);
 const metrics = createAlertsMetrics();
+const deliveryLog = createDeliveryLog(clickhouse, `${config.clickhouse.database}.alert_deliveries`, log);
 
 const processor = createProcessor({
   rules: rules.current,
@@ -43,9 +45,7 @@ const processor = createProcessor({
   senders: createSenders(rules.current, { connectTimeoutMs: config.alerts.connectTimeoutMs, timeoutMs: config.alerts.timeoutMs, refusePrivate: config.alerts.refusePrivateTargets, smtpUrl: config.alerts.smtpUrl, emailFrom: config.alerts.emailFrom, env: process.env }, log),
   delivered: deliveredKeys(redis, prefix),
   rateLimit: channelRateLimit(redis, prefix, config.alerts.ratePerMinute),
-  record: async (rows) => {
-    if (rows.length > 0) await clickhouse.insert({ table: `${config.clickhouse.database}.alert_deliveries`, values: rows, format: 'JSONEachRow' });
-  },
+  record: deliveryLog.record,
   log,
   onAttempt: (channel, outcome) => metrics.attempts.inc({ channel, outcome }),
 });
@@ -69,6 +69,7 @@ worker.on('completed', () => metrics.delivered.inc());
 const metricsServer = await startMetricsServer(metrics.registry, '0.0.0.0', config.alerts.metricsPort);
 handleShutdown(log, [
   { name: 'bullmq worker (finishes the deliveries in hand)', run: () => worker.close(), timeoutMs: 30_000 },
+  { name: 'delivery log (the last attempts to ClickHouse)', run: () => deliveryLog.close() },
   { name: 'rules watcher', run: () => rules.close() },
   { name: 'metrics server', run: () => new Promise<void>((resolve) => metricsServer.close(() => resolve())) },
   { name: 'redis', run: async () => void (await redis.quit()) },

@@ -196,6 +196,8 @@ describe('delivering hot-lead alerts', () => {
 
   it('records every attempt in ClickHouse', async () => {
     const ch = createClickHouse({ url: services().clickhouseUrl, user: 'default', password: '' });
+    // Attempts are written in batches every half second.
+    await new Promise((res) => setTimeout(res, 1000));
     const rows = (await (await ch.query({ query: `SELECT channel, outcome, count() AS n FROM ${ns}.alert_deliveries GROUP BY channel, outcome ORDER BY channel, outcome`, format: 'JSONEachRow' })).json()) as { channel: string; outcome: string; n: string }[];
     await ch.close();
     expect(rows).toEqual(expect.arrayContaining([expect.objectContaining({ channel: 'flaky', outcome: 'retry' }), expect.objectContaining({ channel: 'flaky', outcome: 'delivered' }), expect.objectContaining({ channel: 'ann', outcome: 'delivered', n: '1' })]));

@@ -166,6 +166,10 @@ function evidencePoints(kind: AlertMessage['rule']['kind'], evidence: Record<str
       });
       out.push(truncateChars(`members: ${each.join('; ')}`, VALUE_MAX));
     }
+  } else if (kind === 'digest') {
+    // One line per alert of the digest; their keys are for receivers, not for people.
+    for (const line of take('alerts', isStringArray) ?? []) out.push(truncateChars(oneLine(line), VALUE_MAX));
+    take('idempotencyKeys', isStringArray);
   } else if (kind === 'quiet') {
     const since = take('lastActiveAt', isString);
     if (since) out.push(`no counted activity since ${formatUtc(since)}`);

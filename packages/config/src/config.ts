@@ -85,6 +85,7 @@ function toConfig(raw: RawConfig) {
       smtpUrl: raw.ALERTS_SMTP_URL === '' ? undefined : raw.ALERTS_SMTP_URL,
       emailFrom: raw.ALERTS_EMAIL_FROM,
       metricsPort: raw.ALERTS_METRICS_PORT,
+      digestTickMs: raw.ALERTS_DIGEST_TICK_MS,
     },
     clickhouse: {
       url: raw.CLICKHOUSE_URL,

@@ -396,6 +396,12 @@ export const variables = {
     doc: 'Sender of alert emails.',
     schema: z.string().min(3),
   },
+  ALERTS_DIGEST_TICK_MS: {
+    section: 'alerts',
+    default: '30000',
+    doc: 'How often channels in digest mode are checked for a digest that is due.',
+    schema: z.coerce.number().int().min(100).max(3_600_000),
+  },
   ALERTS_METRICS_PORT: {
     section: 'alerts',
     default: '9465',

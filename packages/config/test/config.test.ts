@@ -46,6 +46,7 @@ const badValues: Record<VariableName, string> = {
   ALERTS_SMTP_URL: 'http://mail',
   ALERTS_EMAIL_FROM: 'x',
   ALERTS_METRICS_PORT: '-3',
+  ALERTS_DIGEST_TICK_MS: '5',
   INGEST_METRICS_PORT: 'x',
   INGEST_DEDUP_WINDOW_DAYS: '0',
   INGEST_PARTITIONS_CONCURRENTLY: '0',

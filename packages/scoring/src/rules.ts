@@ -225,14 +225,16 @@ const alertRule = z.discriminatedUnion('kind', [streakAlert, tierAlert, formAler
  * SMTP passwords) are not written in the file but named by the environment variable that holds them.
  */
 const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected the name of an environment variable, e.g. FEISHU_SECRET');
+/** `digest`: gather this channel's alerts and send them together once per period (per recipient: per channel). */
+const digest = { digest: period.optional() };
 const channel = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('log') }),
-  z.strictObject({ type: z.literal('webhook'), url: z.url(), secretEnv: envName }),
-  z.strictObject({ type: z.literal('slack'), url: z.url() }),
-  z.strictObject({ type: z.literal('wecom'), url: z.url() }),
-  z.strictObject({ type: z.literal('feishu'), url: z.url(), secretEnv: envName.optional() }),
-  z.strictObject({ type: z.literal('dingtalk'), url: z.url(), secretEnv: envName.optional() }),
-  z.strictObject({ type: z.literal('email'), to: z.array(z.email()).min(1) }),
+  z.strictObject({ type: z.literal('log'), ...digest }),
+  z.strictObject({ type: z.literal('webhook'), url: z.url(), secretEnv: envName, ...digest }),
+  z.strictObject({ type: z.literal('slack'), url: z.url(), ...digest }),
+  z.strictObject({ type: z.literal('wecom'), url: z.url(), ...digest }),
+  z.strictObject({ type: z.literal('feishu'), url: z.url(), secretEnv: envName.optional(), ...digest }),
+  z.strictObject({ type: z.literal('dingtalk'), url: z.url(), secretEnv: envName.optional(), ...digest }),
+  z.strictObject({ type: z.literal('email'), to: z.array(z.email()).min(1), ...digest }),
 ]);
 const routeRule = z.strictObject({
   id,

@@ -4,17 +4,21 @@
  *   config → logger → rules → Redis (portraits, delivered keys, rate) → ClickHouse (migrate, deliveries) →
  *   senders → BullMQ worker; SIGTERM: finish the deliveries in hand, close.
  */
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { createClickHouse, migrate, serverExecutor } from '@leadscore/clickhouse';
 import { retryDelayMs } from '@leadscore/channels';
 import { EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
 import { ALERTS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
+
+/** Ticks of the digest scheduler, beside the hot-lead queue under the same prefix. */
+const DIGESTS_QUEUE = 'alert-digests';
 import { handleShutdown, startMetricsServer } from '@leadscore/lifecycle';
 import { createLogger } from '@leadscore/log';
 import { createRedis } from '@leadscore/redis';
 import { rulesSource } from '@leadscore/rules-source';
 import { composeMessage } from './compose.ts';
 import { deliveredKeys } from './delivered-keys.ts';
+import { createDigests } from './digests.ts';
 import { createDeliveryLog } from './delivery-log.ts';
 import { createAlertsMetrics } from './metrics.ts';
 import { createProcessor, RetryLater } from './processor.ts';
@@ -39,10 +43,13 @@ const prefix = alertsQueuePrefix(config.namespace);
 const metrics = createAlertsMetrics();
 const deliveryLog = createDeliveryLog(clickhouse, `${config.clickhouse.database}.alert_deliveries`, log);
 
+const senders = createSenders(rules.current, { connectTimeoutMs: config.alerts.connectTimeoutMs, timeoutMs: config.alerts.timeoutMs, refusePrivate: config.alerts.refusePrivateTargets, smtpUrl: config.alerts.smtpUrl, emailFrom: config.alerts.emailFrom, env: process.env }, log);
+const digests = createDigests({ redis, prefix, rules: rules.current, senders, log });
 const processor = createProcessor({
   rules: rules.current,
   compose: (job) => composeMessage(job, { redis, namespace: config.namespace, rules: rules.current(), leadUrl: config.alerts.leadUrl }),
-  senders: createSenders(rules.current, { connectTimeoutMs: config.alerts.connectTimeoutMs, timeoutMs: config.alerts.timeoutMs, refusePrivate: config.alerts.refusePrivateTargets, smtpUrl: config.alerts.smtpUrl, emailFrom: config.alerts.emailFrom, env: process.env }, log),
+  senders,
+  digests,
   delivered: deliveredKeys(redis, prefix),
   rateLimit: channelRateLimit(redis, prefix, config.alerts.ratePerMinute),
   record: deliveryLog.record,
@@ -66,9 +73,15 @@ worker.on('failed', (job, err) => {
 });
 worker.on('completed', () => metrics.delivered.inc());
 
+// Digests: a job scheduler ticks (one job per tick, whichever alerts worker takes it) and due digests are sent.
+const digestQueue = new Queue(DIGESTS_QUEUE, { connection: createRedis(config.redis.url, { connectionName: 'alerts-digests' }), prefix });
+await digestQueue.upsertJobScheduler('digest-tick', { every: config.alerts.digestTickMs }, { name: 'digest-tick' });
+const digestWorker = new Worker(DIGESTS_QUEUE, async () => digests.flush(), { connection: createRedis(config.redis.url, { connectionName: 'alerts-digest-worker' }), prefix, concurrency: 1 });
+
 const metricsServer = await startMetricsServer(metrics.registry, '0.0.0.0', config.alerts.metricsPort);
 handleShutdown(log, [
   { name: 'bullmq worker (finishes the deliveries in hand)', run: () => worker.close(), timeoutMs: 30_000 },
+  { name: 'digest worker', run: async () => (await digestWorker.close(), await digestQueue.close()) },
   { name: 'delivery log (the last attempts to ClickHouse)', run: () => deliveryLog.close() },
   { name: 'rules watcher', run: () => rules.close() },
   { name: 'metrics server', run: () => new Promise<void>((resolve) => metricsServer.close(() => resolve())) },

@@ -53,6 +53,8 @@ export interface ProcessorDeps {
   readonly delivered: ReturnType<typeof deliveredKeys>;
   readonly rateLimit: ReturnType<typeof channelRateLimit>;
   readonly record: (rows: DeliveryRow[]) => Promise<void>;
+  /** Channels in digest mode gather alerts here instead of sending each. */
+  readonly digests?: { add(channel: string, message: AlertMessage): Promise<void> };
   readonly log: Logger;
   readonly onAttempt?: (channel: string, outcome: string) => void;
 }
@@ -78,6 +80,22 @@ export function createProcessor(deps: ProcessorDeps) {
     const retry: { channel: string; error: string; retryAfter?: string }[] = [];
     const gaveUp: { channel: string; error: string }[] = [];
     const rows: DeliveryRow[] = [];
+    const row = (channel: string, type: string, attempt: Pick<DeliveryAttempt, 'status' | 'error' | 'durationMs'> & { outcome: string }): DeliveryRow => ({
+      idempotency_key: id,
+      job_id: id,
+      lead: data.lead,
+      company: data.company ?? message.lead.company?.id ?? '',
+      rule_id: data.rule,
+      channel,
+      channel_type: type,
+      attempt: job.attemptsMade + 1,
+      outcome: attempt.outcome,
+      http_status: attempt.status ?? 0,
+      error: attempt.error ?? '',
+      duration_ms: Math.round(attempt.durationMs),
+      fired_at: formatDateTime(new Date(data.firedAt)),
+      at: formatDateTime(new Date()),
+    });
     for (const channel of channels) {
       if (await deps.delivered.has(id, channel)) {
         delivered.push(channel);
@@ -88,6 +106,13 @@ export function createProcessor(deps: ProcessorDeps) {
         gaveUp.push({ channel, error: `channel ${channel} is not configured (missing secret or SMTP settings?)` });
         continue;
       }
+      if (deps.digests && deps.rules().routing.channels[channel]?.digest) {
+        await deps.digests.add(channel, message);
+        await deps.delivered.remember(id, channel);
+        delivered.push(channel);
+        rows.push(row(channel, sender.type, { outcome: 'digested', durationMs: 0 }));
+        continue;
+      }
       const slot = await deps.rateLimit.take(channel);
       if (!slot.ok) {
         retry.push({ channel, error: `channel ${channel} is over its rate`, retryAfter: String(Math.ceil(slot.retryInMs / 1000)) });
@@ -95,22 +120,7 @@ export function createProcessor(deps: ProcessorDeps) {
       }
       const attempt = await sender.send(message);
       deps.onAttempt?.(channel, attempt.outcome);
-      rows.push({
-        idempotency_key: id,
-        job_id: id,
-        lead: data.lead,
-        company: data.company ?? message.lead.company?.id ?? '',
-        rule_id: data.rule,
-        channel,
-        channel_type: sender.type,
-        attempt: job.attemptsMade + 1,
-        outcome: attempt.outcome,
-        http_status: attempt.status ?? 0,
-        error: attempt.error ?? '',
-        duration_ms: Math.round(attempt.durationMs),
-        fired_at: formatDateTime(new Date(data.firedAt)),
-        at: formatDateTime(new Date()),
-      });
+      rows.push(row(channel, sender.type, attempt));
       if (attempt.outcome === 'delivered') {
         await deps.delivered.remember(id, channel);
         delivered.push(channel);

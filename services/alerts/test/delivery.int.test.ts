@@ -89,11 +89,13 @@ beforeAll(async () => {
           sales: { type: 'webhook', url: `http://127.0.0.1:${receiverPort}/sales`, secretEnv: 'TEST_HOOK_SECRET' },
           ann: { type: 'webhook', url: `http://127.0.0.1:${receiverPort}/ann`, secretEnv: 'TEST_HOOK_SECRET' },
           flaky: { type: 'webhook', url: `http://127.0.0.1:${receiverPort}/flaky`, secretEnv: 'TEST_HOOK_SECRET' },
+          daily: { type: 'webhook', url: `http://127.0.0.1:${receiverPort}/daily`, secretEnv: 'TEST_HOOK_SECRET', digest: '2s' },
           console: { type: 'log' },
         },
         routes: [
           { id: 'ann-accounts', when: { owner: 'Ann Rep' }, channels: ['ann'] },
           { id: 'flaky-rule', when: { rule: 'flaky' }, channels: ['flaky'] },
+          { id: 'digested', when: { rule: 'digested' }, channels: ['daily'] },
         ],
         default: ['sales', 'console'],
       },
@@ -115,6 +117,7 @@ beforeAll(async () => {
       ALERTS_MAX_BACKOFF_MS: '200',
       ALERTS_METRICS_PORT: '0',
       ALERTS_REFUSE_PRIVATE_TARGETS: 'false',
+      ALERTS_DIGEST_TICK_MS: '300',
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -192,6 +195,19 @@ describe('delivering hot-lead alerts', () => {
     await until('the delivery', async () => ((await (await queue.getJob(id))?.isCompleted()) ? true : undefined));
     expect(received.filter((x) => x.idempotencyKey === id).map((x) => x.path)).toEqual(['/ann']);
     expect(JSON.parse(received.find((x) => x.idempotencyKey === id)!.body).lead.company).toMatchObject({ id: 'acme', name: '北京星河科技', owner: 'Ann Rep' });
+  });
+
+  it('gathers the alerts of a channel in digest mode and sends them together, once, signed', async () => {
+    const ids = [await enqueue(job('u:e1', 'digested', 'd-1')), await enqueue(job('u:e2', 'digested', 'd-2')), await enqueue(job('u:e3', 'digested', 'd-3'))];
+    const digest = await until('the digest', async () => received.find((x) => x.path === '/daily'));
+    await new Promise((res) => setTimeout(res, 2500));
+    const all = received.filter((x) => x.path === '/daily');
+    expect(all).toHaveLength(1);
+    expect(digest.verified).toBe(true);
+    const body = JSON.parse(digest.body);
+    expect(body.rule.kind).toBe('digest');
+    expect(body.why.evidence.idempotencyKeys.sort()).toEqual([...ids].sort());
+    expect(body.why.evidence.alerts).toHaveLength(3);
   });
 
   it('records every attempt in ClickHouse', async () => {

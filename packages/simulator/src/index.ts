@@ -1,0 +1,16 @@
+export { simulate } from './simulate.ts';
+export { deliveryOrder } from './delivery.ts';
+export { createRng, mulberry32, type Rng } from './random.ts';
+export type {
+  Campaign,
+  Expected,
+  GroupMessage,
+  IdentifyMessage,
+  MessageContext,
+  PageInfo,
+  PageMessage,
+  SegmentMessage,
+  SimulateOptions,
+  Simulation,
+  TrackMessage,
+} from './types.ts';

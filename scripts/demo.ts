@@ -1,0 +1,208 @@
+/**
+ * The product at work, for a newcomer: collector, ingest worker and alerts service running as one process tree on
+ * simulated B2B traffic; each hot-lead alert shown as sales get it (and received, signed, by a local webhook); a
+ * summary at the end. Run by `./scripts/demo.sh` (which installs and starts what is needed).
+ *
+ *   --companies N   size of the simulated market (default 12)
+ *   --seed S        another market (default 42)
+ *   --follow        keep running after the summary, until Ctrl-C
+ *   --clean         remove the demo's topics, Redis keys and ClickHouse database at the end (tests use it)
+ * Exit status 0 when the leads that became hot are exactly the ones the simulation made hot.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import { stringify } from 'yaml';
+import { renderText, verifyWebhookSignature, type AlertMessage } from '@leadscore/channels';
+import { createClickHouse } from '@leadscore/clickhouse';
+import { loadConfigOrExit } from '@leadscore/config';
+import { ALERTS_QUEUE, alertsQueuePrefix, type HotLeadJob } from '@leadscore/events';
+import { createKafka, topicNames } from '@leadscore/kafka';
+import { createLogger } from '@leadscore/log';
+import { allLastSeenIndexKeys, isLeadProfile, readCompany, readPortrait } from '@leadscore/portrait';
+import { createRedis } from '@leadscore/redis';
+import { defaultRules, parseRules, totalHeat } from '@leadscore/scoring';
+import { deliveryOrder, simulate } from '@leadscore/simulator';
+import { freePort, startProcess, type RunningProcess } from './bench/lib.ts';
+
+const { values: args } = parseArgs({ options: { companies: { type: 'string', default: '12' }, seed: { type: 'string', default: '42' }, follow: { type: 'boolean', default: false }, clean: { type: 'boolean', default: false } } });
+const config = loadConfigOrExit('demo');
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const ns = `demo_${new Date().toISOString().slice(0, 10).replaceAll('-', '')}_${randomBytes(2).toString('hex')}`;
+const SECRET = `whsec_demo_${randomBytes(8).toString('hex')}`;
+const rules = parseRules(defaultRules);
+
+// A local receiver standing in for a CRM: it verifies every signature, and the demo prints what sales would read.
+const received: { verified: boolean; message: AlertMessage }[] = [];
+const receiverPort = await freePort();
+const receiver = createServer((request, response) => {
+  let body = '';
+  request.on('data', (c) => (body += c));
+  request.on('end', () => {
+    const verified = verifyWebhookSignature({ header: String(request.headers['x-leadscore-signature'] ?? ''), body, secret: SECRET, now: Date.now() }).ok;
+    const message = JSON.parse(body) as AlertMessage;
+    received.push({ verified, message });
+    const text = renderText(message);
+    out(`\n  ALERT ${verified ? '(signature verified)' : '(BAD SIGNATURE)'}  ${text.title}`);
+    for (const line of text.lines) out(`    ${line}`);
+    response.writeHead(verified ? 200 : 401).end('{}');
+  });
+});
+await new Promise<void>((resolve) => receiver.listen(receiverPort, '127.0.0.1', () => resolve()));
+
+const rulesFile = join(mkdtempSync(join(tmpdir(), 'leadscore-demo-')), 'rules.yaml');
+writeFileSync(
+  rulesFile,
+  stringify({
+    ...defaultRules,
+    routing: {
+      channels: { console: { type: 'log' }, 'demo-crm': { type: 'webhook', url: `http://127.0.0.1:${receiverPort}/hooks/leads`, secretEnv: 'DEMO_WEBHOOK_SECRET' } },
+      routes: [],
+      default: ['demo-crm', 'console'],
+    },
+  }),
+);
+
+const [collectorPort, ingestPort, alertsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+const env = {
+  NAMESPACE: ns,
+  RULES_FILE: rulesFile,
+  TIME_ZONE: 'UTC',
+  LOG_LEVEL: 'warn',
+  COLLECTOR_PORT: String(collectorPort),
+  INGEST_METRICS_PORT: String(ingestPort),
+  ALERTS_METRICS_PORT: String(alertsPort),
+  ALERTS_REFUSE_PRIVATE_TARGETS: 'false',
+  DEMO_WEBHOOK_SECRET: SECRET,
+};
+const children: RunningProcess[] = [];
+let stopping = false;
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    out('\nstopping the pipeline…');
+    await Promise.all(children.map((c) => c.stop()));
+    receiver.close();
+    if (args.clean) {
+      const r = createRedis(config.redis.url, { connectionName: 'demo-clean' });
+      for (const pattern of [`${ns}:*`, `{${ns}.alerts}*`]) {
+        const keys = await r.keys(pattern);
+        for (let i = 0; i < keys.length; i += 500) await r.del(...keys.slice(i, i + 500));
+      }
+      r.disconnect();
+    }
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(130));
+process.on('SIGTERM', () => void stopAll(143));
+
+out(`leadscore demo — namespace ${ns} (topics, Redis keys and ClickHouse database of its own)`);
+out('starting the collector, an ingest worker and the alerts service…');
+try {
+  children.push(await startProcess('services/collector/src/main.ts', env, `http://127.0.0.1:${collectorPort}/readyz`));
+  children.push(await startProcess('services/ingest/src/main.ts', env, `http://127.0.0.1:${ingestPort}/healthz`));
+  children.push(await startProcess('services/alerts/src/main.ts', env, `http://127.0.0.1:${alertsPort}/healthz`));
+} catch (err) {
+  out(`could not start the pipeline: ${(err as Error).message}`);
+  await stopAll(1);
+}
+
+const now = new Date();
+const sim = simulate({ seed: args.seed, now, companies: Number(args.companies), weeks: 4 });
+const ordered = deliveryOrder(sim.messages, 7);
+out(`simulated market: ${args.companies} companies, ${sim.messages.length} events over 4 weeks; ${sim.expected.hot.length} leads heat up to now`);
+out('sending them through the collector (history of any age goes through /v1/import, as a backfill would)…\n');
+
+const importKey = config.collector.importKeys[0]?.key ?? 'dev_import_key';
+const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${ns}-demo` }, createLogger({ service: 'demo', level: 'silent', namespace: ns }));
+const admin = kafka.admin();
+await admin.connect();
+async function committed(): Promise<{ done: number; end: number }> {
+  const ends = await admin.fetchTopicOffsets(topicNames(ns).events);
+  const [group] = await admin.fetchOffsets({ groupId: `${ns}.ingest`, topics: [topicNames(ns).events] });
+  const end = ends.reduce((n, p) => n + Number(p.high), 0);
+  const done = (group?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  return { done, end };
+}
+const status = (sent: number) => committed().then(({ done, end }) => process.stderr.write(`\r  sent ${sent}/${ordered.length}   processed ${done}   lag ${end - done}   alerts received ${received.length}   `));
+
+for (let i = 0; i < ordered.length; i += 200) {
+  const res = await fetch(`http://127.0.0.1:${collectorPort}/v1/import`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${importKey}:`).toString('base64')}` },
+    body: JSON.stringify({ batch: ordered.slice(i, i + 200) }),
+  });
+  if (res.status !== 200) {
+    out(`\nthe collector answered ${res.status}: ${await res.text()}`);
+    await stopAll(1);
+  }
+  await status(Math.min(i + 200, ordered.length));
+}
+
+const redis = createRedis(config.redis.url, { connectionName: 'demo' });
+const queue = new Queue(ALERTS_QUEUE, { connection: createRedis(config.redis.url, { connectionName: 'demo-queue' }), prefix: alertsQueuePrefix(ns) });
+// Settled: everything processed, and no alert waiting or in delivery, twice in a row.
+for (let quiet = 0, waited = 0; quiet < 4 && waited < 240; waited++) {
+  const { done, end } = await committed();
+  const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
+  const busy = end - done + (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0);
+  quiet = busy === 0 ? quiet + 1 : 0;
+  await status(ordered.length);
+  await new Promise((r) => setTimeout(r, 500));
+}
+process.stderr.write('\n');
+
+// --- the summary ------------------------------------------------------------------------------------------------
+const leads = new Set<string>();
+for (const key of allLastSeenIndexKeys(ns)) for (const lead of await redis.zrange(key, 0, -1)) if (isLeadProfile(lead)) leads.add(lead);
+const byTier: Record<string, number> = {};
+const byGrade: Record<string, number> = {};
+const companies = new Map<string, { heat: number; members: string[] }>();
+for (const lead of leads) {
+  const p = await readPortrait(redis, ns, lead, rules, now.getTime());
+  byTier[p.tier] = (byTier[p.tier] ?? 0) + 1;
+  byGrade[p.grade] = (byGrade[p.grade] ?? 0) + 1;
+  if (p.company) companies.set(p.company.companyId, { heat: 0, members: p.company.members });
+}
+for (const [id, entry] of companies) {
+  const view = await readCompany(redis, ns, id);
+  entry.heat = totalHeat(view.heat, now.getTime());
+}
+const jobs = (await queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed'])).map((j) => j.data as HotLeadJob);
+const hot = [...new Set(jobs.filter((j) => j.rule === 'pricing-streak').map((j) => j.lead))].sort();
+const expectedHot = [...sim.expected.hot].sort();
+const clickhouse = createClickHouse(config.clickhouse);
+const rows = <T>(query: string) => clickhouse.query({ query, format: 'JSONEachRow' }).then((r) => r.json() as Promise<T[]>);
+const events = await rows<{ type: string; n: string }>(`SELECT type, count() AS n FROM ${ns}.events FINAL GROUP BY type ORDER BY n DESC`);
+const deliveries = await rows<{ channel: string; outcome: string; n: string }>(`SELECT channel, outcome, count() AS n FROM ${ns}.alert_deliveries GROUP BY channel, outcome ORDER BY channel, outcome`);
+
+out('\n== summary');
+out(`leads by tier: ${Object.entries(byTier).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+out(`leads by fit grade: ${Object.entries(byGrade).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
+out('top companies by heat:');
+for (const [id, c] of [...companies].sort((a, b) => b[1].heat - a[1].heat).slice(0, 5)) out(`  ${id.padEnd(28)} heat ${c.heat.toFixed(1).padStart(6)}   buying group: ${c.members.join(', ')}`);
+out(`alerts: ${jobs.length} fired (${[...new Set(jobs.map((j) => j.rule))].join(', ')}); deliveries by channel: ${deliveries.map((d) => `${d.channel} ${d.outcome} ${d.n}`).join(', ')}; ${received.filter((r) => r.verified).length} received signed by the demo CRM`);
+out(`hot leads expected ${expectedHot.length}, alerted ${hot.length}: ${JSON.stringify(hot) === JSON.stringify(expectedHot) ? 'the same' : `DIFFERENT (expected ${expectedHot.join(' ')}; got ${hot.join(' ')})`}`);
+out(`events in ClickHouse: ${events.map((e) => `${e.type} ${e.n}`).join(', ')}`);
+out('next, as an analyst:');
+out(`  clickhouse-client --port ${process.env.CLICKHOUSE_TCP_PORT ?? 9000} --database ${ns} --query "SELECT type, count() FROM events FINAL GROUP BY type"`);
+
+if (args.clean) {
+  await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${ns}` });
+  await admin.deleteTopics({ topics: [topicNames(ns).events, topicNames(ns).eventsDeadLetter] }).catch(() => {});
+}
+await clickhouse.close();
+await admin.disconnect();
+await queue.close();
+redis.disconnect();
+const ok = JSON.stringify(hot) === JSON.stringify(expectedHot) && received.every((r) => r.verified);
+if (args.follow) {
+  out('\nstill running (Ctrl-C stops it); the collector takes events at ' + `http://127.0.0.1:${collectorPort}/v1/batch (write key ${config.collector.writeKeys[0]?.key})`);
+} else {
+  await stopAll(ok ? 0 : 1);
+}

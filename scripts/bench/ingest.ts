@@ -29,6 +29,7 @@ import { encodeEvent, intakeMessage } from '@leadscore/events';
 import { createKafka, ensureTopics, topicNames } from '@leadscore/kafka';
 import { createLogger } from '@leadscore/log';
 import { profileKeys } from '@leadscore/portrait';
+import { mulberry32 } from '@leadscore/simulator';
 import {
   ROOT,
   benchNamespace,
@@ -100,18 +101,6 @@ const USER_AGENTS = [
 ];
 const REFERRERS = ['https://www.google.com/', 'https://www.linkedin.com/', 'https://news.ycombinator.com/', ''];
 
-/** Seeded, so two runs produce the same mix. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 type Kind = 'page' | 'identify' | 'form' | 'email_open' | 'email_click' | 'order' | 'group' | 'track';
 /** Cumulative shares: page views most, then the email campaign traffic, identifies and forms, few orders. */
 const MIX: readonly [Kind, number][] = [
@@ -127,7 +116,8 @@ const MIX: readonly [Kind, number][] = [
 
 /** Raw Segment messages of the mix, as a site and an email tool would send them; ids start with `prefix`. */
 function eventMaker(prefix: string, seed: number) {
-  const rnd = random(seed);
+  // Seeded, so two runs produce the same mix.
+  const rnd = mulberry32(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
   // Skewed, as real traffic is: a small share of the people make most of the events.
   const skewed = (n: number) => Math.floor(n * rnd() ** 2);

@@ -1,6 +1,6 @@
 import { toFieldIssues, type FieldIssue } from './issues.ts';
 import { errorMessages } from './zod-errors.ts';
-import { identityKey, SCHEMA_VERSION, trackedEventSchema, type TrackedEvent } from './tracked-event.ts';
+import { identityKey, SCHEMA_VERSION, storedEventSchema, trackedEventSchema, type TrackedEvent } from './tracked-event.ts';
 
 /**
  * The events topic's record format.
@@ -60,6 +60,10 @@ export function decodeEvent(value: Buffer | null, headers: Record<string, Header
   } catch (err) {
     return { ok: false, reason: 'invalid_json', message: `value is not JSON: ${(err as Error).message}`, issues: [] };
   }
+  // Records the collector wrote pass the stored schema; anything else gets the wire's leniency (nulls, numeric ids)
+  // and its error messages, so this reader accepts what it always did.
+  const fast = storedEventSchema.safeParse(json);
+  if (fast.success) return { ok: true, event: fast.data };
   const parsed = trackedEventSchema.safeParse(json, { error: errorMessages });
   if (!parsed.success) {
     const issues = toFieldIssues(parsed.error);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDateTime, messageBases, withIdentity } from './message.ts';
+import { isoDateTime, messageBases, storedMessageBases, withIdentity } from './message.ts';
 
 /**
  * An accepted event: a Segment message as the collector stamped it, which is what the events topic carries.
@@ -32,16 +32,25 @@ const stamped = {
   flags: z.array(flagSchema).max(20).default([]),
 };
 
-export const trackedEventSchema = withIdentity(
-  z.discriminatedUnion('type', [
-  messageBases.track.extend(stamped),
-  messageBases.page.extend(stamped),
-  messageBases.screen.extend(stamped),
-  messageBases.identify.extend(stamped),
-  messageBases.group.extend(stamped),
-  messageBases.alias.extend(stamped),
-  ]),
-);
+const stampedUnion = (bases: typeof messageBases) =>
+  withIdentity(
+    z.discriminatedUnion('type', [
+      bases.track.extend(stamped),
+      bases.page.extend(stamped),
+      bases.screen.extend(stamped),
+      bases.identify.extend(stamped),
+      bases.group.extend(stamped),
+      bases.alias.extend(stamped),
+    ]),
+  );
+
+export const trackedEventSchema = stampedUnion(messageBases);
+
+/**
+ * The same event read back from the events topic, where the collector wrote it already normalised (no nulls,
+ * string ids): the checks without the wire's leniency, for the ingest worker's hot path.
+ */
+export const storedEventSchema = stampedUnion(storedMessageBases);
 
 export type TrackedEvent = z.output<typeof trackedEventSchema>;
 export type Source = z.output<typeof sourceSchema>;

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deadLetter, deadLetterSchema, decodeEvent, encodeDeadLetter, encodeEvent, intakeMessage, originalBytes, type TrackedEvent } from '../src/index.ts';
+import { deadLetter, deadLetterSchema, decodeEvent, encodeDeadLetter, encodeEvent, intakeMessage, originalBytes, storedEventSchema, trackedEventSchema, type TrackedEvent } from '../src/index.ts';
 
 function event(extra: Record<string, unknown> = {}): TrackedEvent {
   const result = intakeMessage(
@@ -23,6 +24,35 @@ describe('events topic records', () => {
   it('decode back to the same event', () => {
     const record = encodeEvent(event());
     expect(decodeEvent(record.value, record.headers)).toEqual({ ok: true, event: event() });
+  });
+
+  it('decode as the wire schema would, whatever optional fields, nulls and numeric ids the sender used', () => {
+    const optional = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: undefined });
+    const message = fc.record({
+      type: fc.constantFrom('page', 'track', 'identify'),
+      event: fc.constant('Pricing Viewed'),
+      userId: fc.oneof(fc.constant(null), fc.string({ minLength: 1, maxLength: 5 }), fc.integer({ min: 1 })),
+      anonymousId: fc.string({ minLength: 1, maxLength: 5 }),
+      name: optional(fc.oneof(fc.constant(null), fc.string({ maxLength: 5 }))),
+      properties: optional(fc.dictionary(fc.string({ maxLength: 3 }), fc.jsonValue({ maxDepth: 1 }))),
+      context: optional(fc.record({ ip: optional(fc.constant('198.51.100.7')), groupId: optional(fc.oneof(fc.constant(null), fc.integer({ min: 1 }))), page: optional(fc.record({ path: fc.constant('/pricing'), title: fc.oneof(fc.constant(null), fc.constant('Pricing')) })) })),
+      extra: optional(fc.string()),
+    });
+    fc.assert(
+      fc.property(message, (m) => {
+        const record = encodeEvent(event(m));
+        const json: unknown = JSON.parse(record.value.toString());
+        // Compared after the JSON round trip, which the record takes too (JSON has no -0).
+        expect(storedEventSchema.parse(json)).toEqual(trackedEventSchema.parse(json));
+        expect(decodeEvent(record.value, record.headers)).toEqual({ ok: true, event: trackedEventSchema.parse(json) });
+      }),
+    );
+  });
+
+  it('still take records with nulls and numeric ids, which only the wire schema accepts', () => {
+    const value = encodeEvent(event()).value;
+    const lenient = { ...JSON.parse(value.toString()), userId: 42, context: { ip: null } };
+    expect(decodeEvent(Buffer.from(JSON.stringify(lenient)))).toMatchObject({ ok: true, event: { userId: '42', context: {} } });
   });
 
   it('refuse bytes that are not JSON', () => {

@@ -1,11 +1,33 @@
 import { createHash } from 'node:crypto';
-import { hashTagged } from '@leadscore/redis';
+import { hashTagged, hashTagPrefix } from '@leadscore/redis';
 
 /** All keys of one profile share the hash tag {p:<profile id>}, so its scripts run on one Redis Cluster node. */
-export function profileKeys(namespace: string, profileId: string) {
-  const key = (suffix: string) => hashTagged(namespace, 'p', profileId, suffix);
-  return { state: key('state'), traits: key('traits'), seen: key('seen'), orders: key('orders'), log: key('log'), ledger: key('ledger'), from: key('from'), link: key('link') };
+export function profileKeys(namespace: string, profileId: string): ProfileKeys {
+  const cacheKey = `${namespace}\n${profileId}`;
+  const cached = recentProfiles.get(cacheKey);
+  if (cached) return cached;
+  const p = hashTagPrefix(namespace, 'p', profileId);
+  const keys = { state: `${p}state`, traits: `${p}traits`, seen: `${p}seen`, orders: `${p}orders`, log: `${p}log`, ledger: `${p}ledger`, from: `${p}from`, link: `${p}link` } as const;
+  // The ingest worker asks for the same active leads' keys several times per event; a bounded memo saves building
+  // (and collecting) eight strings each time.
+  if (recentProfiles.size >= RECENT_PROFILES) recentProfiles.clear();
+  recentProfiles.set(cacheKey, keys);
+  return keys;
 }
+
+export interface ProfileKeys {
+  readonly state: string;
+  readonly traits: string;
+  readonly seen: string;
+  readonly orders: string;
+  readonly log: string;
+  readonly ledger: string;
+  readonly from: string;
+  readonly link: string;
+}
+
+const RECENT_PROFILES = 20_000;
+const recentProfiles = new Map<string, ProfileKeys>();
 
 export function companyKeys(namespace: string, companyId: string) {
   const key = (suffix: string) => hashTagged(namespace, 'c', companyId, suffix);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { totalHeat, type AlertState, type HeatState } from '@leadscore/scoring';
+import { halfLifeKey, totalHeat, type AlertState, type HeatState, type Rules } from '@leadscore/scoring';
 import { companyKeys, profileKeys } from './keys.ts';
 
 export interface TraitValue {
@@ -126,6 +126,24 @@ export async function resolveProfile(redis: Redis, namespace: string, profileId:
     current = next;
   }
   return current;
+}
+
+/**
+ * The state fields `alertStateOf` reads under these rules, for a script to hand back instead of the whole hash: the
+ * heat of every half-life class the weights use, each streak rule's days, each rule's last firing. Heat left in a
+ * class no weight uses any more is not among them, so it stops counting toward tier alerts when the rules change.
+ */
+export function alertStateFields(rules: Pick<Rules, 'weights' | 'alerts' | 'defaults'>): string[] {
+  const fields = new Set<string>();
+  for (const weight of rules.weights) {
+    const k = halfLifeKey(weight.halfLife ?? rules.defaults.halfLife);
+    fields.add(`heat:${k}:e`).add(`heat:${k}:s`);
+  }
+  for (const alert of rules.alerts) {
+    if (alert.kind === 'streak') fields.add(`sd:${alert.id}`);
+    fields.add(`alert_last:${alert.id}`);
+  }
+  return [...fields];
 }
 
 /** What alert rules read of a lead's state hash: heat, streak days by rule, and when each rule last fired. */

@@ -8,5 +8,10 @@ function tagSafe(id: string): string {
  * may touch all of them on Redis Cluster; keys across leads (indexes) live under their own names.
  */
 export function hashTagged(namespace: string, kind: string, id: string, suffix: string): string {
-  return `${namespace}:{${kind}:${tagSafe(id)}}:${suffix}`;
+  return `${hashTagPrefix(namespace, kind, id)}${suffix}`;
+}
+
+/** What every key of one id starts with, `<namespace>:{<kind>:<id>}:`: build it once for several of its keys. */
+export function hashTagPrefix(namespace: string, kind: string, id: string): string {
+  return `${namespace}:{${kind}:${tagSafe(id)}}:`;
 }

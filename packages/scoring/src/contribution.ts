@@ -122,8 +122,10 @@ export function contributionOf(event: TrackedEvent, rules?: Rules, timeZone = 'U
 }
 
 /** What a company takes from an event: its kind and time, and for `group` calls the company's traits. */
-export function companyContributionOf(event: TrackedEvent, rules?: Rules): Contribution {
-  const base = contributionOf(event, rules);
+export function companyContributionOf(event: TrackedEvent, rules?: Rules, lead?: Contribution): Contribution {
+  // The lead's contribution of the same event, when the caller has it: what the company takes from it does not
+  // depend on the time zone (streak days are the lead's), so it need not be scored twice.
+  const { co: _company, ...base } = lead ?? contributionOf(event, rules);
   const { tr: _personTraits, l: _ledger, sd: _streaks, bt: _tags, s: _state, ...rest } = base;
   const traits = event.type === 'group' ? jsonValues(event.traits) : undefined;
   const groups = rules && isCounted(rules, event) ? rules.alerts.flatMap((a) => (a.kind === 'buying_group' && matchesEvent(a.match, event) ? [a.id] : [])) : [];

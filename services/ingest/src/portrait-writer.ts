@@ -1,7 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { claimsOf, companyOf, decideIdentity, isCompanyOnly, isLead, type Conflict, type IdentityDecision, type Link } from '@leadscore/identity';
 import type { TrackedEvent } from '@leadscore/events';
-import { companyKeys, emailOwnerKey, hashFromReply, lastSeenIndexKey, profileKeys, type PortraitScripts } from '@leadscore/portrait';
+import { alertStateFields, companyKeys, emailOwnerKey, hashFromReply, lastSeenIndexKey, profileKeys, type PortraitScripts } from '@leadscore/portrait';
 import { companyContributionOf, contributionOf, type Contribution, type Rules } from '@leadscore/scoring';
 import type { LinkCache } from './link-cache.ts';
 
@@ -59,9 +59,15 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
   const now = deps.now ?? Date.now;
   const ns = settings.namespace;
 
-  const queueApply = (pipeline: ChainableCommander, profile: string, contribution: string) => {
+  // The state fields alert decisions read, worked out once per rules version.
+  let replyFields: { rules: Rules; fields: string[] } | undefined;
+  const fieldsFor = (rules: Rules) => {
+    if (replyFields?.rules !== rules) replyFields = { rules, fields: alertStateFields(rules) };
+    return replyFields.fields;
+  };
+  const queueApply = (pipeline: ChainableCommander, profile: string, contribution: string, fields: readonly string[]) => {
     const k = profileKeys(ns, profile);
-    scripts.applyEvent.queue(pipeline, [k.state, k.traits, k.seen, k.orders, k.log, k.ledger], [now(), settings.dedupWindowMs, settings.profileLogCap, contribution, LEDGER_CAP]);
+    scripts.applyEvent.queue(pipeline, [k.state, k.traits, k.seen, k.orders, k.log, k.ledger], [now(), settings.dedupWindowMs, settings.profileLogCap, contribution, LEDGER_CAP, ...fields]);
   };
 
   async function exec(pipeline: ChainableCommander): Promise<unknown[]> {
@@ -103,14 +109,16 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
 
       // Decide in order, each decision seeing the links and claims of the events before it in the batch.
       const rules = settings.rules();
-      const decisions: { event: TrackedEvent; decision?: IdentityDecision; contribution: string; company?: string }[] = [];
+      const decisions: { event: TrackedEvent; decision?: IdentityDecision; contribution: string; company?: string; companyContribution?: string }[] = [];
       const ledger: PortraitOutcome['ledger'][number][] = [];
       for (const event of events) {
         const company = companyOf(event, settings.freeMailDomains);
-        const scored = { ...contributionOf(event, rules, settings.timeZone), ...(company ? { co: company } : {}) };
+        const base = contributionOf(event, rules, settings.timeZone);
+        const scored = company ? { ...base, co: company } : base;
         const contribution = JSON.stringify(scored);
+        const forCompany = company ? { company, companyContribution: JSON.stringify(companyContributionOf(event, rules, base)) } : {};
         if (isCompanyOnly(event)) {
-          decisions.push({ event, contribution, ...(company ? { company } : {}) });
+          decisions.push({ event, contribution, ...forCompany });
           continue;
         }
         const claims = claimsOf(event);
@@ -120,7 +128,7 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
         if (scored.l) ledger.push({ event, profile: decision.profile, lines: scored.l });
         if (decision.emailClaim) cache.setEmailOwner(decision.emailClaim.email, decision.emailClaim.owner);
         for (const link of decision.links) if (link.from.startsWith('a:')) cache.setVisitorLead(link.from.slice(2), link.to);
-        decisions.push({ event, decision, contribution, ...(company ? { company } : {}) });
+        decisions.push({ event, decision, contribution, ...forCompany });
       }
 
       // The round trip that does the work, in event order.
@@ -133,7 +141,11 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
         | { kind: 'other' };
       const steps: Step[] = [];
       const at = now();
-      for (const { event, decision, contribution, company } of decisions) {
+      const fields = fieldsFor(rules);
+      // The last-seen index: each profile's latest unflagged event time of the batch, one ZADD GT per index shard at
+      // the end of the round trip (not one per event: the index is only ever raised).
+      const lastSeen = new Map<string, number>();
+      for (const { event, decision, contribution, company, companyContribution } of decisions) {
         if (decision) {
           if (decision.emailClaim) {
             scripts.claimEmail.queue(pipeline, [emailOwnerKey(ns, decision.emailClaim.email)], [decision.emailClaim.owner]);
@@ -146,20 +158,28 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
             pipeline.sadd(profileKeys(ns, link.to).from, link.from);
             steps.push({ kind: 'other' });
           }
-          queueApply(pipeline, decision.profile, contribution);
+          queueApply(pipeline, decision.profile, contribution, fields);
           steps.push({ kind: 'apply', event, profile: decision.profile, contribution });
           if (event.flags.length === 0) {
-            pipeline.zadd(lastSeenIndexKey(ns, decision.profile), 'GT', Date.parse(event.timestamp), decision.profile);
-            steps.push({ kind: 'other' });
+            const t = Date.parse(event.timestamp);
+            if (t > (lastSeen.get(decision.profile) ?? Number.NEGATIVE_INFINITY)) lastSeen.set(decision.profile, t);
           }
         }
-        if (company) {
+        if (company && companyContribution) {
           const k = companyKeys(ns, company);
           const member = decision && isLead(decision.profile) ? decision.profile : '';
-          scripts.applyCompany.queue(pipeline, [k.state, k.traits, k.seen, k.members, k.orders], [at, settings.dedupWindowMs, JSON.stringify(companyContributionOf(event, rules)), member]);
+          scripts.applyCompany.queue(pipeline, [k.state, k.traits, k.seen, k.members, k.orders], [at, settings.dedupWindowMs, companyContribution, member]);
           steps.push({ kind: 'company', event, company });
         }
       }
+      const shards = new Map<string, (string | number)[]>();
+      for (const [profile, t] of lastSeen) {
+        const key = lastSeenIndexKey(ns, profile);
+        const members = shards.get(key) ?? [];
+        if (members.length === 0) shards.set(key, members);
+        members.push(t, profile);
+      }
+      for (const [key, members] of shards) pipeline.zadd(key, 'GT', ...members);
       const replies = await exec(pipeline);
       roundTrips++;
 
@@ -214,7 +234,7 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
       for (let hop = 0; pending.length > 0; hop++) {
         if (hop >= MAX_HOPS) throw new Error(`profile links did not settle within ${MAX_HOPS} hops (a link cycle?)`);
         const p = redis.pipeline();
-        for (const item of pending) queueApply(p, item.profile, item.contribution);
+        for (const item of pending) queueApply(p, item.profile, item.contribution, fields);
         const answers = (await exec(p)) as ScriptReply[];
         roundTrips++;
         const next: typeof pending = [];

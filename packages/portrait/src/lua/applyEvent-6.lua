@@ -13,23 +13,25 @@
   ARGV[1] now: processing time, ms       ARGV[2] dedup window, ms        ARGV[3] log cap (entries)
   ARGV[4] contribution JSON {m, t, k, f, tr?, o?, h?, l?} (see packages/scoring/src/contribution.ts)
   ARGV[5] ledger cap (lines)
+  ARGV[6…] the state fields to hand back with c.s (the ones alert rules read); none: all of them
 
   Returns {'applied'} | {'duplicate'} | {'duplicate_order'} | {'redirect', <profile id>} when the profile was linked
   into another: the caller applies the event there instead (nothing is recorded here). With c.s set, 'applied' and
-  'duplicate' are followed by the state hash's fields and values (HGETALL), for alert decisions, which a replay
-  must be able to make again.
+  'duplicate' are followed by field, value pairs of the state hash (those of ARGV[6…] present, or all), for alert
+  decisions, which a replay must be able to make again.
 ]]
 -- @include portrait
 
 local state, traits, seen, orders, log, ledger = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local now, window, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local c = cjson.decode(ARGV[4])
+local replyFields = {unpack(ARGV, 6)}
 
 local target = redis.call('HGET', state, 'linked_to')
 if target then return {'redirect', target} end
 
 redis.call('ZREMRANGEBYSCORE', seen, '-inf', now - window)
-if redis.call('ZSCORE', seen, c.m) then return reply('duplicate', state, c) end
+if redis.call('ZSCORE', seen, c.m) then return reply('duplicate', state, c, replyFields) end
 
 if c.o then
   if redis.call('SADD', orders, orderMember(c)) == 0 then
@@ -65,4 +67,4 @@ end
 
 redis.call('RPUSH', log, ARGV[4])
 if redis.call('LLEN', log) > cap then redis.call('LTRIM', log, -cap, -1) end
-return reply('applied', state, c)
+return reply('applied', state, c, replyFields)

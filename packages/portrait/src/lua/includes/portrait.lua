@@ -91,9 +91,22 @@ local function addStreakDays(state, c)
   end
 end
 
--- The reply, with the state after the event when the caller asked for it (to decide alerts).
-local function reply(status, state, c)
+-- The reply, with the state after the event when the caller asked for it (to decide alerts): the named fields when
+-- it names them (a lead's state grows with every alert marker; decisions read a few fields), else all of them.
+-- Either way field, value pairs, absent fields left out.
+local function reply(status, state, c, fields)
   if not c.s then return {status} end
+  if fields and #fields > 0 then
+    local values = redis.call('HMGET', state, unpack(fields))
+    local out = {status}
+    for i, field in ipairs(fields) do
+      if values[i] then
+        out[#out + 1] = field
+        out[#out + 1] = values[i]
+      end
+    end
+    return out
+  end
   local all = redis.call('HGETALL', state)
   table.insert(all, 1, status)
   return all

@@ -5,7 +5,9 @@
  *
  *   --companies N   size of the simulated market (default 12)
  *   --seed S        another market (default 42)
- *   --follow        keep running after the summary, until Ctrl-C
+ *   --live-events N after the history, N events of today's traffic sent live through /v1/batch as a website
+ *                   would (default 300), at --rate events/s (default 100); alerts print as they arrive
+ *   --follow        keep the live traffic going until Ctrl-C, then settle and print the summary
  *   --clean         remove the demo's topics, Redis keys and ClickHouse database at the end (tests use it)
  * Exit status 0 when the leads that became hot are exactly the ones the simulation made hot.
  */
@@ -29,7 +31,24 @@ import { defaultRules, parseRules, totalHeat } from '@leadscore/scoring';
 import { deliveryOrder, simulate } from '@leadscore/simulator';
 import { freePort, startProcess, type RunningProcess } from './bench/lib.ts';
 
-const { values: args } = parseArgs({ options: { companies: { type: 'string', default: '12' }, seed: { type: 'string', default: '42' }, follow: { type: 'boolean', default: false }, clean: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: {
+    companies: { type: 'string', default: '12' },
+    seed: { type: 'string', default: '42' },
+    'live-events': { type: 'string', default: '300' },
+    rate: { type: 'string', default: '100' },
+    follow: { type: 'boolean', default: false },
+    clean: { type: 'boolean', default: false },
+  },
+});
+const liveEvents = args.follow ? Number.POSITIVE_INFINITY : Number(args['live-events']);
+const liveRate = Number(args.rate);
+for (const [flag, value] of [['--companies', Number(args.companies)], ['--live-events', liveEvents], ['--rate', liveRate]] as const) {
+  if (Number.isNaN(value) || value < 0 || (flag === '--rate' && value === 0)) {
+    process.stderr.write(`demo: ${flag} must be a number ≥ ${flag === '--rate' ? '1' : '0'}\n`);
+    process.exit(2);
+  }
+}
 const config = loadConfigOrExit('demo');
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const ns = `demo_${new Date().toISOString().slice(0, 10).replaceAll('-', '')}_${randomBytes(2).toString('hex')}`;
@@ -98,7 +117,16 @@ async function stopAll(code: number): Promise<never> {
   }
   process.exit(code);
 }
-process.on('SIGINT', () => void stopAll(130));
+// Ctrl-C during live traffic ends the traffic (then the summary); otherwise, or a second time, it stops everything.
+let live: { stop: () => void } | undefined;
+process.on('SIGINT', () => {
+  if (live) {
+    live.stop();
+    live = undefined;
+    return;
+  }
+  void stopAll(130);
+});
 process.on('SIGTERM', () => void stopAll(143));
 
 out(`leadscore demo — namespace ${ns} (topics, Redis keys and ClickHouse database of its own)`);
@@ -129,7 +157,7 @@ async function committed(): Promise<{ done: number; end: number }> {
   const done = (group?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
   return { done, end };
 }
-const status = (sent: number) => committed().then(({ done, end }) => process.stderr.write(`\r  sent ${sent}/${ordered.length}   processed ${done}   lag ${end - done}   alerts received ${received.length}   `));
+const status = (sent: number) => committed().then(({ done, end }) => process.stderr.write(`\r  sent ${sent}   processed ${done}   lag ${end - done}   alerts received ${received.length}   `));
 
 for (let i = 0; i < ordered.length; i += 200) {
   const res = await fetch(`http://127.0.0.1:${collectorPort}/v1/import`, {
@@ -146,16 +174,62 @@ for (let i = 0; i < ordered.length; i += 200) {
 
 const redis = createRedis(config.redis.url, { connectionName: 'demo' });
 const queue = new Queue(ALERTS_QUEUE, { connection: createRedis(config.redis.url, { connectionName: 'demo-queue' }), prefix: alertsQueuePrefix(ns) });
-// Settled: everything processed, and no alert waiting or in delivery, twice in a row.
-for (let quiet = 0, waited = 0; quiet < 4 && waited < 240; waited++) {
-  const { done, end } = await committed();
-  const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
-  const busy = end - done + (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0);
-  quiet = busy === 0 ? quiet + 1 : 0;
-  await status(ordered.length);
-  await new Promise((r) => setTimeout(r, 500));
+/** Everything processed, and no alert waiting or in delivery, four polls in a row. */
+async function settle(show: () => Promise<unknown>): Promise<void> {
+  for (let quiet = 0, waited = 0; quiet < 4 && waited < 240; waited++) {
+    const { done, end } = await committed();
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
+    const busy = end - done + (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0);
+    quiet = busy === 0 ? quiet + 1 : 0;
+    await show();
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  process.stderr.write('\n');
 }
-process.stderr.write('\n');
+await settle(() => status(ordered.length));
+
+/**
+ * Today's traffic, live: more of the simulated market (new people of the same kinds of companies) with the times
+ * left to the collector, sent through /v1/batch with the site's write key. Emails get a `+live<round>` tag so a
+ * live visitor never takes over a lead of the history, which keeps the expected hot leads exact.
+ */
+async function sendLive(): Promise<number> {
+  const writeKey = config.collector.writeKeys[0]?.key ?? 'dev_write_key';
+  let stopped = false;
+  live = { stop: () => (stopped = true) };
+  out(`\nlive: ${Number.isFinite(liveEvents) ? liveEvents : 'endless'} events of today's traffic through /v1/batch at ${liveRate}/s${args.follow ? ' (Ctrl-C ends them, then the summary)' : ''}…`);
+  let sent = 0;
+  let pending: Record<string, unknown>[] = [];
+  const started = Date.now();
+  for (let round = 0; !stopped && sent < liveEvents; round++) {
+    if (pending.length === 0) {
+      const today = simulate({ seed: `${args.seed}/live/${round}`, now: new Date(), companies: 2, weeks: 1 }).messages;
+      pending = today.map((m) => {
+        const { timestamp: _t, originalTimestamp: _o, sentAt: _s, ...rest } = JSON.parse(JSON.stringify(m).replace(/([A-Za-z0-9._%-]+)@((?!leadscore\.)[A-Za-z0-9.-]+\.example)/g, `$1+live${round}@$2`)) as Record<string, unknown>;
+        return { ...rest, messageId: `${String(rest.messageId)}-live` };
+      });
+    }
+    // Paced by the clock: at most what the rate allows by now, in requests of up to 100 events.
+    const due = Math.min(liveEvents, Math.floor(((Date.now() - started) / 1000) * liveRate) + 1);
+    const batch = pending.splice(0, Math.max(0, Math.min(100, due - sent)));
+    if (batch.length > 0) {
+      const res = await fetch(`http://127.0.0.1:${collectorPort}/v1/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` },
+        body: JSON.stringify({ batch, sentAt: new Date().toISOString() }),
+      });
+      if (res.status !== 200) throw new Error(`the collector answered ${res.status}: ${await res.text()}`);
+      sent += batch.length;
+    }
+    await status(ordered.length + sent);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  live = undefined;
+  return sent;
+}
+const alertsBeforeLive = received.length;
+const liveSent = liveEvents > 0 ? await sendLive() : 0;
+if (liveSent > 0) await settle(() => status(ordered.length + liveSent));
 
 // --- the summary ------------------------------------------------------------------------------------------------
 const leads = new Set<string>();
@@ -186,8 +260,10 @@ out(`leads by tier: ${Object.entries(byTier).map(([k, v]) => `${k} ${v}`).join('
 out(`leads by fit grade: ${Object.entries(byGrade).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
 out('top companies by heat:');
 for (const [id, c] of [...companies].sort((a, b) => b[1].heat - a[1].heat).slice(0, 5)) out(`  ${id.padEnd(28)} heat ${c.heat.toFixed(1).padStart(6)}   buying group: ${c.members.join(', ')}`);
-out(`alerts: ${jobs.length} fired (${[...new Set(jobs.map((j) => j.rule))].join(', ')}); deliveries by channel: ${deliveries.map((d) => `${d.channel} ${d.outcome} ${d.n}`).join(', ')}; ${received.filter((r) => r.verified).length} received signed by the demo CRM`);
+const jobStates = await queue.getJobCounts('completed', 'failed', 'delayed', 'waiting', 'active');
+out(`alerts: ${jobs.length} fired (${[...new Set(jobs.map((j) => j.rule))].join(', ')}); deliveries by channel: ${deliveries.map((d) => `${d.channel} ${d.outcome} ${d.n}`).join(', ')}; ${received.filter((r) => r.verified).length} received signed by the demo CRM; jobs ${Object.entries(jobStates).filter(([, n]) => n > 0).map(([state, n]) => `${state} ${n}`).join(', ')}`);
 out(`hot leads expected ${expectedHot.length}, alerted ${hot.length}: ${JSON.stringify(hot) === JSON.stringify(expectedHot) ? 'the same' : `DIFFERENT (expected ${expectedHot.join(' ')}; got ${hot.join(' ')})`}`);
+if (liveSent > 0) out(`live traffic: ${liveSent} events through /v1/batch, ${received.length - alertsBeforeLive} alerts received from it`);
 out(`events in ClickHouse: ${events.map((e) => `${e.type} ${e.n}`).join(', ')}`);
 out('next, as an analyst:');
 out(`  clickhouse-client --port ${process.env.CLICKHOUSE_TCP_PORT ?? 9000} --database ${ns} --query "SELECT type, count() FROM events FINAL GROUP BY type"`);
@@ -201,8 +277,4 @@ await admin.disconnect();
 await queue.close();
 redis.disconnect();
 const ok = JSON.stringify(hot) === JSON.stringify(expectedHot) && received.every((r) => r.verified);
-if (args.follow) {
-  out('\nstill running (Ctrl-C stops it); the collector takes events at ' + `http://127.0.0.1:${collectorPort}/v1/batch (write key ${config.collector.writeKeys[0]?.key})`);
-} else {
-  await stopAll(ok ? 0 : 1);
-}
+await stopAll(ok ? 0 : 1);

@@ -7,7 +7,7 @@ import { services } from '../support/services.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 describe("the README's main-job command", () => {
-  it('runs the pipeline on simulated traffic, shows signed alerts and the summary, and exits 0 on its own', { timeout: 240_000 }, async () => {
+  it('backfills simulated history, sends live traffic, shows signed alerts and the summary, and exits 0 on its own', { timeout: 240_000 }, async () => {
     const s = services();
     const { stdout } = await promisify(execFile)(`${ROOT}node_modules/.bin/tsx`, ['scripts/demo.ts', '--companies', '4', '--clean'], {
       cwd: ROOT,
@@ -18,6 +18,7 @@ describe("the README's main-job command", () => {
     expect(stdout).toMatch(/What now: call today/);
     expect(stdout).toMatch(/== summary/);
     expect(stdout).toMatch(/hot leads expected (\d+), alerted \1: the same/);
+    expect(stdout).toMatch(/live traffic: 300 events through \/v1\/batch/);
     expect(stdout).toMatch(/clickhouse-client .*--database demo_/);
   });
 });

@@ -1,28 +1,41 @@
 /**
- * `pnpm bench:ingest`: the ingest worker (the real service in its own process) draining a backlog of pre-produced
- * events into Redis portraits and ClickHouse rows, beside a bare kafkajs consumer reading the same topic in the same
- * run; then, with the worker caught up, the latency from an event acknowledged by Kafka to its portrait updated.
+ * `pnpm bench:ingest`: the ingest worker (the real service in its own process) draining a backlog of events into
+ * Redis portraits and ClickHouse rows, beside a bare kafkajs consumer reading the same topic in the same run and
+ * redis-benchmark calling a trivial Lua script by EVALSHA; then, with the worker caught up, the latency from an event
+ * acknowledged by Kafka to its portrait updated.
  *
- * Throughput is (events − those already processed at the first /metrics poll that shows any) ÷ the time from that
- * poll to the poll that finds the group's committed offsets at the end of the topic, polled every 100 ms; the baseline
- * is timed from its first fetch to its last batch. Latency is from Kafka acknowledging a probe to its portrait's
- * `events` field appearing in Redis. Beside the figures it prints the CPU each part used (from /proc) and what
- * ClickHouse did (system.events), since on 2 shared cores those explain the figures.
+ * With --workers 1,2 each worker count drains the same seeded backlog in a namespace of its own (its own topic,
+ * consumer group, Redis keys and ClickHouse database), one count after the other, each namespace removed before the
+ * next starts; the workers of one count share the topic's partitions as one consumer group, and their /metrics are
+ * summed.
  *
- * Options: --events N (backlog, default 100000), --latency-seconds S (default 10), --probe-rate N (probes/s,
- *          default 300), --background-rate N (events/s of the same mix produced beside the probes, default 0),
- *          --profile-worker DIR (writes the worker's V8 CPU profile there when it stops).
+ * The baseline reads a copy of the backlog produced before any worker runs. The workers' group then starts at the end
+ * of the topic; once every worker is in it (a worker joining later would stop the others for a rebalance, which is
+ * start-up, not throughput), the backlog is produced again, for them. Throughput is (events − those processed while
+ * it was produced) ÷ the time from the first /metrics poll after producing to the poll that finds the group's
+ * committed offsets at the end of the topic, polled every 100 ms; the baseline is timed from its first fetch to its
+ * last batch. Latency is from Kafka acknowledging a probe to its portrait's `events` field appearing in Redis,
+ * measured once, with the smallest worker count. Beside the figures it prints the CPU each part used (from /proc)
+ * and what ClickHouse did (system.events), since on 2 shared cores those explain the figures.
+ *
+ * Options: --events N (backlog, default 100000), --workers LIST (worker counts, comma-separated, default 1),
+ *          --latency-seconds S (default 10), --probe-rate N (probes/s, default 300), --background-rate N (events/s of
+ *          the same mix produced beside the probes, default 0), --redis-requests N (redis-benchmark's EVALSHA calls,
+ *          default 500000; 0 skips it), --profile-worker DIR (writes the workers' V8 CPU profiles there when they stop).
  * Environment: KAFKA_EVENTS_PARTITIONS (default 6), INGEST_PARTITIONS_CONCURRENTLY (default 4) and
  * INGEST_MAX_BATCH_BYTES (default 1 MiB), given to the worker and the baseline alike. Needs the services running
- * (scripts/services.sh up).
- * Last line: events_per_s=… baseline_events_per_s=… ratio=… p50_ms=… p99_ms=… redis_roundtrips_per_event=…
+ * (scripts/services.sh up) and redis-benchmark (redis-tools) on the PATH.
+ * Last line: events_per_s=… baseline_events_per_s=… ratio=… p50_ms=… p99_ms=… workers=… redis_evalsha_per_s=…
+ * ratio_redis=… [events_per_s_N_workers=… speedup_N_workers=… for every other count] redis_roundtrips_per_event=…
+ * clickhouse_inserts_per_batch=… — events_per_s, the ratios and the latency are those of the smallest count (`workers`).
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { Partitioners, type Message, type Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
 import { createClickHouse, quoteIdentifier, sql } from '@leadscore/clickhouse';
 import { loadConfigOrExit } from '@leadscore/config';
 import { encodeEvent, intakeMessage } from '@leadscore/events';
@@ -48,9 +61,11 @@ import {
 const { values: args } = parseArgs({
   options: {
     events: { type: 'string', default: '100000' },
+    workers: { type: 'string', default: '1' },
     'latency-seconds': { type: 'string', default: '10' },
     'probe-rate': { type: 'string', default: '300' },
     'background-rate': { type: 'string', default: '0' },
+    'redis-requests': { type: 'string', default: '500000' },
     'profile-worker': { type: 'string' },
   },
 });
@@ -58,20 +73,39 @@ const total = Number(args.events);
 const latencySeconds = Number(args['latency-seconds']);
 const probeRate = Number(args['probe-rate']);
 const backgroundRate = Number(args['background-rate']);
-for (const [name, value] of Object.entries({ events: total, 'latency-seconds': latencySeconds, 'probe-rate': probeRate, 'background-rate': backgroundRate })) {
+const redisRequests = Number(args['redis-requests']);
+for (const [name, value] of Object.entries({ events: total, 'latency-seconds': latencySeconds, 'probe-rate': probeRate, 'background-rate': backgroundRate, 'redis-requests': redisRequests })) {
   if (!Number.isFinite(value) || value < 0 || (name === 'events' && value < 1)) throw new Error(`--${name} must be a number of at least ${name === 'events' ? 1 : 0}`);
+}
+const workerCounts = parseWorkerCounts(args.workers);
+
+/** `1,2` → [1, 2]: distinct positive worker counts, smallest first (the first one is the headline's). */
+function parseWorkerCounts(list: string): number[] {
+  const counts = list.split(',').map((s) => Number(s.trim()));
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) throw new Error(`--workers must be worker counts from 1 to 16, comma-separated, e.g. 1,2 (got ${list})`);
+  return [...new Set(counts)].sort((a, b) => a - b);
 }
 
 const config = loadConfigOrExit('bench');
-const ns = benchNamespace('ingest');
-const topics = topicNames(ns);
+/** The run's prefix; each worker count's namespace adds `_w<count>` to it, so everything the run makes starts with it. */
+const runId = benchNamespace('ingest');
 const partitions = config.kafka.eventsPartitions;
 const concurrency = config.ingest.partitionsConcurrently;
-const log = createLogger({ service: 'bench', level: 'warn', namespace: ns });
-const kafka = createKafka({ brokers: config.kafka.brokers, clientId: ns }, log);
+const log = createLogger({ service: 'bench', level: 'warn', namespace: runId });
+const kafka = createKafka({ brokers: config.kafka.brokers, clientId: runId }, log);
 const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
 const clickhouse = createClickHouse({ url: config.clickhouse.url, user: config.clickhouse.user, password: config.clickhouse.password });
-const database = quoteIdentifier(ns);
+
+/** One worker count's namespace: it names the topics, the consumer groups, the Redis keys and the ClickHouse database. */
+interface Space {
+  readonly ns: string;
+  readonly topics: ReturnType<typeof topicNames>;
+  readonly database: ReturnType<typeof quoteIdentifier>;
+}
+function space(workers: number): Space {
+  const ns = `${runId}_w${workers}`;
+  return { ns, topics: topicNames(ns), database: quoteIdentifier(ns) };
+}
 
 // --- the event mix --------------------------------------------------------------------------------------------------
 
@@ -218,16 +252,21 @@ function bareProducer(): Producer {
   return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
 }
 
-async function produceBacklog(producer: Producer, records: readonly Message[]): Promise<number> {
+async function produceBacklog(producer: Producer, topic: string, records: readonly Message[]): Promise<number> {
   const CHUNK = 1_000;
   const started = performance.now();
   let next = 0;
   let done = 0;
+  let failed = false;
   const sender = async () => {
-    while (next < records.length) {
+    // One failed send ends them all: senders left running would go on retrying while the bench cleans up.
+    while (next < records.length && !failed) {
       const chunk = records.slice(next, next + CHUNK);
       next += CHUNK;
-      await producer.send({ topic: topics.events, acks: -1, messages: chunk });
+      await producer.send({ topic, acks: -1, messages: chunk }).catch((err: unknown) => {
+        failed = true;
+        throw err;
+      });
       const before = done;
       done += chunk.length;
       const tenth = Math.max(1, Math.floor(records.length / 10));
@@ -238,15 +277,22 @@ async function produceBacklog(producer: Producer, records: readonly Message[]): 
   return records.length / ((performance.now() - started) / 1000);
 }
 
-async function committedSum(admin: ReturnType<typeof kafka.admin>, groupId: string): Promise<number> {
-  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topics.events] });
+async function committedSum(admin: Admin, groupId: string, topic: string): Promise<number> {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
   return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
 }
 
+/** Whether `members` consumers are in the group with the partitions assigned among them. */
+async function groupComplete(admin: Admin, groupId: string, members: number): Promise<boolean> {
+  const { groups } = await admin.describeGroups([groupId]);
+  const group = groups[0];
+  return group?.state === 'Stable' && group.members.length >= members;
+}
+
 /** The baseline: the same topic read to the end by a consumer that does nothing with the records. */
-async function bareConsumer(expected: number): Promise<{ perSecond: number; seconds: number }> {
+async function bareConsumer(s: Space, expected: number): Promise<{ perSecond: number; seconds: number }> {
   const consumer = kafka.consumer({
-    groupId: `${ns}.baseline`,
+    groupId: `${s.ns}.baseline`,
     // As the worker's consumer (packages/kafka/src/batch-consumer.ts), so only the work on the records differs.
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
@@ -256,7 +302,7 @@ async function bareConsumer(expected: number): Promise<{ perSecond: number; seco
   });
   await consumer.connect();
   try {
-    await consumer.subscribe({ topic: topics.events, fromBeginning: true });
+    await consumer.subscribe({ topic: s.topics.events, fromBeginning: true });
     // From its first fetch (the group joined), so the baseline pays for reading the first records too.
     let first: number | undefined;
     consumer.on(consumer.events.FETCH_START, () => {
@@ -288,8 +334,54 @@ async function bareConsumer(expected: number): Promise<{ perSecond: number; seco
   }
 }
 
+const runFile = promisify(execFile);
+
+/** REDIS_URL as redis-benchmark options, and `host:port` to show in the figures (never the password). */
+function redisTarget(): { argv: string[]; shown: string } {
+  const url = new URL(config.redis.url);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = url.port || '6379';
+  const argv = ['-h', host, '-p', port];
+  if (url.password) argv.push(...(url.username ? ['--user', decodeURIComponent(url.username)] : []), '-a', decodeURIComponent(url.password));
+  if (url.pathname.length > 1) argv.push('--dbnum', url.pathname.slice(1));
+  if (url.protocol === 'rediss:') argv.push('--tls');
+  return { argv, shown: `${host}:${port}` };
+}
+
+/**
+ * The Redis baseline: redis-benchmark calling a script that does nothing (`return 1`) by EVALSHA over 50 connections
+ * in pipelines of 16, the most script calls this Redis takes on this machine. Every portrait update is a script call,
+ * so the ratio to it shows how much the worker's batching and its other work cost per event.
+ */
+async function redisEvalsha(requests: number): Promise<{ perSecond: number; description: string }> {
+  const sha = String(await redis.script('LOAD', 'return 1'));
+  const target = redisTarget();
+  const options = ['-n', String(requests), '-c', '50', '-P', '16', '-q'];
+  progress(`baseline: redis-benchmark ${options.join(' ')} EVALSHA ${sha} 0 against ${target.shown}`);
+  let stdout: string;
+  try {
+    ({ stdout } = await runFile('redis-benchmark', [...target.argv, ...options, 'EVALSHA', sha, '0'], { timeout: 120_000 }));
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new Error(missing ? 'redis-benchmark is not on the PATH (Debian: redis-tools, installed by scripts/services.sh up)' : `redis-benchmark failed: ${(err as Error).message}`);
+  }
+  // -q rewrites a progress line with \r and ends with `EVALSHA <sha> 0: <n> requests per second, p50=…`.
+  const perSecond = Number([...stdout.matchAll(/([\d.]+) requests per second/g)].at(-1)?.[1]);
+  if (!Number.isFinite(perSecond) || perSecond <= 0) throw new Error(`redis-benchmark printed no requests per second:\n${stdout.slice(-2_000)}`);
+  return { perSecond, description: `${requests} calls, 50 connections, pipelines of 16, ${target.shown}` };
+}
+
 const sumOf = (m: Map<string, number>, name: string) => [...m].reduce((n, [series, v]) => (series === name || series.startsWith(`${name}{`) ? n + v : n), 0);
 const processedOf = (m: Map<string, number>) => sumOf(m, 'ingest_events_processed_total');
+
+/** The workers' /metrics added up series by series: the counters and histograms of the group as one. */
+async function scrapeAll(urls: readonly string[]): Promise<Map<string, number>> {
+  const total = new Map<string, number>();
+  for (const metrics of await Promise.all(urls.map((url) => scrapeMetrics(url)))) {
+    for (const [series, value] of metrics) total.set(series, (total.get(series) ?? 0) + value);
+  }
+  return total;
+}
 
 /** CPU used so far by each part of the pipeline; the services' pids come from scripts/services.sh's pid files. */
 function servicePid(name: string): number | undefined {
@@ -301,12 +393,12 @@ function servicePid(name: string): number | undefined {
 }
 const servicePids = { kafka: servicePid('kafka'), redis: servicePid('redis'), clickhouse: servicePid('clickhouse') };
 type CpuSnapshot = { at: number; parts: Record<string, number>; machine: { busy: number; total: number } };
-function cpuSnapshot(workerPids: readonly number[]): CpuSnapshot {
+function cpuSnapshot(group: Workers): CpuSnapshot {
   const self = process.cpuUsage();
   return {
     at: performance.now(),
     parts: {
-      worker: cpuSeconds(workerPids),
+      [group.label]: cpuSeconds(group.pids),
       kafka: servicePids.kafka ? cpuSeconds([servicePids.kafka]) : Number.NaN,
       redis: servicePids.redis ? cpuSeconds([servicePids.redis]) : Number.NaN,
       clickhouse: servicePids.clickhouse ? cpuSeconds([servicePids.clickhouse]) : Number.NaN,
@@ -328,7 +420,7 @@ function cpuLine(from: CpuSnapshot, to: CpuSnapshot): string {
   return `${parts.map((p) => `${p.name} ${Number.isNaN(p.used) ? '?' : pct(p.used)}`).join(', ')}, other processes ${pct(Math.max(0, busy - known))}; machine ${Math.round((busy / (to.machine.total - from.machine.total)) * 100)}% busy of ${availableParallelism()} cores`;
 }
 
-/** Batch figures between two scrapes of the worker's /metrics. */
+/** Batch figures between two scrapes of the workers' /metrics. */
 function batchFigures(from: Map<string, number>, to: Map<string, number>, seconds: number) {
   const d = (name: string) => (to.get(name) ?? 0) - (from.get(name) ?? 0);
   const batches = d('ingest_batch_duration_seconds_count');
@@ -348,7 +440,7 @@ function batchFigures(from: Map<string, number>, to: Map<string, number>, second
     meanSeconds: d('ingest_batch_duration_seconds_sum') / batches,
     p50UpTo: upTo(50),
     p99UpTo: upTo(99),
-    // Batch-seconds per second: how many batches were in hand on average (at most the concurrency).
+    // Batch-seconds per second: how many batches were in hand on average (at most the concurrency, per worker).
     inFlight: d('ingest_batch_duration_seconds_sum') / seconds,
     roundTripsPerEvent: d('ingest_redis_round_trips_total') / events,
     roundTripsPerBatch: d('ingest_redis_round_trips_total') / batches,
@@ -359,9 +451,9 @@ function batchFigures(from: Map<string, number>, to: Map<string, number>, second
 }
 
 /** Sum of `events` over the profiles that are not linked elsewhere: each event is counted once there. */
-async function portraitCounts(): Promise<{ terminal: number; profiles: number; leads: number; visitors: number; linked: number }> {
+async function portraitCounts(s: Space): Promise<{ terminal: number; profiles: number; leads: number; visitors: number; linked: number }> {
   const out = { terminal: 0, profiles: 0, leads: 0, visitors: 0, linked: 0 };
-  const prefix = `${ns}:{p:`;
+  const prefix = `${s.ns}:{p:`;
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*}:state`, 'COUNT', 2_000);
@@ -386,8 +478,8 @@ async function portraitCounts(): Promise<{ terminal: number; profiles: number; l
   return out;
 }
 
-async function clickhouseCount(): Promise<number> {
-  const result = await clickhouse.query({ query: sql`SELECT count() AS n FROM ${database}.events FINAL`, format: 'JSONEachRow' });
+async function clickhouseCount(s: Space): Promise<number> {
+  const result = await clickhouse.query({ query: sql`SELECT count() AS n FROM ${s.database}.events FINAL`, format: 'JSONEachRow' });
   const rows = (await result.json()) as { n: string | number }[];
   return Number(rows[0]?.n ?? 0);
 }
@@ -399,49 +491,87 @@ async function clickhouseEvents(): Promise<Record<string, number>> {
   const rows = (await result.json()) as { event: string; value: string | number }[];
   return Object.fromEntries(CLICKHOUSE_EVENTS.map((e) => [e, Number(rows.find((r) => r.event === e)?.value ?? 0)]));
 }
-function clickhouseLine(from: Record<string, number>, to: Record<string, number>, ourInserts: number): string {
+function clickhouseLine(from: Record<string, number>, to: Record<string, number>, ourInserts: number, whose: string): string {
   const d = (e: (typeof CLICKHOUSE_EVENTS)[number]) => (to[e] ?? 0) - (from[e] ?? 0);
-  return `${d('InsertQuery')} inserts on the server (${ourInserts} from the worker), ${d('InsertedRows')} rows inserted, ${d('MergedRows')} rows merged (${d('MergesTimeMilliseconds')} ms of merges), ${d('FileOpen')} files opened`;
+  return `${d('InsertQuery')} inserts on the server (${ourInserts} from the ${whose}), ${d('InsertedRows')} rows inserted, ${d('MergedRows')} rows merged (${d('MergesTimeMilliseconds')} ms of merges), ${d('FileOpen')} files opened`;
 }
 
 // --- the run ----------------------------------------------------------------------------------------------------------
 
-let worker: RunningProcess | undefined;
+/** The ingest workers of one worker count, sharing one namespace and so one consumer group. */
+interface Workers {
+  readonly count: number;
+  readonly processes: readonly RunningProcess[];
+  readonly metricsUrls: readonly string[];
+  /** Every process of every worker's tree: tsx runs the entry point in a child process of its own. */
+  readonly pids: readonly number[];
+  /** `worker`, or `2 workers`: names their CPU in the figures. */
+  readonly label: string;
+}
+
+let running: RunningProcess[] = [];
 let producer: Producer | undefined;
+const spaces: Space[] = [];
+const removals = new Map<string, Promise<void>>();
 let cleaned: Promise<void> | undefined;
 
-/** Leaves nothing behind: worker, topics, groups, Redis keys, ClickHouse database; safe to call twice. */
-function cleanup(): Promise<void> {
-  cleaned ??= (async () => {
-    progress('cleaning up: worker, topics, Redis keys, ClickHouse database');
-    const step = async (what: string, run: () => Promise<unknown>) => {
-      try {
-        await run();
-      } catch (err) {
-        progress(`  cleanup: ${what} failed: ${(err as Error).message}`);
-      }
-    };
-    await step('stopping the worker', async () => worker?.stop());
-    await step('producer', async () => producer?.disconnect());
-    await step('topics and groups', async () => {
+/** A cleanup step: reported, never thrown, so the steps after it still run. */
+async function step(what: string, run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    progress(`  cleanup: ${what} failed: ${(err as Error).message}`);
+  }
+}
+
+async function stopWorkers(): Promise<void> {
+  const stopping = running;
+  running = [];
+  await Promise.all(stopping.map((w) => step('stopping a worker', () => w.stop())));
+}
+
+/** Deletes keys by pattern in slices, so no single UNLINK blocks Redis for long. */
+async function unlinkMatching(pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
+    cursor = next;
+    for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
+  } while (cursor !== '0');
+}
+
+/** Everything a namespace made: topics, groups, Redis keys (BullMQ's included), ClickHouse database; once each. */
+function removeSpace(s: Space): Promise<void> {
+  let removal = removals.get(s.ns);
+  removal ??= (async () => {
+    await step(`topics and groups of ${s.ns}`, async () => {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        await admin.deleteTopics({ topics: [topics.events, topics.eventsDeadLetter] }).catch(() => {});
-        await admin.deleteGroups([`${ns}.ingest`, `${ns}.baseline`]).catch(() => {});
+        await admin.deleteTopics({ topics: [s.topics.events, s.topics.eventsDeadLetter] }).catch(() => {});
+        await admin.deleteGroups([`${s.ns}.ingest`, `${s.ns}.baseline`]).catch(() => {});
       } finally {
         await admin.disconnect();
       }
     });
-    await step('Redis keys', async () => {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${ns}:*`, 'COUNT', 1_000);
-        cursor = next;
-        for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
-      } while (cursor !== '0');
+    await step(`Redis keys of ${s.ns}`, async () => {
+      await unlinkMatching(`${s.ns}:*`);
+      // The hot-lead queue the worker's alert outbox fills lives under BullMQ's prefix, `{<namespace>.alerts}`.
+      await unlinkMatching(`{${s.ns}.alerts}:*`);
     });
-    await step('ClickHouse database', async () => clickhouse.command({ query: sql`DROP DATABASE IF EXISTS ${database}` }));
+    await step(`ClickHouse database ${s.ns}`, async () => clickhouse.command({ query: sql`DROP DATABASE IF EXISTS ${s.database}` }));
+  })();
+  removals.set(s.ns, removal);
+  return removal;
+}
+
+/** Leaves nothing behind: workers, producer, every namespace's topics, keys and database; safe to call twice. */
+function cleanup(): Promise<void> {
+  cleaned ??= (async () => {
+    progress('cleaning up: workers, topics, Redis keys, ClickHouse databases');
+    await stopWorkers();
+    await step('producer', async () => producer?.disconnect());
+    for (const s of spaces) await removeSpace(s);
     await step('clients', async () => {
       redis.disconnect();
       await clickhouse.close();
@@ -456,7 +586,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** The worker's figures at one moment of the drain or of the probes. */
+/** The workers' figures at one moment of the drain or of the probes. */
 interface Snapshot {
   readonly at: number;
   readonly metrics: Map<string, number>;
@@ -464,17 +594,17 @@ interface Snapshot {
   readonly clickhouse: Record<string, number>;
 }
 
-async function snapshot(metricsUrl: string, workerPids: readonly number[], at = performance.now()): Promise<Snapshot> {
-  const metrics = await scrapeMetrics(metricsUrl);
-  return { at, metrics, cpu: cpuSnapshot(workerPids), clickhouse: await clickhouseEvents() };
+async function snapshot(group: Workers, at = performance.now()): Promise<Snapshot> {
+  const metrics = await scrapeAll(group.metricsUrls);
+  return { at, metrics, cpu: cpuSnapshot(group), clickhouse: await clickhouseEvents() };
 }
 
-/** Pre-produces the backlog of the mix; returns the mix's shares, the mean record size and the produce rate. */
-async function produceMix(): Promise<{ kinds: Map<string, number>; meanBytes: number; perSecond: number }> {
-  progress(`namespace ${ns}: making ${total} events (${LEADS} leads, ${ANONYMOUS_VISITORS} anonymous visitors, ${COMPANIES} companies, ${HISTORY_DAYS} days)`);
+/** The backlog of the mix, made once and produced into every worker count's topic, so each drains the same events. */
+function makeBacklog(): { records: Message[]; kinds: Map<string, number>; meanBytes: number } {
+  progress(`making ${total} events (${LEADS} leads, ${ANONYMOUS_VISITORS} anonymous visitors, ${COMPANIES} companies, ${HISTORY_DAYS} days)`);
   const now = Date.now();
   const receivedAt = new Date(now);
-  const make = eventMaker(`${ns}-e`, 42);
+  const make = eventMaker(`${runId}-e`, 42);
   const kinds = new Map<string, number>();
   const records: Message[] = [];
   for (let i = 0; i < total; i++) {
@@ -484,45 +614,139 @@ async function produceMix(): Promise<{ kinds: Map<string, number>; meanBytes: nu
     records.push(record(raw, receivedAt));
   }
   const meanBytes = records.reduce((n, r) => n + (r.value as Buffer).length, 0) / total;
-  progress(`producing ${total} records (${fmt(meanBytes)} bytes each on average) to ${topics.events} (${partitions} partitions)`);
-  const perSecond = await produceBacklog(producer as Producer, records);
-  return { kinds, meanBytes, perSecond };
+  return { records, kinds, meanBytes };
+}
+
+/** Distinct free ports: freePort could hand out a port twice, having let go of it. */
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+/** Starts `count` ingest workers on the namespace at once, each with a /metrics port of its own, all joining its group. */
+async function startWorkers(s: Space, count: number): Promise<Workers> {
+  const ports = await freePorts(count);
+  progress(count === 1 ? `starting the ingest worker (port ${ports[0]} for /metrics)` : `starting ${count} ingest workers (ports ${ports.join(', ')} for /metrics)`);
+  const start = (port: number) =>
+    startProcess(
+      'services/ingest/src/main.ts',
+      {
+        NAMESPACE: s.ns,
+        KAFKA_BROKERS: config.kafka.brokers.join(','),
+        REDIS_URL: config.redis.url,
+        CLICKHOUSE_URL: config.clickhouse.url,
+        CLICKHOUSE_DATABASE: '',
+        KAFKA_EVENTS_PARTITIONS: String(partitions),
+        INGEST_PARTITIONS_CONCURRENTLY: String(concurrency),
+        INGEST_METRICS_PORT: String(port),
+        LOG_LEVEL: 'warn',
+      },
+      `http://127.0.0.1:${port}/healthz`,
+      args['profile-worker'] ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${args['profile-worker']}`] } : {},
+    ).then((worker) => {
+      running.push(worker);
+      // Interrupted while it started: cleanup has already stopped the others.
+      if (cleaned) void worker.stop();
+      return worker;
+    });
+  const started = await Promise.allSettled(ports.map(start));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const processes = started.map((r) => (r as PromiseFulfilledResult<RunningProcess>).value);
+  return {
+    count,
+    processes,
+    metricsUrls: ports.map((port) => `http://127.0.0.1:${port}/metrics`),
+    pids: processes.flatMap((p) => processTree(p.child.pid as number)),
+    label: count === 1 ? 'worker' : `${count} workers`,
+  };
+}
+
+/** Commits the workers' group at the end of the topic, so that they skip the baseline's copy of the backlog. */
+async function skipToEnd(s: Space): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(s.topics.events);
+    await admin.setOffsets({ groupId: `${s.ns}.ingest`, topic: s.topics.events, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function endOffsetSum(s: Space): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(s.topics.events)).reduce((n, p) => n + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function exitedWorker(group: Workers): Error | undefined {
+  const exited = group.processes.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+  return exited && new Error(`a worker exited with ${exited.child.exitCode ?? exited.child.signalCode}:\n${exited.output().slice(-4_000)}`);
 }
 
 /**
- * Polls the worker's /metrics and the group's committed offsets every 100 ms until the group has committed the whole
- * backlog. The clock starts at the first poll that sees a processed event; the events processed before it are left
- * out of the rate.
+ * Waits until every worker is in the group with its partitions assigned. The backlog goes out only then: a worker
+ * joining while the others drain it would stop them all for a rebalance, and that is start-up, not throughput.
  */
-async function drain(running: RunningProcess, metricsUrl: string, workerPids: readonly number[]): Promise<{ first: Snapshot & { processed: number }; end: Snapshot }> {
+async function untilGroupComplete(s: Space, group: Workers): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
+  const started = performance.now();
+  try {
+    while (!(await groupComplete(admin, `${s.ns}.ingest`, group.count))) {
+      const exited = exitedWorker(group);
+      if (exited) throw exited;
+      if (performance.now() - started > 60_000) throw new Error(`the ${group.count} workers were not all in the group ${s.ns}.ingest within 60 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    progress(`  ${group.count === 1 ? 'the worker is' : `all ${group.count} workers are`} in the group after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Polls the workers' /metrics and the group's committed offsets every 100 ms until the group has committed up to
+ * `endOffsets`. The clock starts at the first poll, made once the whole backlog is in the topic; the events the
+ * workers processed while it was produced are left out of the rate.
+ */
+async function drain(s: Space, group: Workers, endOffsets: number): Promise<{ first: Snapshot & { processed: number }; end: Snapshot }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const groupId = `${s.ns}.ingest`;
+  const output = () => group.processes.map((p) => p.output().slice(-4_000)).join('\n---\n');
   try {
     let first: (Snapshot & { processed: number }) | undefined;
     let lastChange = { at: performance.now(), processed: -1 };
     let lastReport = 0;
     for (;;) {
       const before = performance.now();
-      const metrics = await scrapeMetrics(metricsUrl);
+      const metrics = await scrapeAll(group.metricsUrls);
       const at = (before + performance.now()) / 2;
       const processed = processedOf(metrics);
-      if (!first && processed > 0) {
-        first = { at, processed, metrics, cpu: cpuSnapshot(workerPids), clickhouse: await clickhouseEvents() };
+      if (!first) {
+        first = { at, processed, metrics, cpu: cpuSnapshot(group), clickhouse: await clickhouseEvents() };
         lastReport = at;
       }
       const asked = performance.now();
-      const committed = await committedSum(admin, `${ns}.ingest`);
-      if (committed >= total) {
-        if (!first) throw new Error('no processed event was seen before the group committed everything');
-        if (first.processed > total / 2) progress(`  warning: ${first.processed} of ${total} events were done before the first poll; use more --events for a meaningful rate`);
-        return { first, end: await snapshot(metricsUrl, workerPids, (asked + performance.now()) / 2) };
+      const committed = await committedSum(admin, groupId, s.topics.events);
+      if (committed >= endOffsets && first) {
+        if (first.processed > total / 2) progress(`  warning: ${first.processed} of ${total} events were done while the backlog was produced; use more --events for a meaningful rate`);
+        return { first, end: await snapshot(group, (asked + performance.now()) / 2) };
       }
       if (processed !== lastChange.processed) lastChange = { at, processed };
-      else if (at - lastChange.at > 60_000) throw new Error(`the worker made no progress for 60 s at ${processed}/${total} processed, ${committed} committed:\n${running.output().slice(-4_000)}`);
-      if (running.child.exitCode !== null) throw new Error(`the worker exited with ${running.child.exitCode}:\n${running.output().slice(-4_000)}`);
+      else if (at - lastChange.at > 60_000) throw new Error(`the workers made no progress for 60 s at ${processed}/${total} processed, ${committed}/${endOffsets} committed:\n${output()}`);
+      const exited = exitedWorker(group);
+      if (exited) throw exited;
       if (first && at - lastReport > 2_000) {
         lastReport = at;
-        progress(`  processed ${processed}/${total}, committed ${committed}, ${fmt((processed - first.processed) / ((at - first.at) / 1000))} events/s so far`);
+        progress(`  processed ${processed}/${total}, committed ${committed}/${endOffsets}, ${fmt((processed - first.processed) / ((at - first.at) / 1000))} events/s so far`);
       }
       await new Promise((r) => setTimeout(r, Math.max(0, 100 - (performance.now() - before))));
     }
@@ -532,21 +756,21 @@ async function drain(running: RunningProcess, metricsUrl: string, workerPids: re
 }
 
 /** Every produced event applied once, counted once in the portraits, one row in ClickHouse; throws otherwise. */
-async function checkCorrect(metrics: Map<string, number>): Promise<string> {
+async function checkCorrect(s: Space, metrics: Map<string, number>): Promise<string> {
   const applied = metrics.get('ingest_events_processed_total{outcome="applied"}') ?? 0;
   const duplicates = metrics.get('ingest_events_processed_total{outcome="duplicate"}') ?? 0;
   const deadLettered = sumOf(metrics, 'ingest_events_dead_lettered_total');
   const conflicts = [...metrics]
     .filter(([series]) => series.startsWith('ingest_identity_conflicts_total{'))
     .map(([series, n]) => `${/kind="([^"]+)"/.exec(series)?.[1] ?? '?'} ${n}`);
-  const portraits = await portraitCounts();
-  const rows = await clickhouseCount();
+  const portraits = await portraitCounts(s);
+  const rows = await clickhouseCount(s);
   const problems = [
-    applied !== total && `the worker applied ${applied} events (and ${duplicates} duplicates, ${deadLettered} dead letters), expected ${total}`,
+    applied !== total && `the workers applied ${applied} events (and ${duplicates} duplicates, ${deadLettered} dead letters), expected ${total}`,
     portraits.terminal !== total && `the portraits count ${portraits.terminal} events, expected ${total}`,
     rows !== total && `ClickHouse holds ${rows} event rows (FINAL), expected ${total}`,
   ].filter((p): p is string => typeof p === 'string');
-  if (problems.length > 0) throw new Error(`INCORRECT RESULT:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0) throw new Error(`INCORRECT RESULT (${s.ns}):\n  ${problems.join('\n  ')}`);
   return (
     `${applied} applied, ${duplicates} duplicates, ${deadLettered} dead letters, ${sumOf(metrics, 'ingest_identity_conflicts_total')} identity conflicts` +
     `${conflicts.length > 0 ? ` (${conflicts.join(', ')})` : ''}; portraits count ${portraits.terminal} events over ${portraits.leads} leads and ` +
@@ -555,10 +779,10 @@ async function checkCorrect(metrics: Map<string, number>): Promise<string> {
 }
 
 /** The backlog leaves ClickHouse merging its parts for a while; probes sent meanwhile would measure that. */
-async function settleClickHouse(): Promise<void> {
+async function settleClickHouse(s: Space): Promise<void> {
   const started = performance.now();
   for (;;) {
-    const result = await clickhouse.query({ query: sql`SELECT count() AS n FROM system.merges WHERE database = ${ns}`, format: 'JSONEachRow' });
+    const result = await clickhouse.query({ query: sql`SELECT count() AS n FROM system.merges WHERE database = ${s.ns}`, format: 'JSONEachRow' });
     const rows = (await result.json()) as { n: string | number }[];
     if (Number(rows[0]?.n ?? 0) === 0 || performance.now() - started > 15_000) break;
     await new Promise((r) => setTimeout(r, 250));
@@ -572,12 +796,12 @@ async function settleClickHouse(): Promise<void> {
  * from Kafka acknowledging the probe (and from sending it) to the portrait updated. Background events of the mix,
  * when asked for, go out beside them.
  */
-async function measureLatency(): Promise<{ fromAck: number[]; fromSend: number[]; backgroundSent: number }> {
+async function measureLatency(s: Space): Promise<{ fromAck: number[]; fromSend: number[]; backgroundSent: number }> {
   const out = producer as Producer;
   const probeCount = Math.round(probeRate * latencySeconds);
   progress(`latency: ${probeCount} probes at ${probeRate}/s for ${latencySeconds} s${backgroundRate > 0 ? `, beside ${backgroundRate} events/s of the mix` : ', no other load'}`);
   const probes: { state: string; sentAt: number; ackedAt?: number; seenAt?: number }[] = [];
-  const background = eventMaker(`${ns}-bg`, 7);
+  const background = eventMaker(`${s.ns}-bg`, 7);
   const sends: Promise<unknown>[] = [];
   // Failures are awaited below; handled now so that one before then does not end the process without cleaning up.
   const settled = <T>(p: Promise<T>): Promise<T> => {
@@ -618,14 +842,14 @@ async function measureLatency(): Promise<{ fromAck: number[]; fromSend: number[]
     const ids: number[] = [];
     while (probes.length < due) {
       const i = probes.length;
-      const raw = { type: 'page', userId: `probe-${i}`, messageId: `${ns}-probe-${i}`, timestamp: new Date().toISOString(), name: 'Pricing', properties: { path: '/pricing' }, context: { userAgent: USER_AGENTS[0] } };
+      const raw = { type: 'page', userId: `probe-${i}`, messageId: `${s.ns}-probe-${i}`, timestamp: new Date().toISOString(), name: 'Pricing', properties: { path: '/pricing' }, context: { userAgent: USER_AGENTS[0] } };
       messages.push(record(raw, new Date()));
-      probes.push({ state: profileKeys(ns, `u:probe-${i}`).state, sentAt: performance.now() });
+      probes.push({ state: profileKeys(s.ns, `u:probe-${i}`).state, sentAt: performance.now() });
       ids.push(i);
     }
     if (messages.length > 0) {
       for (const id of ids) outstanding.add(id);
-      const acked = out.send({ topic: topics.events, acks: -1, messages }).then(() => {
+      const acked = out.send({ topic: s.topics.events, acks: -1, messages }).then(() => {
         const at = performance.now();
         for (const id of ids) (probes[id] as { ackedAt?: number }).ackedAt = at;
       });
@@ -636,7 +860,7 @@ async function measureLatency(): Promise<{ fromAck: number[]; fromSend: number[]
       const at = new Date();
       const batch: Message[] = [];
       for (; backgroundSent < backgroundDue; backgroundSent++) batch.push(record(background(at.getTime()), at));
-      sends.push(settled(out.send({ topic: topics.events, acks: -1, messages: batch })));
+      sends.push(settled(out.send({ topic: s.topics.events, acks: -1, messages: batch })));
     }
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -650,83 +874,178 @@ async function measureLatency(): Promise<{ fromAck: number[]; fromSend: number[]
   };
 }
 
-try {
-  await redis.connect();
+/** The probes' figures, with the workers' batches, CPU and ClickHouse work while they ran. */
+interface LatencyResult {
+  readonly latency: Awaited<ReturnType<typeof measureLatency>>;
+  readonly live: ReturnType<typeof batchFigures>;
+  readonly start: Snapshot;
+  readonly end: Snapshot;
+}
+
+/** One worker count's drain of the backlog, checked. */
+interface CountResult {
+  readonly workers: number;
+  /** The baseline's copy of the backlog, produced with nothing else running. */
+  readonly producedPerSecond?: number;
+  readonly eventsPerSecond: number;
+  readonly drainSeconds: number;
+  readonly first: Snapshot & { processed: number };
+  readonly end: Snapshot;
+  readonly drained: ReturnType<typeof batchFigures>;
+  readonly correct: string;
+  readonly baseline?: { perSecond: number; seconds: number };
+  readonly probes?: LatencyResult;
+}
+
+/**
+ * One worker count, start to end in a namespace of its own: the backlog produced into a fresh topic, the bare
+ * consumer (when asked) before any worker runs, the workers draining it, the result checked, the probes (when
+ * asked); then the workers stopped and the namespace removed, so the next count starts from the same empty state.
+ */
+async function benchWorkers(count: number, records: readonly Message[], options: { baseline: boolean; latency: boolean }): Promise<CountResult> {
+  const s = space(count);
+  spaces.push(s);
+  progress(`--- ${count} worker${count === 1 ? '' : 's'}: namespace ${s.ns}`);
   await ensureTopics(kafka, [
-    { topic: topics.events, numPartitions: partitions, replicationFactor: 1 },
-    { topic: topics.eventsDeadLetter, numPartitions: 1, replicationFactor: 1 },
+    { topic: s.topics.events, numPartitions: partitions, replicationFactor: 1 },
+    { topic: s.topics.eventsDeadLetter, numPartitions: 1, replicationFactor: 1 },
   ]);
+  // A producer per namespace: kafkajs keeps refreshing the metadata of every topic a producer has sent to, and fails
+  // on one that the previous count's removal deleted.
   producer = bareProducer();
   await producer.connect();
-  const backlog = await produceMix();
 
-  // The baseline before the worker starts: nothing else reads, and no idle worker takes CPU from it.
-  progress(`baseline: a bare kafkajs consumer (${concurrency} partitions at once) reading the topic to the end`);
-  const baseline = await bareConsumer(total);
+  // The baseline on a copy of its own, before any worker runs: nothing else reads, no idle worker takes CPU from it.
+  let baseline: CountResult['baseline'];
+  let producedPerSecond: number | undefined;
+  if (options.baseline) {
+    progress(`producing ${total} records to ${s.topics.events} (${partitions} partitions) for the baseline`);
+    producedPerSecond = await produceBacklog(producer, s.topics.events, records);
+    progress(`baseline: a bare kafkajs consumer (${concurrency} partitions at once) reading the topic to the end`);
+    baseline = await bareConsumer(s, total);
+    await skipToEnd(s);
+  }
 
-  const port = await freePort();
-  progress(`starting the ingest worker (port ${port} for /metrics)`);
-  worker = await startProcess(
-    'services/ingest/src/main.ts',
-    {
-      NAMESPACE: ns,
-      KAFKA_BROKERS: config.kafka.brokers.join(','),
-      REDIS_URL: config.redis.url,
-      CLICKHOUSE_URL: config.clickhouse.url,
-      CLICKHOUSE_DATABASE: '',
-      KAFKA_EVENTS_PARTITIONS: String(partitions),
-      INGEST_PARTITIONS_CONCURRENTLY: String(concurrency),
-      INGEST_METRICS_PORT: String(port),
-      LOG_LEVEL: 'warn',
-    },
-    `http://127.0.0.1:${port}/healthz`,
-    args['profile-worker'] ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${args['profile-worker']}`] } : {},
-  );
-  // tsx runs the worker in a child process: its CPU is the whole tree's.
-  const workerPids = processTree(worker.child.pid as number);
-  const metricsUrl = `http://127.0.0.1:${port}/metrics`;
-  const { first, end } = await drain(worker, metricsUrl, workerPids);
+  const group = await startWorkers(s, count);
+  await untilGroupComplete(s, group);
+  progress(`producing the ${total} records ${options.baseline ? 'again ' : ''}to ${s.topics.events} (${partitions} partitions), for the ${group.label} in the group`);
+  await produceBacklog(producer, s.topics.events, records);
+  const { first, end } = await drain(s, group, await endOffsetSum(s));
   const drainSeconds = (end.at - first.at) / 1000;
-  const eventsPerSecond = (total - first.processed) / drainSeconds;
-  const drained = batchFigures(first.metrics, end.metrics, drainSeconds);
-
   progress('checking Redis portraits and ClickHouse rows');
-  const correct = await checkCorrect(end.metrics);
-  await settleClickHouse();
+  const correct = await checkCorrect(s, end.metrics);
 
-  const liveStart = await snapshot(metricsUrl, workerPids);
-  const latency = await measureLatency();
-  const liveEnd = await snapshot(metricsUrl, workerPids);
-  const live = batchFigures(liveStart.metrics, liveEnd.metrics, (liveEnd.at - liveStart.at) / 1000);
+  let probes: LatencyResult | undefined;
+  if (options.latency) {
+    await settleClickHouse(s);
+    const start = await snapshot(group);
+    const latency = await measureLatency(s);
+    const stop = await snapshot(group);
+    probes = { latency, live: batchFigures(start.metrics, stop.metrics, (stop.at - start.at) / 1000), start, end: stop };
+  }
+
+  await stopWorkers();
+  await producer.disconnect();
+  producer = undefined;
+  progress(`removing namespace ${s.ns}`);
+  await removeSpace(s);
+  return {
+    workers: count,
+    ...(producedPerSecond === undefined ? {} : { producedPerSecond }),
+    eventsPerSecond: (total - first.processed) / drainSeconds,
+    drainSeconds,
+    first,
+    end,
+    drained: batchFigures(first.metrics, end.metrics, drainSeconds),
+    correct,
+    ...(baseline ? { baseline } : {}),
+    ...(probes ? { probes } : {}),
+  };
+}
+
+const plural = (n: number) => (n === 1 ? 'worker' : 'workers');
+
+/** One worker count's drain: the existing `ingest worker:` block for 1 worker, `ingest, N workers:` for more. */
+function drainLines(r: CountResult): string[] {
+  const d = r.drained;
+  const heading = r.workers === 1 ? 'ingest worker' : `ingest, ${r.workers} workers`;
+  return [
+    `${heading}: ${fmt(r.eventsPerSecond)} events/s — (${total} − ${r.first.processed} processed while the backlog was produced, after the ${plural(r.workers)} joined the group) ÷ ${r.drainSeconds.toFixed(2)} s from then until the group's committed offsets reached the end of the topic; polled every 100 ms`,
+    `  batches: ${d.batches} (${fmt(d.eventsPerBatch)} events each), ${(d.meanSeconds * 1000).toFixed(0)} ms mean from hand-over to commit (p50 ≤ ${d.p50UpTo} s, p99 ≤ ${d.p99UpTo} s), ${d.inFlight.toFixed(2)} batches in hand on average, ${d.retries} retries`,
+    `  Redis round trips: ${d.roundTripsPerEvent.toFixed(4)} per event (${d.roundTripsPerBatch.toFixed(2)} per batch); ClickHouse inserts: ${d.insertsPerBatch.toFixed(2)} per batch`,
+    `  CPU while draining (% of one core): ${cpuLine(r.first.cpu, r.end.cpu)}`,
+    `  ClickHouse while draining: ${clickhouseLine(r.first.clickhouse, r.end.clickhouse, d.inserts, plural(r.workers))}`,
+    `  correct: ${r.correct}`,
+  ];
+}
+
+/** 1 worker against each larger count, as measured: on 2 cores shared with the services, contention shows as much as scaling. */
+function scaleOutLine(results: readonly CountResult[]): string {
+  const [base, ...more] = results as [CountResult, ...CountResult[]];
+  const rates = results.map((r) => `${r.workers} ${plural(r.workers)} ${fmt(r.eventsPerSecond)} events/s`).join(', ');
+  const speedUps = more.map((r) => `${(r.eventsPerSecond / base.eventsPerSecond).toFixed(2)}× at ${r.workers} ${plural(r.workers)}`).join(', ');
+  return (
+    `scale-out (${partitions} partitions; ${availableParallelism()} cores shared with Kafka, Redis and ClickHouse, so this measures contention as much as scaling): ` +
+    `${rates}; speed-up ${speedUps} (against ${base.workers} ${plural(base.workers)})`
+  );
+}
+
+try {
+  await redis.connect();
+
+  // redis-benchmark first, while nothing else of the bench runs beside it.
+  const evalsha = redisRequests > 0 ? await redisEvalsha(redisRequests) : undefined;
+  const backlog = makeBacklog();
+  const meanBytes = backlog.meanBytes;
+  progress(`${total} records of ${fmt(meanBytes)} bytes on average; worker counts ${workerCounts.join(', ')}, each in a namespace of its own under ${runId}`);
+  if (workerCounts.some((n) => n > partitions)) progress(`  warning: more workers than the topic's ${partitions} partitions: the extra ones get none`);
+
+  const results: CountResult[] = [];
+  for (const count of workerCounts) {
+    // The baseline and the probes once, with the smallest count: the headline figures are all of one configuration.
+    const headline = results.length === 0;
+    results.push(await benchWorkers(count, backlog.records, { baseline: headline, latency: headline }));
+  }
+
+  const head = results[0] as CountResult;
+  const baseline = head.baseline as NonNullable<CountResult['baseline']>;
+  const { latency, live, start: liveStart, end: liveEnd } = head.probes as LatencyResult;
   const p50 = percentile(latency.fromAck, 50);
   const p99 = percentile(latency.fromAck, 99);
-
-  const ratio = eventsPerSecond / baseline.perSecond;
+  const ratio = head.eventsPerSecond / baseline.perSecond;
+  const ratioRedis = evalsha ? head.eventsPerSecond / evalsha.perSecond : Number.NaN;
+  const others = results.slice(1);
   const mix = [...backlog.kinds].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${((n / total) * 100).toFixed(1)}%`).join(', ');
+  const lastLine = [
+    `events_per_s=${fmt(head.eventsPerSecond)} baseline_events_per_s=${fmt(baseline.perSecond)} ratio=${ratio.toFixed(3)} p50_ms=${p50.toFixed(1)} p99_ms=${p99.toFixed(1)} workers=${head.workers}`,
+    ...(evalsha ? [`redis_evalsha_per_s=${fmt(evalsha.perSecond)} ratio_redis=${ratioRedis.toFixed(4)}`] : []),
+    ...others.map((r) => `events_per_s_${r.workers}_workers=${fmt(r.eventsPerSecond)} speedup_${r.workers}_workers=${(r.eventsPerSecond / head.eventsPerSecond).toFixed(2)}`),
+    `redis_roundtrips_per_event=${head.drained.roundTripsPerEvent.toFixed(4)} clickhouse_inserts_per_batch=${head.drained.insertsPerBatch.toFixed(2)}`,
+  ].join(' ');
   process.stdout.write(
     [
-      `events: ${total} (${mix}); ${fmt(backlog.meanBytes)} bytes a record; ${partitions} partitions; worker and baseline read ${concurrency} partitions at once`,
-      `backlog produced at ${fmt(backlog.perSecond)} events/s (bare kafkajs producer, acks=all)`,
-      `ingest worker: ${fmt(eventsPerSecond)} events/s — (${total} − ${first.processed} seen at the first /metrics poll with any processed event) ÷ ${drainSeconds.toFixed(2)} s until the group's committed offsets reached ${total}; polled every 100 ms`,
-      `  batches: ${drained.batches} (${fmt(drained.eventsPerBatch)} events each), ${(drained.meanSeconds * 1000).toFixed(0)} ms mean from hand-over to commit (p50 ≤ ${drained.p50UpTo} s, p99 ≤ ${drained.p99UpTo} s), ${drained.inFlight.toFixed(2)} batches in hand on average, ${drained.retries} retries`,
-      `  Redis round trips: ${drained.roundTripsPerEvent.toFixed(4)} per event (${drained.roundTripsPerBatch.toFixed(2)} per batch); ClickHouse inserts: ${drained.insertsPerBatch.toFixed(2)} per batch`,
-      `  CPU while draining (% of one core): ${cpuLine(first.cpu, end.cpu)}`,
-      `  ClickHouse while draining: ${clickhouseLine(first.clickhouse, end.clickhouse, drained.inserts)}`,
-      `  correct: ${correct}`,
+      `events: ${total} (${mix}); ${fmt(meanBytes)} bytes a record; ${partitions} partitions; worker and baseline read ${concurrency} partitions at once`,
+      `backlog produced at ${fmt(head.producedPerSecond as number)} events/s (bare kafkajs producer, acks=all; the baseline's copy, with nothing else running)`,
+      ...results.flatMap(drainLines),
+      ...(others.length > 0 ? [scaleOutLine(results)] : []),
       `bare kafkajs consumer: ${fmt(baseline.perSecond)} events/s (${total} in ${baseline.seconds.toFixed(2)} s from its first fetch to its last batch)`,
       `ratio (worker ÷ bare consumer): ${ratio.toFixed(3)}`,
+      ...(evalsha
+        ? [`redis-benchmark EVALSHA of a script that does nothing: ${fmt(evalsha.perSecond)} calls/s (${evalsha.description})`, `ratio (${head.workers === 1 ? 'worker' : `${head.workers} workers`} events/s ÷ redis-benchmark EVALSHA calls/s): ${ratioRedis.toFixed(4)}`]
+        : []),
       `latency, produce acknowledged → portrait updated: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latency.fromAck).toFixed(1)} ms ` +
-        `(${latency.fromAck.length} probes at ${probeRate}/s, ${backgroundRate > 0 ? `${latency.backgroundSent} background events at ${backgroundRate}/s` : 'no background load'}; Redis polled every ~5 ms); ` +
+        `(${head.workers} ${plural(head.workers)}; ${latency.fromAck.length} probes at ${probeRate}/s, ${backgroundRate > 0 ? `${latency.backgroundSent} background events at ${backgroundRate}/s` : 'no background load'}; Redis polled every ~5 ms); ` +
         `from send: p50 ${percentile(latency.fromSend, 50).toFixed(1)} ms, p99 ${percentile(latency.fromSend, 99).toFixed(1)} ms`,
       `  live batches: ${live.batches} (${fmt(live.eventsPerBatch)} events each, ${(live.meanSeconds * 1000).toFixed(1)} ms mean), ${live.roundTripsPerEvent.toFixed(3)} Redis round trips per event, ${live.insertsPerBatch.toFixed(2)} ClickHouse inserts per batch`,
       `  CPU during the probes (% of one core): ${cpuLine(liveStart.cpu, liveEnd.cpu)}`,
-      `  ClickHouse during the probes: ${clickhouseLine(liveStart.clickhouse, liveEnd.clickhouse, live.inserts)}`,
-      `events_per_s=${fmt(eventsPerSecond)} baseline_events_per_s=${fmt(baseline.perSecond)} ratio=${ratio.toFixed(3)} p50_ms=${p50.toFixed(1)} p99_ms=${p99.toFixed(1)} redis_roundtrips_per_event=${drained.roundTripsPerEvent.toFixed(4)}`,
+      `  ClickHouse during the probes: ${clickhouseLine(liveStart.clickhouse, liveEnd.clickhouse, live.inserts, plural(head.workers))}`,
+      lastLine,
     ].join('\n') + '\n',
   );
 } catch (err) {
   process.exitCode = 1;
-  process.stderr.write(`bench:ingest failed: ${(err as Error).stack ?? String(err)}\n`);
+  // Once a signal has started the cleanup, what fails next is the cleanup's doing (workers stopped under the run).
+  if (!cleaned) process.stderr.write(`bench:ingest failed: ${(err as Error).stack ?? String(err)}\n`);
 } finally {
   await cleanup();
 }

@@ -79,7 +79,9 @@ export async function startProcess(
   readyUrl: string,
   options: { timeoutMs?: number; stopTimeoutMs?: number; nodeArgs?: readonly string[] } = {},
 ): Promise<RunningProcess> {
-  const child = spawn(`${ROOT}node_modules/.bin/tsx`, [...(options.nodeArgs ?? []), entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // In a process group of its own: Ctrl-C in the terminal reaches only the script, which stops its children in order
+  // (the demo first ends its live traffic and waits for the alerts in flight).
+  const child = spawn(`${ROOT}node_modules/.bin/tsx`, [...(options.nodeArgs ?? []), entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-20_000);

@@ -984,9 +984,13 @@ function scaleOutLine(results: readonly CountResult[]): string {
   const [base, ...more] = results as [CountResult, ...CountResult[]];
   const rates = results.map((r) => `${r.workers} ${plural(r.workers)} ${fmt(r.eventsPerSecond)} events/s`).join(', ');
   const speedUps = more.map((r) => `${(r.eventsPerSecond / base.eventsPerSecond).toFixed(2)}× at ${r.workers} ${plural(r.workers)}`).join(', ');
+  // Identity must not depend on how many workers share the topic: the same conflicts and the same portraits.
+  const outcome = (r: CountResult) => /(\d+ identity conflicts).*?; (portraits count .*?); ClickHouse/.exec(r.correct)?.slice(1).join(', ') ?? r.correct;
+  const differing = more.filter((r) => outcome(r) !== outcome(base));
+  const same = differing.length === 0 ? `portraits and identity conflicts the same at every worker count` : `PORTRAITS DIFFER at ${differing.map((r) => `${r.workers} ${plural(r.workers)} (${outcome(r)})`).join(', ')} from ${base.workers} ${plural(base.workers)}'s (${outcome(base)})`;
   return (
     `scale-out (${partitions} partitions; ${availableParallelism()} cores shared with Kafka, Redis and ClickHouse, so this measures contention as much as scaling): ` +
-    `${rates}; speed-up ${speedUps} (against ${base.workers} ${plural(base.workers)})`
+    `${rates}; speed-up ${speedUps} (against ${base.workers} ${plural(base.workers)}); ${same}`
   );
 }
 

@@ -149,3 +149,30 @@ export function decideIdentity(event: TrackedEvent, claims: IdentityClaims, foun
   if (!lead) throw new Error(`event ${event.messageId} has no identity (userId, anonymousId or email)`);
   return { profile: lead, links, ...(emailClaim ? { emailClaim } : {}), conflicts };
 }
+
+/**
+ * Workers decide identity on what they last saw, and another worker may have linked the visitor meanwhile: the
+ * link script then refuses, naming the lead the visitor is linked to. When one of the two is a provisional email
+ * lead and the other a user, the browser says they are one person, as `decideIdentity` would have decided had it
+ * seen the link: the provisional lead is linked into the user (and, when it was this event's own lead, gives the
+ * user its email). Two users, or two provisional leads, stay a conflict for a person.
+ */
+export function settleVisitorRace(refused: Link, existing: string): { readonly link: Link; readonly emailClaim?: { readonly email: string; readonly owner: string } } | undefined {
+  const claimant = refused.to;
+  if (profileKind(existing) === 'email' && profileKind(claimant) === 'user') {
+    return { link: { from: existing, to: claimant, reason: 'visitor_identified' } };
+  }
+  if (profileKind(existing) === 'user' && profileKind(claimant) === 'email') {
+    const email = claimant.slice(claimant.indexOf(':') + 1);
+    return { link: { from: claimant, to: existing, reason: 'visitor_identified' }, emailClaim: { email, owner: existing } };
+  }
+  return undefined;
+}
+
+/**
+ * An email claimed for its own provisional lead (`e:<email>`) that a user owns already: the user's claim links
+ * that provisional lead into the user (or has), so its events reach the user; nothing for a person to resolve.
+ */
+export function claimGivesWay(claim: { readonly email: string; readonly owner: string }, existing: string): boolean {
+  return claim.owner === emailProfile(claim.email) && profileKind(existing) === 'user';
+}

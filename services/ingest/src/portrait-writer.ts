@@ -1,5 +1,5 @@
 import type { ChainableCommander, Redis } from 'ioredis';
-import { claimsOf, companyOf, decideIdentity, isCompanyOnly, isLead, type Conflict, type IdentityDecision, type Link } from '@leadscore/identity';
+import { claimGivesWay, claimsOf, companyOf, decideIdentity, isCompanyOnly, isLead, settleVisitorRace, type Conflict, type IdentityDecision, type Link } from '@leadscore/identity';
 import type { TrackedEvent } from '@leadscore/events';
 import { alertStateFields, companyKeys, emailOwnerKey, hashFromReply, lastSeenIndexKey, profileKeys, type PortraitScripts } from '@leadscore/portrait';
 import { companyContributionOf, contributionOf, type Contribution, type Rules } from '@leadscore/scoring';
@@ -103,6 +103,47 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
     return 1;
   }
 
+  /**
+   * The links (and claims) that settle visitors two workers linked to different leads at once (settleVisitorRace), in
+   * one round trip; returns the histories to replay. What still does not fit is a conflict for a person.
+   */
+  async function settleRaces(
+    races: readonly { event: TrackedEvent; link: Link; emailClaim?: { email: string; owner: string } }[],
+    agreedLinks: PortraitOutcome['links'],
+    conflicts: PortraitOutcome['conflicts'],
+  ): Promise<{ profile: string; contribution: string; counts: boolean }[]> {
+    const p = redis.pipeline();
+    const at = now();
+    for (const { event, link, emailClaim } of races) {
+      if (emailClaim) scripts.claimEmail.queue(p, [emailOwnerKey(ns, emailClaim.email)], [emailClaim.owner]);
+      const from = profileKeys(ns, link.from);
+      scripts.linkProfile.queue(p, [from.state, from.log, from.link], [link.to, link.reason, event.messageId, at]);
+      p.sadd(profileKeys(ns, link.to).from, link.from);
+    }
+    const replies = (await exec(p)) as ScriptReply[];
+    const histories: { profile: string; contribution: string; counts: boolean }[] = [];
+    let i = 0;
+    for (const { event, link, emailClaim } of races) {
+      if (emailClaim) {
+        const claimed = replies[i++] as ScriptReply;
+        if (claimed[0] === 'conflict') {
+          const existing = claimed[1] as string;
+          cache.setEmailOwner(emailClaim.email, existing);
+          conflicts.push({ conflict: { kind: 'email_owned_by_another_lead', profile: emailClaim.owner, claimedBy: emailClaim.owner, existing, detail: `${emailClaim.email} already belongs to ${existing}` }, event });
+        } else cache.setEmailOwner(emailClaim.email, emailClaim.owner);
+      }
+      const linked = replies[i++] as ScriptReply;
+      i++; // the SADD
+      if (linked[0] === 'conflict') {
+        conflicts.push({ conflict: { kind: 'anonymous_linked_elsewhere', profile: link.from, claimedBy: link.to, existing: linked[1] as string, detail: `${link.from} is already linked to ${linked[1]}; ${link.to} claims it too` }, event });
+        continue;
+      }
+      agreedLinks.push({ link, event });
+      for (const history of linked.slice(1)) histories.push({ profile: link.to, contribution: history, counts: false });
+    }
+    return histories;
+  }
+
   return {
     async write(events: readonly TrackedEvent[]): Promise<PortraitOutcome> {
       let roundTrips = await lookUp(events);
@@ -198,14 +239,23 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
 
       // Work that the replies hand back: histories of linked profiles to replay, and redirected events.
       let pending: { profile: string; contribution: string; counts: boolean; event?: TrackedEvent }[] = [];
+      const raced = new Map<string, { event: TrackedEvent; link: Link; emailClaim?: { email: string; owner: string } }>();
       steps.forEach((step, i) => {
         const reply = replies[i] as ScriptReply;
         if (step.kind === 'claim' && reply[0] === 'conflict') {
           const existing = reply[1] as string;
           cache.setEmailOwner(step.email, existing);
-          conflicts.push({ conflict: { kind: 'email_owned_by_another_lead', profile: step.owner, claimedBy: step.owner, existing, detail: `${step.email} already belongs to ${existing}` }, event: step.event });
+          if (!claimGivesWay(step, existing)) {
+            conflicts.push({ conflict: { kind: 'email_owned_by_another_lead', profile: step.owner, claimedBy: step.owner, existing, detail: `${step.email} already belongs to ${existing}` }, event: step.event });
+          }
         } else if (step.kind === 'link') {
-          if (reply[0] === 'conflict') {
+          const settled = reply[0] === 'conflict' && step.link.from.startsWith('a:') ? settleVisitorRace(step.link, reply[1] as string) : undefined;
+          if (settled) {
+            // Another worker linked the visitor first; link the two leads as this worker would have, had it known.
+            cache.setVisitorLead(step.link.from.slice(2), settled.link.to);
+            const key = `${settled.link.from}>${settled.link.to}`;
+            if (!raced.has(key)) raced.set(key, { event: step.event, ...settled });
+          } else if (reply[0] === 'conflict') {
             const existing = reply[1] as string;
             if (step.link.from.startsWith('a:')) cache.setVisitorLead(step.link.from.slice(2), existing);
             conflicts.push({
@@ -230,6 +280,11 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
           else duplicates++;
         }
       });
+
+      if (raced.size > 0) {
+        roundTrips++;
+        pending.push(...(await settleRaces([...raced.values()], agreedLinks, conflicts)));
+      }
 
       for (let hop = 0; pending.length > 0; hop++) {
         if (hop >= MAX_HOPS) throw new Error(`profile links did not settle within ${MAX_HOPS} hops (a link cycle?)`);

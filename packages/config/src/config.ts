@@ -68,6 +68,7 @@ function toConfig(raw: RawConfig) {
       partitionsConcurrently: raw.INGEST_PARTITIONS_CONCURRENTLY,
       maxBatchBytes: raw.INGEST_MAX_BATCH_BYTES,
       storeTimeoutMs: raw.INGEST_STORE_TIMEOUT_MS,
+      clickhouseLingerMs: raw.INGEST_CLICKHOUSE_LINGER_MS,
       sessionTimeoutMs: raw.INGEST_SESSION_TIMEOUT_MS,
       profileLogCap: raw.INGEST_PROFILE_LOG_CAP,
       freeMailDomains: raw.FREE_MAIL_DOMAINS,

@@ -53,6 +53,7 @@ const badValues: Record<VariableName, string> = {
   INGEST_PROFILE_LOG_CAP: '-1',
   INGEST_MAX_BATCH_BYTES: '10',
   INGEST_STORE_TIMEOUT_MS: '5',
+  INGEST_CLICKHOUSE_LINGER_MS: '-1',
   INGEST_SESSION_TIMEOUT_MS: '1000',
   FREE_MAIL_DOMAINS: 'gmail com',
   COLLECTOR_LINGER_MS: 'soon',

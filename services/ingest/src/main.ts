@@ -20,6 +20,7 @@ import { rulesSource } from '@leadscore/rules-source';
 import { createIngestMetrics } from './metrics.ts';
 import { createPortraitWriter } from './portrait-writer.ts';
 import { createBatchProcessor } from './process-batch.ts';
+import { createInsertCoalescer } from './insert-coalescer.ts';
 import { createWarehouse } from './warehouse.ts';
 
 const config = loadConfigOrExit('ingest');
@@ -68,7 +69,10 @@ const processBatch = createBatchProcessor({
     { namespace: config.namespace, dedupWindowMs: config.ingest.dedupWindowMs, profileLogCap: config.ingest.profileLogCap, freeMailDomains: new Set(config.ingest.freeMailDomains), rules: rules.current, timeZone: config.timeZone },
     { redis, scripts, links: new LinkCache() },
   ),
-  warehouse: createWarehouse(clickhouse, config.clickhouse.database),
+  warehouse: createWarehouse(
+    createInsertCoalescer(clickhouse, { lingerMs: config.ingest.clickhouseLingerMs, onInsert: () => metrics.clickhouseInserts.inc() }),
+    config.clickhouse.database,
+  ),
   outbox,
   redis,
   namespace: config.namespace,

@@ -93,13 +93,11 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     if (portraits.status === 'rejected') throw portraits.reason;
     if (rows.status === 'rejected') throw rows.reason;
     const outcome = portraits.value;
-    const eventInserts = rows.value;
-    const identityInserts = await deps.warehouse.write({
+    await deps.warehouse.write({
       ledger: outcome.ledger.flatMap(({ event, profile, lines }) => ledgerRows(event, profile, lines)),
       links: outcome.links.map(({ link, event }) => linkRow(link, event)),
       conflicts: outcome.conflicts.map(({ conflict, event }) => conflictRow(conflict, event)),
     });
-    const inserts = eventInserts + identityInserts;
     // Alerts are decided on the states the scripts handed back, on every delivery (a replay after a crash decides
     // the same); the outbox markers keep each firing to one job.
     const rules = deps.rules();
@@ -119,7 +117,6 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     metrics.processed.inc({ outcome: 'applied' }, outcome.applied);
     metrics.processed.inc({ outcome: 'duplicate' }, outcome.duplicates);
     metrics.redisRoundTrips.inc(outcome.roundTrips);
-    metrics.clickhouseInserts.inc(inserts);
     metrics.alertsEnqueued.inc(enqueued);
     for (const letter of letters) metrics.deadLettered.inc({ reason: String(letter.headers?.reason ?? 'unknown') });
     for (const { conflict, event } of outcome.conflicts) {

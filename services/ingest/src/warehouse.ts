@@ -1,17 +1,14 @@
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { InsertCoalescer } from './insert-coalescer.ts';
 import type { ConflictRow, EventRow, LedgerRow, LinkRow } from './rows.ts';
 
 /**
  * The ingest worker's ClickHouse writes. Tables are ReplacingMergeTree keyed by message id (or linked profile), so a
  * batch written again after a crash adds no count.
  */
-export function createWarehouse(client: ClickHouseClient, database: string) {
-  const insert = async (table: string, values: readonly object[]) => {
-    if (values.length === 0) return;
-    await client.insert({ table: `${database}.${table}`, values: values as object[], format: 'JSONEachRow' });
-  };
+export function createWarehouse(inserts: InsertCoalescer, database: string) {
+  const insert = (table: string, values: readonly object[]) => inserts.insert(`${database}.${table}`, values);
   return {
-    async write(rows: { events?: readonly EventRow[]; links?: readonly LinkRow[]; conflicts?: readonly ConflictRow[]; ledger?: readonly LedgerRow[] }): Promise<number> {
+    async write(rows: { events?: readonly EventRow[]; links?: readonly LinkRow[]; conflicts?: readonly ConflictRow[]; ledger?: readonly LedgerRow[] }): Promise<void> {
       const tables = [
         ['events', rows.events ?? []],
         ['identity_links', rows.links ?? []],
@@ -19,7 +16,6 @@ export function createWarehouse(client: ClickHouseClient, database: string) {
         ['score_ledger', rows.ledger ?? []],
       ] as const;
       await Promise.all(tables.map(([table, values]) => insert(table, values)));
-      return tables.filter(([, values]) => values.length > 0).length;
     },
   };
 }

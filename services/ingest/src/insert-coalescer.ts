@@ -1,0 +1,75 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+
+interface Waiting {
+  readonly rows: readonly object[];
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+interface TableQueue {
+  waiting: Waiting[];
+  rows: number;
+  inFlight: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Inserts of the batches in hand. With `lingerMs` 0 each batch's rows are an insert of their own, at once and side by
+ * side: the lowest latency. With a linger they are grouped per table: one insert at a time, and the rows that arrive
+ * within `lingerMs` of the first waiting ones (or while an insert runs) go together in the next. ClickHouse makes a
+ * part of every insert and merges parts in the background; small live batches inserted one by one keep it merging,
+ * where it wants about one insert a second per table. Each caller's promise settles with the insert its rows went
+ * in, so a batch is committed only after its rows are written, and a failed insert fails every batch in it (each is
+ * retried as a whole).
+ */
+export function createInsertCoalescer(client: ClickHouseClient, options: { lingerMs: number; maxRows?: number; onInsert?: (table: string, rows: number) => void }) {
+  const maxRows = options.maxRows ?? 100_000;
+  const tables = new Map<string, TableQueue>();
+
+  function schedule(table: string, queue: TableQueue): void {
+    if (queue.inFlight || queue.waiting.length === 0) return;
+    if (queue.rows >= maxRows) return void flush(table, queue);
+    queue.timer ??= setTimeout(() => void flush(table, queue), options.lingerMs);
+  }
+
+  async function flush(table: string, queue: TableQueue): Promise<void> {
+    if (queue.inFlight || queue.waiting.length === 0) return;
+    if (queue.timer) clearTimeout(queue.timer);
+    queue.timer = undefined;
+    const waiting = queue.waiting;
+    queue.waiting = [];
+    queue.rows = 0;
+    queue.inFlight = true;
+    const values = waiting.flatMap((w) => w.rows) as object[];
+    try {
+      await client.insert({ table, values, format: 'JSONEachRow' });
+      options.onInsert?.(table, values.length);
+      for (const w of waiting) w.resolve();
+    } catch (err) {
+      for (const w of waiting) w.reject(err);
+    } finally {
+      queue.inFlight = false;
+      schedule(table, queue);
+    }
+  }
+
+  return {
+    insert(table: string, rows: readonly object[]): Promise<void> {
+      if (rows.length === 0) return Promise.resolve();
+      if (options.lingerMs <= 0) return client.insert({ table, values: rows as object[], format: 'JSONEachRow' }).then(() => options.onInsert?.(table, rows.length));
+      let queue = tables.get(table);
+      if (!queue) {
+        queue = { waiting: [], rows: 0, inFlight: false };
+        tables.set(table, queue);
+      }
+      const q = queue;
+      return new Promise<void>((resolve, reject) => {
+        q.waiting.push({ rows, resolve, reject });
+        q.rows += rows.length;
+        schedule(table, q);
+      });
+    },
+  };
+}
+
+export type InsertCoalescer = ReturnType<typeof createInsertCoalescer>;

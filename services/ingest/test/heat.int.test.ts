@@ -3,15 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { eventsWithLead } from '@leadscore/clickhouse';
 import type { TrackedEvent } from '@leadscore/events';
-import { definePortraitScripts, heatOf, readPortrait, readProfile } from '@leadscore/portrait';
-import { createRedis } from '@leadscore/redis';
+import { heatOf, readPortrait, readProfile } from '@leadscore/portrait';
 import { defaultRules, parseRules } from '@leadscore/scoring';
 import { services } from '@leadscore/tests/support/services.ts';
-import { testNamespace } from '@leadscore/tests/support/namespace.ts';
-import { LinkCache } from '../src/link-cache.ts';
-import { createPortraitWriter } from '../src/portrait-writer.ts';
 import { scenario, shuffled } from './scenario.ts';
-import { ingestWorld, tracked, type IngestWorld } from './support.ts';
+import { ingestWorld, portraitWriters, tracked, type IngestWorld } from './support.ts';
 
 const rules = parseRules(defaultRules);
 const NOW = Date.UTC(2026, 9, 21);
@@ -21,27 +17,18 @@ function expectSameHeat(actual: number, expected: number, gross: number) {
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-9 * Math.max(Math.abs(expected), gross, 1e-12));
 }
 
+let writers: ReturnType<typeof portraitWriters>;
 let redis: Redis;
-const namespaces: string[] = [];
 beforeAll(() => {
-  redis = createRedis(services().redisUrl);
+  writers = portraitWriters(services().redisUrl);
+  redis = writers.redis;
 });
-afterAll(async () => {
-  for (const ns of namespaces) {
-    const keys = await redis.keys(`${ns}:*`);
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-  }
-  redis.disconnect();
-});
+afterAll(() => writers.close());
 
 /** Applies events straight through the portrait writer (the worker's Redis half), in the order given. */
 async function applyInOrder(events: readonly TrackedEvent[], batch: number) {
-  const ns = testNamespace('heat');
-  namespaces.push(ns);
-  const writer = createPortraitWriter(
-    { namespace: ns, dedupWindowMs: 7 * 86_400_000, profileLogCap: 5000, freeMailDomains: new Set(['gmail.com']), rules: () => rules, timeZone: 'UTC' },
-    { redis, scripts: definePortraitScripts(redis), links: new LinkCache() },
-  );
+  const ns = writers.namespace('heat');
+  const writer = writers.writer(ns, { dedupWindowMs: 7 * 86_400_000, profileLogCap: 5000, rules: () => rules });
   for (let i = 0; i < events.length; i += batch) await writer.write(events.slice(i, i + batch));
   return ns;
 }

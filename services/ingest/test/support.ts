@@ -7,11 +7,47 @@ import { createClickHouse, quoteIdentifier, sql } from '@leadscore/clickhouse';
 import { encodeEvent, intakeMessage, type TrackedEvent } from '@leadscore/events';
 import { createKafka, createProducer, ensureTopics, topicNames } from '@leadscore/kafka';
 import { createLogger } from '@leadscore/log';
+import { definePortraitScripts } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
+import { defaultRules, parseRules } from '@leadscore/scoring';
 import { assertTestNamespace, testNamespace } from '@leadscore/tests/support/namespace.ts';
 import type { ServiceUrls } from '@leadscore/tests/support/services.ts';
 
+import { LinkCache } from '../src/link-cache.ts';
+import { createPortraitWriter, type PortraitWriterSettings } from '../src/portrait-writer.ts';
+
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * Portrait writers straight on Redis (the worker's Redis half, without Kafka), each with a link cache of its own as
+ * each worker has; every namespace they wrote is removed by `close`.
+ */
+export function portraitWriters(redisUrl: string) {
+  const redis = createRedis(redisUrl);
+  const namespaces: string[] = [];
+  const rules = parseRules(defaultRules);
+  return {
+    redis,
+    namespace(label: string): string {
+      const ns = testNamespace(label);
+      namespaces.push(ns);
+      return ns;
+    },
+    writer(namespace: string, settings: Partial<Omit<PortraitWriterSettings, 'namespace'>> = {}) {
+      return createPortraitWriter(
+        { namespace, dedupWindowMs: 86_400_000, profileLogCap: 500, freeMailDomains: new Set(['gmail.com']), rules: () => rules, timeZone: 'UTC', ...settings },
+        { redis, scripts: definePortraitScripts(redis), links: new LinkCache() },
+      );
+    },
+    async close(): Promise<void> {
+      for (const ns of namespaces) {
+        const keys = await redis.keys(`${ns}:*`);
+        for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+      }
+      redis.disconnect();
+    },
+  };
+}
 
 /** A tracked event as the collector would have stamped it. */
 export function tracked(raw: Record<string, unknown>, receivedAt = new Date()): TrackedEvent {

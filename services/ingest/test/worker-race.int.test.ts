@@ -1,42 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { TrackedEvent } from '@leadscore/events';
-import { definePortraitScripts, emailOwnerKey, profileKeys, readProfile } from '@leadscore/portrait';
-import { createRedis } from '@leadscore/redis';
-import { defaultRules, parseRules } from '@leadscore/scoring';
+import { emailOwnerKey, profileKeys, readProfile } from '@leadscore/portrait';
 import { services } from '@leadscore/tests/support/services.ts';
-import { testNamespace } from '@leadscore/tests/support/namespace.ts';
-import { LinkCache } from '../src/link-cache.ts';
-import { createPortraitWriter } from '../src/portrait-writer.ts';
-import { tracked } from './support.ts';
+import { portraitWriters, tracked } from './support.ts';
 
 /**
  * Two workers (two writers, each with its own link cache) write at the same moment: both look identity up before
  * either writes, which is how partitions of one visitor's events race on different workers.
  */
-const rules = parseRules(defaultRules);
+let writers: ReturnType<typeof portraitWriters>;
 let redis: Redis;
-const namespaces: string[] = [];
 beforeAll(() => {
-  redis = createRedis(services().redisUrl);
+  writers = portraitWriters(services().redisUrl);
+  redis = writers.redis;
 });
-afterAll(async () => {
-  for (const ns of namespaces) {
-    const keys = await redis.keys(`${ns}:*`);
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-  }
-  redis.disconnect();
-});
+afterAll(() => writers.close());
 
 function twoWorkers() {
-  const ns = testNamespace('race');
-  namespaces.push(ns);
-  const writer = () =>
-    createPortraitWriter(
-      { namespace: ns, dedupWindowMs: 86_400_000, profileLogCap: 500, freeMailDomains: new Set(['gmail.com']), rules: () => rules, timeZone: 'UTC' },
-      { redis, scripts: definePortraitScripts(redis), links: new LinkCache() },
-    );
-  return { ns, a: writer(), b: writer() };
+  const ns = writers.namespace('race');
+  return { ns, a: writers.writer(ns), b: writers.writer(ns) };
 }
 
 const at = new Date(Date.now() - 3_600_000).toISOString();

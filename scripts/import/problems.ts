@@ -2,7 +2,8 @@ import type { FieldIssue } from '@leadscore/events';
 
 /**
  * Why a row is not imported. The first group is found here before anything is sent; the collector's own reasons
- * (invalid_message, too_large, timestamp_out_of_range) arrive as strings in its answer and are kept as they come.
+ * (invalid_message, too_large, timestamp_out_of_range, invalid_unicode, no_identity) arrive as strings in its answer
+ * and are kept as they come.
  */
 export const ROW_REASONS = [
   'missing_key',
@@ -18,6 +19,8 @@ export const ROW_REASONS = [
   'invalid_message',
   'too_large',
   'timestamp_out_of_range',
+  'invalid_unicode',
+  'no_identity',
 ] as const;
 
 export type RowReason = (typeof ROW_REASONS)[number];

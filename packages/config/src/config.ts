@@ -58,6 +58,7 @@ function toConfig(raw: RawConfig) {
       internalEmailDomains: raw.INTERNAL_EMAIL_DOMAINS,
       scannerClickSeconds: raw.SCANNER_CLICK_SECONDS,
       scannerBurstSeconds: raw.SCANNER_BURST_SECONDS,
+      clickWindowMs: Math.round(raw.EMAIL_CLICK_WINDOW_HOURS * 3_600_000),
     },
     ingest: {
       metricsPort: raw.INGEST_METRICS_PORT,
@@ -71,6 +72,8 @@ function toConfig(raw: RawConfig) {
       clickhouseLingerMs: raw.INGEST_CLICKHOUSE_LINGER_MS,
       sessionTimeoutMs: raw.INGEST_SESSION_TIMEOUT_MS,
       profileLogCap: raw.INGEST_PROFILE_LOG_CAP,
+      visitorTtlMs: Math.round(raw.INGEST_VISITOR_TTL_DAYS * 86_400_000),
+      eventAttempts: raw.INGEST_EVENT_ATTEMPTS,
       freeMailDomains: raw.FREE_MAIL_DOMAINS,
     },
     alerts: {

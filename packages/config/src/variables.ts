@@ -263,6 +263,12 @@ export const variables = {
     doc: 'Clicks on different links of one email by one recipient within this many seconds are flagged as a scanner.',
     schema: z.coerce.number().int().min(0).max(600),
   },
+  EMAIL_CLICK_WINDOW_HOURS: {
+    section: 'noise',
+    default: '24',
+    doc: 'A click on one link of one email by one recipient counts once per this many hours after the email was sent: fetching a signed link again (a refresh, a forwarded mail, a replay) adds no heat.',
+    schema: z.coerce.number().min(0.01).max(8760),
+  },
   RULES_FILE: {
     section: 'ingest',
     default: '',
@@ -290,7 +296,7 @@ export const variables = {
   INGEST_DEDUP_WINDOW_DAYS: {
     section: 'ingest',
     default: '7',
-    doc: 'How long (processing time) a messageId is remembered: any redelivery or replay within it changes nothing. Orders are deduplicated by order id for good.',
+    doc: 'How long (processing time) a messageId is remembered per profile: any redelivery or replay within it changes nothing. Orders are counted once by order id beyond it (the newest 500 order ids per lead and company).',
     schema: z.coerce.number().min(0.0001).max(365),
   },
   INGEST_PARTITIONS_CONCURRENTLY: {
@@ -326,8 +332,20 @@ export const variables = {
   INGEST_PROFILE_LOG_CAP: {
     section: 'ingest',
     default: '5000',
-    doc: 'Contributions kept per profile in Redis, which a link into a lead replays there (ClickHouse keeps all events).',
+    doc: 'Contributions a visitor or provisional email lead keeps in Redis until it is linked into a lead, which replays them there once (known users keep none; ClickHouse keeps all events).',
     schema: positiveInt(1_000_000),
+  },
+  INGEST_VISITOR_TTL_DAYS: {
+    section: 'ingest',
+    default: '90',
+    doc: 'An anonymous visitor\'s keys in Redis expire this long after its last event (a linked visitor\'s link too); a visitor back after that starts afresh, and is linked again when it identifies.',
+    schema: z.coerce.number().min(1).max(3650),
+  },
+  INGEST_EVENT_ATTEMPTS: {
+    section: 'ingest',
+    default: '3',
+    doc: 'Tries of an event that a store refuses (a Redis script or ClickHouse error on that event alone) before it becomes a dead letter with the error; its batch goes on. Outages (connections, timeouts) are retried without end.',
+    schema: positiveInt(100),
   },
   FREE_MAIL_DOMAINS: {
     section: 'ingest',

@@ -15,6 +15,12 @@ export const DEAD_LETTER_REASONS = [
   'too_large',
   'timestamp_out_of_range',
   'unknown_schema_version',
+  /** Invalid UTF-8 bytes, or a lone UTF-16 surrogate in a string (which no store downstream can hold). */
+  'invalid_unicode',
+  /** Nobody to give it to: no user id, visitor id or email (see identityIssue in packages/identity). */
+  'no_identity',
+  /** A store refused this one event (a Redis script or ClickHouse data error), after bounded tries. */
+  'store_rejected',
 ] as const;
 
 export const deadLetterSchema = z.object({

@@ -2,6 +2,8 @@ export * from './issues.ts';
 export * from './message.ts';
 export * from './product-events.ts';
 export * from './tracked-event.ts';
+export * from './storable-time.ts';
+export * from './storable-json.ts';
 export * from './intake.ts';
 export * from './record.ts';
 export * from './dead-letter.ts';

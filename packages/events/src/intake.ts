@@ -3,6 +3,8 @@ import { errorMessages } from './zod-errors.ts';
 import { toFieldIssues, type FieldIssue } from './issues.ts';
 import { MESSAGE_TYPES, messageSchemas, type MessageType, type SegmentMessage } from './message.ts';
 import { isProductEvent, productEvents } from './product-events.ts';
+import { findUnstorable, mayBeUnstorable, type Unstorable } from './storable-json.ts';
+import { isStorableTime, storableRangeText } from './storable-time.ts';
 import type { EventFlag, Source, TrackedEvent } from './tracked-event.ts';
 
 /** Segment's limits. */
@@ -12,7 +14,8 @@ export const LIMITS = {
   batchMessages: 2500,
 } as const;
 
-export type RejectReason = 'invalid_message' | 'too_large' | 'timestamp_out_of_range';
+/** Every one is also a dead-letter reason (DEAD_LETTER_REASONS). */
+export type RejectReason = 'invalid_message' | 'too_large' | 'timestamp_out_of_range' | 'invalid_unicode' | 'no_identity';
 
 export interface Rejection {
   readonly reason: RejectReason;
@@ -36,11 +39,30 @@ export interface IntakeOptions {
   /** Prefix of field paths in issues, e.g. `batch[3]`. */
   readonly path?: string;
   readonly flags?: readonly EventFlag[];
+  /**
+   * A further rule of the caller's, judged on the stamped event, with paths relative to the message. The collector
+   * passes identityIssue from packages/identity here (which depends on this package, so cannot be called from it).
+   */
+  readonly check?: (event: TrackedEvent) => Rejection | undefined;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const at = (prefix: string | undefined, field: string) => (prefix ? `${prefix}.${field}` : field);
+
+const unstorable = (found: Unstorable): Rejection => ({
+  reason: found.kind === 'unicode' ? 'invalid_unicode' : 'invalid_message',
+  issues: [{ path: found.path, message: found.message }],
+});
+
+/** JSON text of a message, or undefined when JSON.stringify cannot make it (nested thousands of levels deep). */
+function jsonText(raw: unknown): string | undefined {
+  try {
+    return JSON.stringify(raw);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * A messageId for a message that came without one. With a client timestamp, it is derived from the message's bytes,
@@ -62,9 +84,16 @@ export function intakeMessage(raw: unknown, options: IntakeOptions): IntakeResul
   const prefix = options.path;
   if (!isRecord(raw)) return { ok: false, reason: 'invalid_message', issues: [{ path: prefix ?? '(root)', message: 'expected a JSON object' }] };
 
-  const size = Buffer.byteLength(JSON.stringify(raw));
+  const text = jsonText(raw);
+  const size = text === undefined ? 0 : Buffer.byteLength(text);
   if (size > LIMITS.messageBytes) {
     return { ok: false, reason: 'too_large', issues: [{ path: prefix ?? '(root)', message: `message is ${size} bytes; the limit is ${LIMITS.messageBytes}` }] };
+  }
+  // Before the schema: zod would silently drop a __proto__ key, and the walk is bounded where JSON.stringify is not.
+  if (text === undefined || mayBeUnstorable(text)) {
+    const found = findUnstorable(raw, prefix);
+    if (found) return { ok: false, ...unstorable(found) };
+    if (text === undefined) return { ok: false, reason: 'invalid_message', issues: [{ path: prefix ?? '(root)', message: 'cannot be written as JSON' }] };
   }
 
   const type = options.impliedType ?? raw.type;
@@ -99,6 +128,8 @@ export function intakeMessage(raw: unknown, options: IntakeOptions): IntakeResul
     // The client's clock may be off; sentAt tells by how much, as Segment corrects it.
     if (message.sentAt !== undefined) eventMs += receivedMs - Date.parse(message.sentAt);
   }
+  const range = outsideStorableTime(message, receivedMs, eventMs, prefix);
+  if (range) return { ok: false, reason: 'timestamp_out_of_range', issues: [range] };
   if (eventMs - receivedMs > options.maxFutureMs) {
     return { ok: false, reason: 'timestamp_out_of_range', issues: [{ path: at(prefix, 'timestamp'), message: `lies ${Math.round((eventMs - receivedMs) / 1000)} s in the future after clock correction; at most ${Math.round(options.maxFutureMs / 1000)} s allowed` }] };
   }
@@ -115,7 +146,34 @@ export function intakeMessage(raw: unknown, options: IntakeOptions): IntakeResul
     source: options.source,
     flags: [...(options.flags ?? [])],
   } as TrackedEvent;
+  const refused = options.check?.(event);
+  if (refused) return { ok: false, reason: refused.reason, issues: refused.issues.map((i) => ({ path: at(prefix, i.path), message: i.message })) };
   return { ok: true, event };
+}
+
+/**
+ * Why the times of a message cannot be stored (see STORABLE_TIME), naming the field to blame: the event time as
+ * sent, or sentAt when only the clock correction takes it out of range. originalTimestamp and sentAt themselves are
+ * kept as sent and may lie anywhere (a device whose clock was reset to 1960 still gets its corrected time right).
+ */
+function outsideStorableTime(message: SegmentMessage, receivedMs: number, eventMs: number, prefix: string | undefined): FieldIssue | undefined {
+  if (!isStorableTime(receivedMs)) {
+    return { path: at(prefix, 'receivedAt'), message: `the collector's clock reads ${new Date(receivedMs).toISOString()}, outside the times the stores hold (${storableRangeText})` };
+  }
+  if (isStorableTime(eventMs)) return undefined;
+  const field = message.timestamp !== undefined ? 'timestamp' : 'originalTimestamp';
+  const sent = message[field] as string;
+  const corrected = new Date(eventMs).toISOString();
+  if (isStorableTime(Date.parse(sent))) {
+    return { path: at(prefix, 'sentAt'), message: `corrects ${field} ${sent} by the client's clock to ${corrected}, outside the times the stores hold (${storableRangeText}); check the client's clock` };
+  }
+  return { path: at(prefix, field), message: `${sent} lies outside the times the stores hold (${storableRangeText})` };
+}
+
+/** A body that is not a batch, or whose batch-wide context or integrations no message could carry. */
+export interface InvalidBatch {
+  readonly invalid: FieldIssue;
+  readonly reason: 'invalid_batch' | 'invalid_unicode';
 }
 
 export interface BatchIntake {
@@ -125,12 +183,16 @@ export interface BatchIntake {
 
 /**
  * A Segment batch body (`{ batch: [...], context?, integrations?, sentAt? }`): every message is judged on its own,
- * so one bad message does not cost the good ones. A body that is not a batch at all is a single rejection at `batch`.
+ * so one bad message does not cost the good ones. A body that is not a batch at all is a single rejection at `batch`;
+ * so is one whose batch-wide context or integrations could not be stored, naming the field.
  */
-export function intakeBatch(body: unknown, options: Omit<IntakeOptions, 'impliedType' | 'path' | 'batchContext' | 'batchIntegrations'>): BatchIntake | { readonly invalid: FieldIssue } {
-  if (!isRecord(body) || !Array.isArray(body.batch)) return { invalid: { path: 'batch', message: 'expected an array of messages' } };
+export function intakeBatch(body: unknown, options: Omit<IntakeOptions, 'impliedType' | 'path' | 'batchContext' | 'batchIntegrations'>): BatchIntake | InvalidBatch {
+  if (!isRecord(body) || !Array.isArray(body.batch)) return { invalid: { path: 'batch', message: 'expected an array of messages' }, reason: 'invalid_batch' };
   const batchContext = isRecord(body.context) ? body.context : undefined;
   const batchIntegrations = isRecord(body.integrations) ? body.integrations : undefined;
+  // Merged into every message, so judged once here: what would refuse each message refuses the batch.
+  const shared = findUnstorable({ context: batchContext, integrations: batchIntegrations });
+  if (shared) return { invalid: { path: shared.path, message: shared.message }, reason: shared.kind === 'unicode' ? 'invalid_unicode' : 'invalid_batch' };
   // Some SDKs put sentAt on the batch only; it corrects every message's clock.
   const batchSentAt = typeof body.sentAt === 'string' ? body.sentAt : undefined;
   const accepted: TrackedEvent[] = [];
@@ -140,7 +202,8 @@ export function intakeBatch(body: unknown, options: Omit<IntakeOptions, 'implied
     const result = intakeMessage(message, { ...options, path: `batch[${index}]`, ...(batchContext ? { batchContext } : {}), ...(batchIntegrations ? { batchIntegrations } : {}) });
     if (result.ok) accepted.push(result.event);
     else {
-      const messageId = isRecord(raw) && typeof raw.messageId === 'string' ? raw.messageId : undefined;
+      // Echoed in the answer and keyed on in the dead-letter topic, so only when it is text.
+      const messageId = isRecord(raw) && typeof raw.messageId === 'string' && raw.messageId.isWellFormed() ? raw.messageId : undefined;
       rejected.push({ index, ...(messageId ? { messageId } : {}), raw, reason: result.reason, issues: result.issues });
     }
   });

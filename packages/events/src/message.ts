@@ -8,13 +8,17 @@ import { z } from 'zod';
 export const MESSAGE_TYPES = ['track', 'page', 'screen', 'identify', 'group', 'alias'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+export const ISO_DATE_TIME_MESSAGE = 'expected an ISO-8601 date-time with a time zone, e.g. 2026-11-25T08:00:00.000Z';
+
+/** Epoch milliseconds of an ISO-8601 date-time with a time zone, or NaN when it is not one. */
+export const parseIsoDateTime = (s: string): number => (ISO_DATE_TIME.test(s) ? Date.parse(s) : Number.NaN);
+
 /** ISO-8601 with a time zone designator or offset, as the SDKs send (`2026-11-25T08:00:00.000Z`). */
 export const isoDateTime = z
   .string()
   .max(64)
-  .refine((s) => /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)), {
-    message: 'expected an ISO-8601 date-time with a time zone, e.g. 2026-11-25T08:00:00.000Z',
-  });
+  .refine((s) => !Number.isNaN(parseIsoDateTime(s)), { message: ISO_DATE_TIME_MESSAGE });
 
 /**
  * How the shapes below read an optional field and an id. On the wire, as Segment takes them: `null` means absent

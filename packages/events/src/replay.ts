@@ -1,5 +1,5 @@
 import type { FieldIssue } from './issues.ts';
-import { intakeMessage } from './intake.ts';
+import { intakeMessage, type IntakeOptions } from './intake.ts';
 import { type DeadLetter, originalBytes } from './dead-letter.ts';
 import { decodeEvent } from './record.ts';
 import type { TrackedEvent } from './tracked-event.ts';
@@ -7,6 +7,8 @@ import type { TrackedEvent } from './tracked-event.ts';
 export interface ReplaySettings {
   readonly maxFutureMs: number;
   readonly maxPastMs: number;
+  /** The collector's further rule (identityIssue), so a message it refused is judged by it again. */
+  readonly check?: IntakeOptions['check'];
 }
 
 export type ReplayResult = { readonly ok: true; readonly event: TrackedEvent } | { readonly ok: false; readonly reason: string; readonly issues: readonly FieldIssue[] };
@@ -33,6 +35,7 @@ export function replayLetter(letter: DeadLetter, settings: ReplaySettings): Repl
     source: { id: letter.sourceId ?? 'replay', kind: letter.stage === 'import' ? 'import' : 'segment' },
     maxFutureMs: settings.maxFutureMs,
     maxPastMs: letter.stage === 'import' ? null : settings.maxPastMs,
+    ...(settings.check ? { check: settings.check } : {}),
   });
   return result.ok ? { ok: true, event: result.event } : { ok: false, reason: result.reason, issues: result.issues };
 }

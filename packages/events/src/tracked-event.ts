@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isoDateTime, messageBases, storedMessageBases, withIdentity } from './message.ts';
+import { storableDateTime } from './storable-time.ts';
 
 /**
  * An accepted event: a Segment message as the collector stamped it, which is what the events topic carries.
@@ -23,11 +24,11 @@ export const flagSchema = z.object({
 
 const stamped = {
   messageId: z.string().min(1).max(100),
-  /** Event time, corrected for the client's clock: timestamp + (receivedAt − sentAt). */
-  timestamp: isoDateTime,
+  /** Event time, corrected for the client's clock: timestamp + (receivedAt − sentAt); within STORABLE_TIME. */
+  timestamp: storableDateTime,
   /** The timestamp as the client sent it, when it differs or was corrected. */
   originalTimestamp: isoDateTime.optional(),
-  receivedAt: isoDateTime,
+  receivedAt: storableDateTime,
   source: sourceSchema,
   flags: z.array(flagSchema).max(20).default([]),
 };

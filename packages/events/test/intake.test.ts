@@ -169,6 +169,6 @@ describe('taking in a batch', () => {
   });
 
   it('refuses a body without a batch array', () => {
-    expect(intakeBatch({ messages: [] }, options)).toEqual({ invalid: { path: 'batch', message: 'expected an array of messages' } });
+    expect(intakeBatch({ messages: [] }, options)).toEqual({ invalid: { path: 'batch', message: 'expected an array of messages' }, reason: 'invalid_batch' });
   });
 });

@@ -34,7 +34,8 @@ describe('events topic records', () => {
       userId: fc.oneof(fc.constant(null), fc.string({ minLength: 1, maxLength: 5 }), fc.integer({ min: 1 })),
       anonymousId: fc.string({ minLength: 1, maxLength: 5 }),
       name: optional(fc.oneof(fc.constant(null), fc.string({ maxLength: 5 }))),
-      properties: optional(fc.dictionary(fc.string({ maxLength: 3 }), fc.jsonValue({ maxDepth: 1 }))),
+      // fast-check sometimes makes a __proto__ key, which intake refuses (see storable-json.test.ts).
+      properties: optional(fc.dictionary(fc.string({ maxLength: 3 }), fc.jsonValue({ maxDepth: 1 }).filter((v) => !JSON.stringify(v).includes('"__proto__"')))),
       context: optional(fc.record({ ip: optional(fc.constant('198.51.100.7')), groupId: optional(fc.oneof(fc.constant(null), fc.integer({ min: 1 }))), page: optional(fc.record({ path: fc.constant('/pricing'), title: fc.oneof(fc.constant(null), fc.constant('Pricing')) })) })),
       extra: optional(fc.string()),
     });

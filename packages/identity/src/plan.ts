@@ -63,6 +63,22 @@ export function isCompanyOnly(event: TrackedEvent): boolean {
   return !event.userId && (event.anonymousId?.startsWith(IMPORT_ANONYMOUS_PREFIX) ?? false);
 }
 
+/**
+ * Why an event cannot be given to anyone, or undefined when it can: no user id, no visitor id that is a visitor, no
+ * email (an `email:` identity that is not an address is none). The collector refuses such a message and the ingest
+ * worker dead-letters it, by this one rule, so nothing the collector takes can stop a worker deciding identity.
+ */
+export function identityIssue(event: TrackedEvent): { readonly path: string; readonly message: string } | undefined {
+  if (isCompanyOnly(event)) return undefined;
+  const claims = claimsOf(event);
+  if (claims.userId || claims.anonymousId || claims.email) return undefined;
+  const raw = event.type === 'alias' ? event.previousId : event.anonymousId;
+  if (raw?.startsWith(EMAIL_ANONYMOUS_PREFIX)) {
+    return { path: event.type === 'alias' ? 'previousId' : 'anonymousId', message: `${JSON.stringify(raw.slice(0, 80))} names no email address (expected email:<address>, e.g. email:ann@acme.example)` };
+  }
+  return { path: 'userId', message: 'the message names nobody: a userId, a visitor anonymousId or an email is required' };
+}
+
 /** What the stores said about the claims: who owns the email, where the visitor is linked already. */
 export interface IdentityLookups {
   readonly emailOwner?: string;

@@ -16,6 +16,8 @@ export interface NoiseSettings {
   readonly scannerClickSeconds: number;
   /** Clicks on different links of one email by one recipient within this window are a scanner following every link. */
   readonly scannerBurstSeconds: number;
+  /** One click on a link of an email by a recipient counts once per window this long, counted from the send time. */
+  readonly clickWindowMs: number;
 }
 
 export class InvalidRangeError extends Error {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClickBurstDetector, earlyClickFlag, internalNetworks, noiseFlags, type NoiseSettings } from '../src/index.ts';
 
-const settings: NoiseSettings = { internalRanges: ['10.0.0.0/8', '2001:db8::/32'], internalEmailDomains: ['ourco.example'], scannerClickSeconds: 10, scannerBurstSeconds: 2 };
+const settings: NoiseSettings = { internalRanges: ['10.0.0.0/8', '2001:db8::/32'], internalEmailDomains: ['ourco.example'], scannerClickSeconds: 10, scannerBurstSeconds: 2, clickWindowMs: 24 * 3_600_000 };
 const networks = internalNetworks(settings.internalRanges);
 const browser = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 

@@ -8,6 +8,7 @@ import { BadRequestError, isDecompressionError, registerBodyHandling } from './b
 import type { CollectorMetrics } from './metrics.ts';
 import { KafkaUnavailableError, type ProduceBuffer } from './produce-buffer.ts';
 import { createEventSink } from './event-sink.ts';
+import { refuseWithoutIdentity } from './identity-check.ts';
 import { registerEmailRoutes } from './routes/email.ts';
 import { registerTrackerRoutes } from './routes/tracker.ts';
 
@@ -173,10 +174,12 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
         source,
         maxFutureMs: settings.maxFutureMs,
         maxPastMs: kind === 'import' ? null : settings.maxPastMs,
+        check: refuseWithoutIdentity,
       });
       if ('invalid' in result) {
-        metrics.rejected.inc({ route, reason: 'invalid_batch' });
-        return reply.code(400).send({ error: 'invalid_batch', message: 'body must be { "batch": [ messages ] }', issues: [result.invalid] });
+        metrics.rejected.inc({ route, reason: result.reason });
+        const message = result.invalid.path === 'batch' ? 'body must be { "batch": [ messages ] }' : `the batch-wide ${result.invalid.path} cannot be stored: ${result.invalid.message}`;
+        return reply.code(400).send({ error: result.reason, message, issues: [result.invalid] });
       }
       const ip = browserIp(request);
       await sink.store(route, source, result.accepted.map((e) => fromTracker(withIp(e, ip))), result.rejected);
@@ -195,6 +198,7 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
         maxFutureMs: settings.maxFutureMs,
         maxPastMs: settings.maxPastMs,
         impliedType: type,
+        check: refuseWithoutIdentity,
       });
       if (!result.ok) {
         metrics.rejected.inc({ route, reason: result.reason });

@@ -1,10 +1,11 @@
+import { isUtf8 } from 'node:buffer';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 
 export class BadRequestError extends Error {
   override readonly name = 'BadRequestError';
   constructor(
-    readonly code: 'invalid_json' | 'invalid_encoding' | 'empty_body',
+    readonly code: 'invalid_json' | 'invalid_encoding' | 'invalid_unicode' | 'empty_body',
     message: string,
   ) {
     super(message);
@@ -35,6 +36,11 @@ export function registerBodyHandling(app: FastifyInstance): void {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
     if (body.length === 0) {
       done(new BadRequestError('empty_body', 'request body is empty; expected JSON'), undefined);
+      return;
+    }
+    // Decoding would put U+FFFD where the bad bytes were: text nobody sent, in every store.
+    if (!isUtf8(body)) {
+      done(new BadRequestError('invalid_unicode', 'request body is not valid UTF-8; send JSON encoded as UTF-8'), undefined);
       return;
     }
     try {

@@ -21,44 +21,58 @@ export interface EventSinkDeps {
   readonly internalNetworks: BlockList;
 }
 
+/** A refused message as the dead letter keeps it; one nested too deeply for JSON.stringify is described instead. */
+function originalOf(raw: unknown): string {
+  try {
+    return JSON.stringify(raw) ?? 'undefined';
+  } catch {
+    return '"(not kept: nested too deeply to write as JSON)"';
+  }
+}
+
 /**
  * Where every route's events go: noise flags added, accepted events to the events topic, refused messages to the
  * dead-letter topic with their reasons, all in one produce that must be acknowledged before the route answers.
  */
 export function createEventSink(deps: EventSinkDeps) {
   const { buffer, metrics, topics } = deps;
+
+  /** The event with its noise flags: the noise rules', then the route's own (email scanners). */
+  function flag(event: TrackedEvent, extraFlags: readonly NoiseFlag[] = []): TrackedEvent {
+    const flags = [...event.flags, ...noiseFlags(event, deps.noise, deps.internalNetworks), ...extraFlags];
+    return flags.length === event.flags.length ? event : { ...event, flags };
+  }
+
+  /** Writes events already flagged, and the refused messages as dead letters, in one acknowledged produce. */
+  async function send(route: string, source: Source, flagged: readonly TrackedEvent[], rejected: readonly RejectedMessage[] = []): Promise<void> {
+    const eventMessages: Message[] = flagged.map(encodeEvent);
+    const letters: Message[] = rejected.map((r) =>
+      encodeDeadLetter(
+        deadLetter({
+          reason: r.reason,
+          message: `message ${r.index} of a request to ${route} was refused: ${r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+          issues: r.issues,
+          stage: 'collector',
+          sourceId: source.id,
+          original: originalOf(r.raw),
+          ...(r.messageId ? { messageId: r.messageId } : {}),
+        }),
+      ),
+    );
+    await buffer.send([
+      ...(eventMessages.length ? [{ topic: topics.events, messages: eventMessages }] : []),
+      ...(letters.length ? [{ topic: topics.deadLetter, messages: letters }] : []),
+    ]);
+    for (const e of flagged) metrics.accepted.inc({ route, source: source.id, type: e.type });
+    for (const r of rejected) metrics.rejected.inc({ route, reason: r.reason });
+  }
+
   return {
-    async store(
-      route: string,
-      source: Source,
-      events: readonly TrackedEvent[],
-      rejected: readonly RejectedMessage[] = [],
-      extraFlags: (event: TrackedEvent) => readonly NoiseFlag[] = () => [],
-    ): Promise<TrackedEvent[]> {
-      const flagged = events.map((e) => {
-        const flags = [...e.flags, ...noiseFlags(e, deps.noise, deps.internalNetworks), ...extraFlags(e)];
-        return flags.length === e.flags.length ? e : { ...e, flags };
-      });
-      const eventMessages: Message[] = flagged.map(encodeEvent);
-      const letters: Message[] = rejected.map((r) =>
-        encodeDeadLetter(
-          deadLetter({
-            reason: r.reason,
-            message: `message ${r.index} of a request to ${route} was refused: ${r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-            issues: r.issues,
-            stage: 'collector',
-            sourceId: source.id,
-            original: JSON.stringify(r.raw) ?? 'undefined',
-            ...(r.messageId ? { messageId: r.messageId } : {}),
-          }),
-        ),
-      );
-      await buffer.send([
-        ...(eventMessages.length ? [{ topic: topics.events, messages: eventMessages }] : []),
-        ...(letters.length ? [{ topic: topics.deadLetter, messages: letters }] : []),
-      ]);
-      for (const e of flagged) metrics.accepted.inc({ route, source: source.id, type: e.type });
-      for (const r of rejected) metrics.rejected.inc({ route, reason: r.reason });
+    flag,
+    send,
+    async store(route: string, source: Source, events: readonly TrackedEvent[], rejected: readonly RejectedMessage[] = []): Promise<TrackedEvent[]> {
+      const flagged = events.map((e) => flag(e));
+      await send(route, source, flagged, rejected);
       return flagged;
     },
   };

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kafka, Producer } from 'kafkajs';
 import { createKafka, createProducer, ensureTopics, topicNames } from '@leadscore/kafka';
 import { createLogger } from '@leadscore/log';
+import { readTopic } from '@leadscore/tests/support/kafka.ts';
 import { testNamespace } from '@leadscore/tests/support/namespace.ts';
 import { buildCollector, type CollectorSettings } from '../src/app.ts';
 import { kafkaReadiness } from '../src/kafka-health.ts';
@@ -24,7 +25,7 @@ export interface TestCollector {
 /** A collector on a free port, writing to real Kafka under a namespace of the test file's own. */
 export async function startTestCollector(
   brokers: readonly string[],
-  options: { label: string; produceTimeoutMs?: number; settings?: Partial<CollectorSettings> },
+  options: { label: string; produceTimeoutMs?: number; settings?: Partial<CollectorSettings>; now?: () => Date },
 ): Promise<TestCollector> {
   const ns = testNamespace(options.label);
   // Tests that stop Kafka make kafkajs log every refused connection; TEST_LOG_LEVEL=debug shows them.
@@ -54,11 +55,11 @@ export async function startTestCollector(
       maxPastMs: 30 * 86_400_000,
       corsOrigins: ['*'],
       topics,
-      noise: { internalRanges: ['10.0.0.0/8'], internalEmailDomains: ['ourcompany.example'], scannerClickSeconds: 10, scannerBurstSeconds: 2 },
+      noise: { internalRanges: ['10.0.0.0/8'], internalEmailDomains: ['ourcompany.example'], scannerClickSeconds: 10, scannerBurstSeconds: 2, clickWindowMs: 24 * 3_600_000 },
       email: { linkSecret: LINK_SECRET, redirectHosts: ['acme.example', '*.acme.example'] },
       ...options.settings,
     },
-    { log, buffer, metrics, kafkaReady: readiness.ready },
+    { log, buffer, metrics, kafkaReady: readiness.ready, ...(options.now ? { now: options.now } : {}) },
   );
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
@@ -96,4 +97,16 @@ export async function post(url: string, body: unknown, init: { key?: string | nu
     json = text;
   }
   return { status: response.status, headers: response.headers, body: json as Record<string, unknown> };
+}
+
+/**
+ * The records of one of the collector's topics whose JSON value matches, read again until at least `atLeast` match
+ * (or 15 s have passed, when what there is comes back for the test to judge).
+ */
+export async function recordsWhere(c: TestCollector, topic: 'events' | 'deadLetter', predicate: (value: Record<string, any>) => boolean, atLeast = 1): Promise<Record<string, any>[]> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const found = (await readTopic(c.kafka, c.topics[topic], 0, { settleMs: 400 })).map((r) => JSON.parse(r.value) as Record<string, any>).filter(predicate);
+    if (found.length >= atLeast || Date.now() > deadline) return found;
+  }
 }

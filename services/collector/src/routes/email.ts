@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { intakeMessage } from '@leadscore/events';
+import { intakeMessage, type TrackedEvent } from '@leadscore/events';
 import type { Logger } from '@leadscore/log';
-import { ClickBurstDetector, earlyClickFlag, redirectAllowed, verifyEmailQuery, type EmailLinkFields, type NoiseFlag, type NoiseSettings } from '@leadscore/tracking';
+import { clickMessageId, ClickBurstDetector, earlyClickFlag, redirectAllowed, verifyEmailQuery, type EmailLinkFields, type NoiseFlag, type NoiseSettings } from '@leadscore/tracking';
 import type { SourceKeys } from '../auth.ts';
 import type { EventSink } from '../event-sink.ts';
+import { refuseWithoutIdentity } from '../identity-check.ts';
 import type { CollectorMetrics } from '../metrics.ts';
 
 export interface EmailRouteOptions {
@@ -50,7 +51,7 @@ export async function registerEmailRoutes(app: FastifyInstance, options: EmailRo
         properties: { email_id: fields.emailId, ...(fields.campaignId ? { campaign_id: fields.campaignId } : {}), ...(fields.url ? { link_url: fields.url } : {}), email_sent_at: new Date(fields.sentAt * 1000).toISOString() },
         context: { ...identity.context, ip: request.ip, ...(userAgent ? { userAgent } : {}) },
       },
-      { receivedAt, source, maxFutureMs: 0, maxPastMs: null },
+      { receivedAt, source, maxFutureMs: 0, maxPastMs: null, check: refuseWithoutIdentity },
     );
     if (!result.ok) {
       metrics.rejected.inc({ route, reason: result.reason });
@@ -64,11 +65,17 @@ export async function registerEmailRoutes(app: FastifyInstance, options: EmailRo
       const burst = bursts.observe(fields.emailId, fields.recipient, fields.url ?? '', receivedAt.getTime());
       if (burst) scanner.push(burst);
     }
+    const flagged = sink.flag(result.event, scanner);
+    // Named after the flags are known: a scanner's click must not take the id of the person's click after it.
+    const event: TrackedEvent =
+      kind === 'click'
+        ? { ...flagged, messageId: clickMessageId({ emailId: fields.emailId, recipient: fields.recipient, url: fields.url ?? '', sentAt: fields.sentAt, clickedAt: receivedAt.getTime(), flagKinds: flagged.flags.map((f) => f.kind) }, options.noise.clickWindowMs) }
+        : flagged;
     try {
-      await sink.store(route, source, [result.event], [], () => scanner);
+      await sink.send(route, source, [event]);
     } catch (err) {
       metrics.rejected.inc({ route, reason: 'unstored_email_event' });
-      log.error({ err, route, event: result.event }, 'email event could not be stored; it is in this log line');
+      log.error({ err, route, event }, 'email event could not be stored; it is in this log line');
     }
   }
 

@@ -30,7 +30,7 @@ import { alertMessageSchema, verifyWebhookSignature, webhookRequest, type AlertM
 import { createClickHouse, quoteIdentifier, sql } from '@leadscore/clickhouse';
 import { loadConfigOrExit } from '@leadscore/config';
 import { ALERTS_QUEUE, alertJobId, alertsQueuePrefix, type HotLeadJob } from '@leadscore/events';
-import { companyKeys, profileKeys } from '@leadscore/portrait';
+import { companyKeys, encodeLedgerLine, encodeTrait, profileKeys } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
 import { addHeat, defaultRules, heatContribution, type HeatState } from '@leadscore/scoring';
 import { ROOT, benchNamespace, cpuSeconds, fmt, freePort, machineCpu, percentile, processTree, progress, startProcess, type RunningProcess } from './lib.ts';
@@ -153,7 +153,7 @@ function receiptRate(keys: readonly string[]): { perSecond: number; seconds: num
 
 const DAY_MS = 86_400_000;
 const HALF_LIFE_MS = 7 * DAY_MS;
-const trait = (t: number, value: unknown) => `${t}\tbench-m\t${JSON.stringify(value)}`;
+const trait = (t: number, value: unknown) => encodeTrait(t, 'bench', value);
 const leadId = (i: number) => `u:bench-lead-${i}`;
 
 async function seedPortraits(now: number): Promise<void> {
@@ -191,8 +191,8 @@ async function seedPortraits(now: number): Promise<void> {
       email: trait(now, `lead${i}@company-${i % COMPANIES}.example`),
       title: trait(now, ['CTO', 'VP Engineering', 'Head of Data', 'Developer'][i % 4]),
     });
-    pipeline.rpush(keys.ledger, ...Array.from({ length: 8 }, (_, e) => JSON.stringify({ r: ['pricing-page', 'demo-form', 'email-click'][e % 3], w: 5 + e, t: now - e * 3_600_000 })));
-    pipeline.sadd(companyKeys(ns, company).members, leadId(i));
+    pipeline.rpush(keys.ledger, ...Array.from({ length: 8 }, (_, e) => encodeLedgerLine({ messageId: `bench-${i}-${e}`, at: now - e * 3_600_000, ruleId: ['pricing-page', 'demo-form', 'email-click'][e % 3] as string, weight: 5 + e, halfLifeMs: HALF_LIFE_MS, rulesVersion: 'bench' })));
+    pipeline.zadd(companyKeys(ns, company).members, now, leadId(i));
   }
   for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
 }

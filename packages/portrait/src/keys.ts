@@ -7,7 +7,7 @@ export function profileKeys(namespace: string, profileId: string): ProfileKeys {
   const cached = recentProfiles.get(cacheKey);
   if (cached) return cached;
   const p = hashTagPrefix(namespace, 'p', profileId);
-  const keys = { state: `${p}state`, traits: `${p}traits`, seen: `${p}seen`, orders: `${p}orders`, log: `${p}log`, ledger: `${p}ledger`, from: `${p}from`, link: `${p}link` } as const;
+  const keys = { state: `${p}state`, traits: `${p}traits`, seen: `${p}seen`, orders: `${p}orders`, log: `${p}log`, ledger: `${p}ledger`, from: `${p}from`, alerts: `${p}alerts` } as const;
   // The ingest worker asks for the same active leads' keys several times per event; a bounded memo saves building
   // (and collecting) eight strings each time.
   if (recentProfiles.size >= RECENT_PROFILES) recentProfiles.clear();
@@ -22,8 +22,10 @@ export interface ProfileKeys {
   readonly orders: string;
   readonly log: string;
   readonly ledger: string;
+  /** SET of the profiles linked into this lead. */
   readonly from: string;
-  readonly link: string;
+  /** HASH of alert outbox markers (see markAlert). */
+  readonly alerts: string;
 }
 
 const RECENT_PROFILES = 20_000;
@@ -31,7 +33,7 @@ const recentProfiles = new Map<string, ProfileKeys>();
 
 export function companyKeys(namespace: string, companyId: string) {
   const key = (suffix: string) => hashTagged(namespace, 'c', companyId, suffix);
-  return { state: key('state'), traits: key('traits'), seen: key('seen'), members: key('members'), orders: key('orders') };
+  return { state: key('state'), traits: key('traits'), seen: key('seen'), members: key('members'), orders: key('orders'), bg: key('bg'), alerts: key('alerts') };
 }
 
 /** Who owns an email address: one key (and slot) per address. */

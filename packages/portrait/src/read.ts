@@ -1,15 +1,21 @@
 import type { Redis } from 'ioredis';
-import { halfLifeKey, totalHeat, type AlertState, type HeatState, type Rules } from '@leadscore/scoring';
+import { halfLifeKey, totalHeat, type AlertState, type CompanyAlertState, type HeatState, type LastFired, type Rules } from '@leadscore/scoring';
 import { companyKeys, profileKeys } from './keys.ts';
 
 export interface TraitValue {
   readonly value: unknown;
   /** Event time (ms) of the statement that set it. */
   readonly at: number;
-  readonly messageId: string;
+  /** Short id of the message that set it (ties at one event time go to the larger). */
+  readonly tie: string;
 }
 
-/** The value of a stored trait ('<event ms>\t<messageId>\t<value JSON>'). */
+/** A trait as the scripts store it: '<event ms>\t<short message id>\t<value JSON>'. */
+export function encodeTrait(at: number, tie: string, value: unknown): string {
+  return `${at}\t${tie}\t${JSON.stringify(value)}`;
+}
+
+/** The value of a stored trait. */
 export function traitValue(text: string): unknown {
   return JSON.parse(text.slice(text.indexOf('\t', text.indexOf('\t') + 1) + 1));
 }
@@ -19,9 +25,57 @@ function parseTraits(raw: Record<string, string>): Record<string, TraitValue> {
   for (const [name, text] of Object.entries(raw)) {
     const first = text.indexOf('\t');
     const second = text.indexOf('\t', first + 1);
-    out[name] = { at: Number(text.slice(0, first)), messageId: text.slice(first + 1, second), value: JSON.parse(text.slice(second + 1)) };
+    out[name] = { at: Number(text.slice(0, first)), tie: text.slice(first + 1, second), value: JSON.parse(text.slice(second + 1)) };
   }
   return out;
+}
+
+/** Trait values by name, for rules (roles, tags) that read values only. */
+export function traitValues(raw: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, text] of Object.entries(raw)) out[name] = traitValue(text);
+  return out;
+}
+
+/** Several profiles' trait values in one round trip (buying groups read their members' roles from them). */
+export async function readTraitValues(redis: Redis, namespace: string, profiles: readonly string[]): Promise<Record<string, Record<string, unknown>>> {
+  if (profiles.length === 0) return {};
+  const pipeline = redis.pipeline();
+  for (const p of profiles) pipeline.hgetall(profileKeys(namespace, p).traits);
+  const replies = (await pipeline.exec()) ?? [];
+  const out: Record<string, Record<string, unknown>> = {};
+  profiles.forEach((p, i) => {
+    const [err, raw] = replies[i] as [Error | null, Record<string, string>];
+    if (err) throw err;
+    out[p] = traitValues(raw);
+  });
+  return out;
+}
+
+/** A line of a profile's score ledger as the scripts keep it: rule, weight, half-life and the event behind it. */
+export interface LedgerLine {
+  readonly messageId: string;
+  /** Event time (ms). */
+  readonly at: number;
+  readonly ruleId: string;
+  readonly weight: number;
+  readonly halfLifeMs: number;
+  readonly rulesVersion: string;
+}
+
+/** A ledger line as applyEvent writes it, for seeding portraits (benchmarks, fixtures). */
+export function encodeLedgerLine(line: LedgerLine): string {
+  return JSON.stringify({ m: line.messageId, t: line.at, r: line.ruleId, w: line.weight, hl: line.halfLifeMs, v: line.rulesVersion });
+}
+
+export function parseLedgerLine(text: string): LedgerLine {
+  const l = JSON.parse(text) as { m: string; t: number; r: string; w: number; hl: number; v: string };
+  return { messageId: l.m, at: l.t, ruleId: l.r, weight: l.w, halfLifeMs: l.hl, rulesVersion: l.v };
+}
+
+/** The newest `count` ledger lines of a profile, oldest first. */
+export async function readLedger(redis: Redis, namespace: string, profile: string, count: number): Promise<LedgerLine[]> {
+  return (await redis.lrange(profileKeys(namespace, profile).ledger, -count, -1)).map(parseLedgerLine);
 }
 
 function counters(state: Record<string, string>, prefix: string): Record<string, number> {
@@ -101,7 +155,7 @@ export interface CompanyView {
 
 export async function readCompany(redis: Redis, namespace: string, companyId: string): Promise<CompanyView> {
   const keys = companyKeys(namespace, companyId);
-  const [state, traits, members] = await Promise.all([redis.hgetall(keys.state), redis.hgetall(keys.traits), redis.smembers(keys.members)]);
+  const [state, traits, members] = await Promise.all([redis.hgetall(keys.state), redis.hgetall(keys.traits), redis.zrange(keys.members, 0, -1)]);
   const firstSeen = optionalNumber(state.first_seen);
   const lastSeen = optionalNumber(state.last_seen);
   return {
@@ -130,39 +184,59 @@ export async function resolveProfile(redis: Redis, namespace: string, profileId:
 
 /**
  * The state fields `alertStateOf` reads under these rules, for a script to hand back instead of the whole hash: the
- * heat of every half-life class the weights use, each streak rule's days, each rule's last firing. Heat left in a
- * class no weight uses any more is not among them, so it stops counting toward tier alerts when the rules change.
+ * heat of every half-life class the weights use, each streak rule's days, each rule's last firing and hold, the
+ * last counted activity (tier alerts want a lead active now) and the lead's company (its buying groups are judged
+ * again when the lead's role may change). Heat left in a class no weight uses any more is not among them, so it
+ * stops counting toward tier alerts when the rules change.
  */
 export function alertStateFields(rules: Pick<Rules, 'weights' | 'alerts' | 'defaults'>): string[] {
-  const fields = new Set<string>();
+  const fields = new Set<string>(['last_seen', 'company']);
   for (const weight of rules.weights) {
     const k = halfLifeKey(weight.halfLife ?? rules.defaults.halfLife);
     fields.add(`heat:${k}:e`).add(`heat:${k}:s`);
   }
   for (const alert of rules.alerts) {
     if (alert.kind === 'streak') fields.add(`sd:${alert.id}`);
+    if (alert.kind === 'tier') fields.add(`held:${alert.id}`);
     fields.add(`alert_last:${alert.id}`);
   }
   return [...fields];
 }
 
-/** What alert rules read of a lead's state hash: heat, streak days by rule, and when each rule last fired. */
-export function alertStateOf(state: Record<string, string>): AlertState {
-  const streakDays: Record<string, number[]> = {};
-  const lastFired: Record<string, { runStart: number; day: number }> = {};
-  for (const [field, value] of Object.entries(state)) {
-    if (field.startsWith('sd:')) streakDays[field.slice(3)] = value.split(',').map(Number);
-    else if (field.startsWith('alert_last:')) {
-      const [runStart, day] = value.split('|').map(Number);
-      lastFired[field.slice('alert_last:'.length)] = { runStart: runStart as number, day: day as number };
-    }
-  }
-  return { heat: heatStates(state), streakDays, lastFired };
+/** `alert_last:<rule>` as markAlert stores it: '<run start>|<day>[|<held until>]'. */
+export function parseLastFired(value: string): LastFired {
+  const [runStart, day, until] = value.split('|').map(Number);
+  return { runStart: runStart as number, day: day as number, ...(until !== undefined && Number.isFinite(until) ? { until } : {}) };
 }
 
-/** A flat HGETALL reply ([field, value, …]) as an object. */
-export function hashFromReply(reply: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < reply.length; i += 2) out[reply[i] as string] = reply[i + 1] as string;
-  return out;
+/** What alert rules read of a lead's state hash: heat, streak days by rule, when each rule last fired and held. */
+export function alertStateOf(state: Record<string, string>): AlertState & { readonly lastSeen?: number } {
+  const streakDays: Record<string, number[]> = {};
+  const lastFired: Record<string, LastFired> = {};
+  const heldUntil: Record<string, number> = {};
+  for (const [field, value] of Object.entries(state)) {
+    if (field.startsWith('sd:')) streakDays[field.slice(3)] = value.split(',').map(Number);
+    else if (field.startsWith('alert_last:')) lastFired[field.slice('alert_last:'.length)] = parseLastFired(value);
+    else if (field.startsWith('held:')) heldUntil[field.slice('held:'.length)] = Number(value);
+  }
+  const lastSeen = state.last_seen === undefined ? undefined : Number(state.last_seen);
+  return { heat: heatStates(state), streakDays, lastFired, heldUntil, ...(lastSeen !== undefined ? { lastSeen } : {}) };
+}
+
+/** What buying-group rules read of a company: the pairs applyCompany and readBuyingGroups hand back. */
+export function companyAlertStateOf(groups: Record<string, string>): CompanyAlertState {
+  const engagements: Record<string, { member: string; at: number }[]> = {};
+  const lastFired: Record<string, LastFired> = {};
+  const heldUntil: Record<string, number> = {};
+  for (const [field, value] of Object.entries(groups)) {
+    if (field.startsWith('bg:')) {
+      // bg:<rule>:<member>; rule ids have no ':' (the rules' id pattern), member ids may.
+      const rest = field.slice(3);
+      const cut = rest.indexOf(':');
+      const rule = rest.slice(0, cut);
+      (engagements[rule] ??= []).push({ member: rest.slice(cut + 1), at: Number(value) });
+    } else if (field.startsWith('alert_last:')) lastFired[field.slice('alert_last:'.length)] = parseLastFired(value);
+    else if (field.startsWith('held:')) heldUntil[field.slice('held:'.length)] = Number(value);
+  }
+  return { engagements, lastFired, heldUntil };
 }

@@ -7,10 +7,16 @@ const lua = (file: string) => readLuaScript(new URL(`./lua/${file}`, import.meta
 export function definePortraitScripts(redis: Redis) {
   return {
     applyEvent: defineScript(redis, lua('applyEvent-6.lua')),
-    linkProfile: defineScript(redis, lua('linkProfile-3.lua')),
+    linkProfile: defineScript(redis, lua('linkProfile-2.lua')),
+    mergeProfile: defineScript(redis, lua('mergeProfile-6.lua')),
+    carryAlertState: defineScript(redis, lua('carryAlertState-1.lua')),
     claimEmail: defineScript(redis, lua('claimEmail-1.lua')),
-    applyCompany: defineScript(redis, lua('applyCompany-5.lua')),
-    markAlert: defineScript(redis, lua('markAlert-1.lua')),
+    applyCompany: defineScript(redis, lua('applyCompany-6.lua')),
+    readBuyingGroups: defineScript(redis, lua('readBuyingGroups-2.lua')),
+    markAlert: defineScript(redis, lua('markAlert-2.lua')),
+    raiseHeld: defineScript(redis, lua('raiseHeld-1.lua')),
+    boundedAdd: defineScript(redis, lua('boundedAdd-1.lua')),
+    forgetQuiet: defineScript(redis, lua('forgetQuiet-1.lua')),
   } satisfies Record<string, ScriptCommand>;
 }
 

@@ -27,6 +27,45 @@ export function eventKind(event: TrackedEvent): EventKind {
   }
 }
 
+/** Segment's default currency, for an order that names none (the spec's own default). */
+export const DEFAULT_CURRENCY = 'USD';
+
+export interface Order {
+  /** The order id ("Order Completed") or the refunded order's id ("Order Refunded"). */
+  readonly id: string;
+  /** What the order adds to revenue (a refund: what it takes back), never negative. */
+  readonly amount: number;
+  readonly currency: string;
+  readonly refund: boolean;
+}
+
+/**
+ * The one reading of an order event, for the portrait and for ClickHouse alike: "Order Completed" counts its
+ * revenue (else total), "Order Refunded" its amount (else total), in its currency or the default one.
+ */
+export function orderOf(event: TrackedEvent): Order | undefined {
+  if (event.type !== 'track' || (event.event !== 'Order Completed' && event.event !== 'Order Refunded')) return undefined;
+  const refund = event.event === 'Order Refunded';
+  const p = event.properties ?? {};
+  const amount = Number(refund ? (p.amount ?? p.total) : (p.revenue ?? p.total));
+  return {
+    id: String(p.order_id ?? ''),
+    amount: Number.isFinite(amount) ? amount : 0,
+    currency: typeof p.currency === 'string' && p.currency !== '' ? p.currency.toUpperCase() : DEFAULT_CURRENCY,
+    refund,
+  };
+}
+
+/** The form alert rules a "Form Submitted" event fires, and its form id. */
+function formAlertsOf(rules: Rules, event: TrackedEvent): { ruleIds: string[]; formId: string } | undefined {
+  if (event.type !== 'track' || event.event !== 'Form Submitted') return undefined;
+  const formId = event.properties?.form_id;
+  if (formId === undefined || formId === null) return undefined;
+  const id = String(formId);
+  const ruleIds = rules.alerts.flatMap((a) => (a.kind === 'form' && (Array.isArray(a.formId) ? a.formId : [a.formId]).includes(id) ? [a.id] : []));
+  return ruleIds.length > 0 ? { ruleIds, formId: id } : undefined;
+}
+
 /**
  * An event's contribution to a profile, as the profile's Lua script applies it (and as a merge replays it from the
  * profile's log). Short field names: it is stored once per event in Redis.
@@ -37,9 +76,13 @@ export function eventKind(event: TrackedEvent): EventKind {
  *   l the score ledger of the event: r rule id, w weight, hl half-life (ms), v rules version
  *   sd streak hits: a alert rule id, d local day number (in the rules' time zone) on which its pattern was hit
  *   bt behavioral tag hits: g tag rule id, k how many of its newest times the profile keeps (the rule's atLeast)
- *   bg buying-group alert ids whose pattern the event matches (kept per company and member)
+ *   fa form alert rule ids the event fires, with fm the form's id: a form alert is judged on the contribution alone
+ *   bg buying-group alerts whose pattern the event matches: a alert id, w its window (ms), kept per company and
+ *      member and pruned once older than the window
  *   co the company the event was about (the lead's company: the latest by event time)
  *   s  true when the caller wants the profile's state back (to decide alerts on it)
+ * Alert decisions read the contribution, not the event (packages/scoring/src/alerts.ts), so a visitor's history
+ * replayed into a lead from its stored contributions is judged like the events it came from.
  */
 export const contributionSchema = z.object({
   m: z.string(),
@@ -52,8 +95,10 @@ export const contributionSchema = z.object({
   l: z.array(z.object({ r: z.string(), w: z.number(), hl: z.number().int(), v: z.string() })).optional(),
   sd: z.array(z.object({ a: z.string(), d: z.number().int() })).optional(),
   bt: z.array(z.object({ g: z.string(), k: z.number().int() })).optional(),
+  fa: z.array(z.string()).optional(),
+  fm: z.string().optional(),
   co: z.string().optional(),
-  bg: z.array(z.string()).optional(),
+  bg: z.array(z.object({ a: z.string(), w: z.number().int().positive() })).optional(),
   s: z.boolean().optional(),
 });
 export type Contribution = z.infer<typeof contributionSchema>;
@@ -93,19 +138,15 @@ export function contributionOf(event: TrackedEvent, rules?: Rules, timeZone = 'U
     ? rules.alerts.flatMap((a) => (a.kind === 'streak' && matchesEvent(a.match, event) ? [{ a: a.id, d: localDay(t, zone) }] : []))
     : [];
   const traits = personTraits(event);
-  let order: Contribution['o'];
-  if (event.type === 'track' && (kind === 'order' || kind === 'refund')) {
-    const p = event.properties ?? {};
-    const amount = Number(kind === 'order' ? (p.revenue ?? p.total) : (p.amount ?? p.total));
-    order = { id: String(p.order_id), amount: Number.isFinite(amount) ? amount : 0, currency: typeof p.currency === 'string' ? p.currency : 'USD' };
-  }
+  const order = orderOf(event);
+  const forms = counted ? formAlertsOf(rules, event) : undefined;
   return {
     m: event.messageId,
     t,
     k: kind,
     f: event.flags.length > 0,
     ...(traits ? { tr: traits } : {}),
-    ...(order ? { o: order } : {}),
+    ...(order ? { o: { id: order.id, amount: order.amount, currency: order.currency } } : {}),
     ...(scores.length > 0 && rules
       ? {
           h: scores.map((s) => {
@@ -117,6 +158,7 @@ export function contributionOf(event: TrackedEvent, rules?: Rules, timeZone = 'U
       : {}),
     ...(streakHits.length > 0 ? { sd: streakHits } : {}),
     ...(tagHits.length > 0 ? { bt: tagHits } : {}),
+    ...(forms ? { fa: forms.ruleIds, fm: forms.formId } : {}),
     ...(counted && rules.alerts.length > 0 ? { s: true } : {}),
   };
 }
@@ -126,8 +168,8 @@ export function companyContributionOf(event: TrackedEvent, rules?: Rules, lead?:
   // The lead's contribution of the same event, when the caller has it: what the company takes from it does not
   // depend on the time zone (streak days are the lead's), so it need not be scored twice.
   const { co: _company, ...base } = lead ?? contributionOf(event, rules);
-  const { tr: _personTraits, l: _ledger, sd: _streaks, bt: _tags, s: _state, ...rest } = base;
+  const { tr: _personTraits, l: _ledger, sd: _streaks, bt: _tags, s: _state, fa: _forms, fm: _formId, ...rest } = base;
   const traits = event.type === 'group' ? jsonValues(event.traits) : undefined;
-  const groups = rules && isCounted(rules, event) ? rules.alerts.flatMap((a) => (a.kind === 'buying_group' && matchesEvent(a.match, event) ? [a.id] : [])) : [];
+  const groups = rules && isCounted(rules, event) ? rules.alerts.flatMap((a) => (a.kind === 'buying_group' && matchesEvent(a.match, event) ? [{ a: a.id, w: a.within }] : [])) : [];
   return { ...rest, ...(traits ? { tr: traits } : {}), ...(groups.length > 0 ? { bg: groups, s: true } : {}) };
 }

@@ -123,3 +123,50 @@ export function crossedInto(previous: Tier | undefined, current: Tier, target: T
   const rank = (tier: Tier) => TIERS.indexOf(tier);
   return rank(current) >= rank(target) && (previous === undefined || rank(previous) < rank(target));
 }
+
+/** A state with one event's terms taken out again: what the state was without that event. */
+export function withoutTerms(states: Readonly<Record<string, HeatState>>, terms: readonly { readonly k: string; readonly e: number; readonly a: number }[]): Record<string, HeatState> {
+  const out: Record<string, HeatState> = { ...states };
+  for (const term of terms) {
+    const current = out[term.k];
+    if (current) out[term.k] = addHeat(current, { era: term.e, amount: -term.a });
+  }
+  return out;
+}
+
+/** Far enough ahead that any heat of a sane rules file has faded: 64 of the longest half-life present. */
+const HORIZON_HALF_LIVES = 64;
+
+/**
+ * Until when the heat stays at or above `threshold` if nothing more happens: the first moment after `now` it falls
+ * below (to the minute). `now` when it is below already. Positive classes only decay, so their sum falls below the
+ * threshold at one moment, found by bisection; negative classes (careers pages, unsubscribes) fade too and can hold
+ * the total up or down on the way, so with any of them present the path is walked in steps of an eighth of the
+ * shortest half-life first. "Once per crossing" for tier alerts rests on this: a lead stays in its crossing until then.
+ */
+export function heatHeldUntil(states: Readonly<Record<string, HeatState>>, threshold: number, now: number): number {
+  const at = (t: number) => totalHeat(states, t);
+  if (at(now) < threshold) return now;
+  const classes = Object.entries(states).map(([k, s]) => ({ halfLife: Number(k), sum: s.sum }));
+  if (classes.length === 0) return now;
+  const longest = Math.max(...classes.map((c) => c.halfLife));
+  const positive = Object.fromEntries(Object.entries(states).filter(([, s]) => s.sum > 0));
+  const horizon = now + HORIZON_HALF_LIVES * longest;
+  const bisect = (below: (t: number) => boolean, from: number, to: number) => {
+    let lo = from;
+    let hi = to;
+    while (hi - lo > 60_000) {
+      const mid = lo + (hi - lo) / 2;
+      if (below(mid)) hi = mid;
+      else lo = mid;
+    }
+    return Math.ceil(hi);
+  };
+  // The positive part bounds the total from above: the total is below the threshold by then at the latest.
+  const positiveBelow = (t: number) => totalHeat(positive, t) < threshold;
+  const bound = positiveBelow(horizon) ? bisect(positiveBelow, now, horizon) : horizon;
+  if (classes.every((c) => c.sum >= 0)) return bound;
+  const step = Math.min(...classes.map((c) => c.halfLife)) / 8;
+  for (let t = now + step; t < bound; t += step) if (at(t) < threshold) return bisect((x) => at(x) < threshold, t - step, t);
+  return bound;
+}

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { alertMessageSchema, type AlertMessage } from '@leadscore/channels';
 import type { HotLeadJob } from '@leadscore/events';
-import { profileKeys, readCompany, readPortrait, traitValue, type CompanyView } from '@leadscore/portrait';
+import { readCompany, readLedger, readPortrait, readTraitValues, type CompanyView } from '@leadscore/portrait';
 import type { Rules } from '@leadscore/scoring';
 
 const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
@@ -52,8 +52,8 @@ export async function composeMessage(job: HotLeadJob & { id: string }, deps: { r
     lead = { id: job.lead, ...(company?.name ? { name: company.name } : {}), ...(company ? { company } : {}) };
   } else {
     const p = await readPortrait(deps.redis, deps.namespace, job.lead, deps.rules, now);
-    const profile = await deps.redis.hgetall(profileKeys(deps.namespace, job.lead).traits);
-    const trait = (name: string) => (profile[name] === undefined ? undefined : traitValue(profile[name]));
+    const traits = (await readTraitValues(deps.redis, deps.namespace, [job.lead]))[job.lead] ?? {};
+    const trait = (name: string) => traits[name];
     const name = text(trait('name')) ?? ([trait('first_name'), trait('last_name')].filter((x) => typeof x === 'string').join(' ') || undefined);
     const company = companyOf(p.company);
     lead = {
@@ -67,8 +67,7 @@ export async function composeMessage(job: HotLeadJob & { id: string }, deps: { r
       heat: Math.round(p.heat * 10) / 10,
       ...(company ? { company } : {}),
     };
-    const lines = (await deps.redis.lrange(profileKeys(deps.namespace, job.lead).ledger, -5, -1)).map((l) => JSON.parse(l) as { r: string; w: number; t: number });
-    ledger = lines.map((l) => ({ rule: l.r, weight: l.w, at: new Date(l.t).toISOString() }));
+    ledger = (await readLedger(deps.redis, deps.namespace, job.lead, 5)).map((l) => ({ rule: l.ruleId, weight: l.weight, at: new Date(l.at).toISOString() }));
   }
   const e = job.evidence;
   return alertMessageSchema.parse({

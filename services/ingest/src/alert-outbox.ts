@@ -3,67 +3,107 @@ import type { Queue } from 'bullmq';
 import { alertJobId, type HotLeadJob } from '@leadscore/events';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@leadscore/log';
-import { companyKeys, profileKeys, type PortraitScripts } from '@leadscore/portrait';
-import type { AlertCandidate } from '@leadscore/scoring';
+import { BOUNDS, isFailure, runSteps, subjectKeys, type PortraitLayout, type PortraitScripts } from '@leadscore/portrait';
+import type { AlertCandidate, LastFired } from '@leadscore/scoring';
 
 const PENDING_SHARDS = 16;
 const pendingIndexKey = (namespace: string, shard: number) => `${namespace}:idx:alerts_pending:{${shard}}`;
 
+/** Markers kept per subject at most, and how long an enqueued one is kept (see markAlert-2.lua). */
+export const MARKER_CAP = BOUNDS.markerCap;
+
+export interface Firing {
+  /** The lead, or `c:<company>`. */
+  readonly lead: string;
+  readonly company?: string;
+  readonly candidate: AlertCandidate;
+  readonly messageId: string;
+  readonly rulesVersion: string;
+}
+
+const lastFiredText = (f: LastFired) => [f.runStart, f.day, ...(f.until !== undefined ? [f.until] : [])].join('|');
+
 /**
- * The outbox between a lead's state and the queue, which live in different Redis slots: the lead's script marks a
- * firing pending (once per lead, rule and window), the job is added under a deterministic id, then the marker says
- * enqueued. A crash in between leaves the marker pending, and `recover` enqueues it again on start.
+ * The outbox between a subject's state and the queue, which live in different Redis slots: the subject's script
+ * marks a firing pending (once per subject, rule and window), the job is added under a deterministic id, then the
+ * marker says enqueued. A crash in between leaves the marker pending, and `recover` enqueues it again on start; a
+ * failed enqueue is tried again with the next firings of this process.
  */
-export function createAlertOutbox(deps: { namespace: string; redis: Redis; scripts: PortraitScripts; queue: Queue; log: Logger; attempts?: number }) {
-  const { namespace: ns, redis, scripts, queue, log } = deps;
+export function createAlertOutbox(deps: { layout: PortraitLayout; redis: Redis; scripts: PortraitScripts; queue: Queue; log: Logger; attempts?: number; markerRetentionMs: number; now?: () => number }) {
+  const { redis, scripts, queue, log } = deps;
+  const ns = deps.layout.namespace;
+  const clock = deps.now ?? Date.now;
   // Retried by the alerts service with its own backoff (Retry-After aware); a job out of attempts stays failed,
   // listed and redeliverable, never removed.
   const jobOptions = { attempts: deps.attempts ?? 8, backoff: { type: 'custom' }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: false };
   const shardOf = (id: string) => createHash('sha1').update(id).digest().readUInt16BE(0) % PENDING_SHARDS;
-
-  /** Where a subject's markers live: a lead's state, or a company's. */
-  const stateKeyOf = (subject: string) => (subject.startsWith('c:') ? companyKeys(ns, subject.slice(2)).state : profileKeys(ns, subject).state);
+  const keysOf = (subject: string) => subjectKeys(ns, subject);
+  /** Jobs marked whose enqueue failed: sent again before the next firings. */
+  let unsent: { job: HotLeadJob; field: string }[] = [];
 
   async function enqueue(jobs: { job: HotLeadJob; field: string }[]): Promise<void> {
     if (jobs.length === 0) return;
-    await queue.addBulk(jobs.map(({ job }) => ({ name: job.rule, data: job, opts: { ...jobOptions, jobId: alertJobId(job.lead, job.rule, job.window) } })));
+    try {
+      await queue.addBulk(jobs.map(({ job }) => ({ name: job.rule, data: job, opts: { ...jobOptions, jobId: alertJobId(job.lead, job.rule, job.window) } })));
+    } catch (err) {
+      unsent = [...unsent, ...jobs];
+      throw err;
+    }
     const done = redis.pipeline();
+    const at = String(clock());
     for (const { job, field } of jobs) {
-      done.hset(stateKeyOf(job.lead), field, 'enqueued');
+      done.hset(keysOf(job.lead).alerts, field, `enqueued\t${at}`);
       done.srem(pendingIndexKey(ns, shardOf(job.lead)), `${job.lead}\t${field}`);
     }
     await done.exec();
   }
 
+  const pendingJob = (marker: string | null | undefined): HotLeadJob | undefined => {
+    const m = marker ? /^pending\t\d+\t/.exec(marker) : null;
+    return m ? (JSON.parse((marker as string).slice(m[0].length)) as HotLeadJob) : undefined;
+  };
+
   return {
     /** Marks and enqueues firings; those already marked are enqueued again only while still pending. */
-    async fire(firings: { lead: string; company?: string; candidate: AlertCandidate; messageId: string; rulesVersion: string }[]): Promise<number> {
-      if (firings.length === 0) return 0;
-      const pipeline = redis.pipeline();
-      const jobs = firings.map(({ lead, company, candidate, messageId, rulesVersion }) => {
-        const job: HotLeadJob = { lead, ...(company ? { company } : {}), rule: candidate.ruleId, kind: candidate.kind, window: candidate.window, action: candidate.action, evidence: candidate.evidence, messageId, rulesVersion, firedAt: new Date().toISOString() };
-        const field = `alert:${candidate.ruleId}:${candidate.window}`;
-        pipeline.sadd(pendingIndexKey(ns, shardOf(lead)), `${lead}\t${field}`);
-        const last = candidate.lastFired ? `${candidate.lastFired.runStart}|${candidate.lastFired.day}` : '';
-        scripts.markAlert.queue(pipeline, [stateKeyOf(lead)], [candidate.ruleId, candidate.window, JSON.stringify(job), last]);
-        return { job, field };
+    async fire(firings: readonly Firing[]): Promise<number> {
+      const retry = unsent;
+      unsent = [];
+      await enqueue(retry);
+      if (firings.length === 0) return retry.length;
+      const now = clock();
+      const marks = firings.map(({ lead, company, candidate, messageId, rulesVersion }) => {
+        const job: HotLeadJob = { lead, ...(company ? { company } : {}), rule: candidate.ruleId, kind: candidate.kind, window: candidate.window, action: candidate.action, evidence: candidate.evidence, messageId, rulesVersion, firedAt: new Date(now).toISOString() };
+        return {
+          kind: 'markAlert' as const,
+          subject: lead,
+          ruleId: candidate.ruleId,
+          window: candidate.window,
+          job: JSON.stringify(job),
+          lastFired: candidate.lastFired ? lastFiredText(candidate.lastFired) : '',
+          retentionMs: deps.markerRetentionMs,
+          cap: MARKER_CAP,
+          entry: { job, field: `alert:${candidate.ruleId}:${candidate.window}` },
+        };
       });
-      const replies = ((await pipeline.exec()) ?? []).map(([err, value]) => {
-        if (err) throw err;
-        return value as string[];
-      });
+      // Indexed before marked: a crash after the mark leaves a pending marker that `recover` can find.
+      const index = redis.pipeline();
+      for (const { entry } of marks) index.sadd(pendingIndexKey(ns, shardOf(entry.job.lead)), `${entry.job.lead}\t${entry.field}`);
+      for (const [err] of (await index.exec()) ?? []) if (err) throw err;
       const toSend: { job: HotLeadJob; field: string }[] = [];
       const settled = redis.pipeline();
-      jobs.forEach((entry, i) => {
-        const reply = replies[i * 2 + 1] as string[];
-        if (reply[0] === 'new') toSend.push(entry);
-        else if (reply[1]?.startsWith('pending\t')) toSend.push({ job: JSON.parse(reply[1].slice('pending\t'.length)) as HotLeadJob, field: entry.field });
+      for (const { step, outcome } of await runSteps(redis, scripts, deps.layout, marks, now)) {
+        if (isFailure(outcome)) throw outcome.error;
+        if (step.kind !== 'markAlert') continue;
+        const { entry } = step as (typeof marks)[number];
+        const pending = outcome.status === 'exists' ? pendingJob(outcome.marker) : undefined;
+        if (outcome.status === 'new') toSend.push(entry);
+        else if (pending) toSend.push({ job: pending, field: entry.field });
         else settled.srem(pendingIndexKey(ns, shardOf(entry.job.lead)), `${entry.job.lead}\t${entry.field}`);
-      });
+      }
       if (settled.length > 0) await settled.exec();
       await enqueue(toSend);
       for (const { job } of toSend) log.info({ leadId: job.lead, rule: job.rule, window: job.window, eventId: job.messageId }, 'hot-lead alert enqueued');
-      return toSend.length;
+      return retry.length + toSend.length;
     },
 
     /** Enqueues the firings a crash left pending. */
@@ -72,8 +112,8 @@ export function createAlertOutbox(deps: { namespace: string; redis: Redis; scrip
       for (let shard = 0; shard < PENDING_SHARDS; shard++) {
         for (const entry of await redis.smembers(pendingIndexKey(ns, shard))) {
           const [lead, field] = entry.split('\t') as [string, string];
-          const marker = await redis.hget(stateKeyOf(lead), field);
-          if (marker?.startsWith('pending\t')) jobs.push({ job: JSON.parse(marker.slice('pending\t'.length)) as HotLeadJob, field });
+          const job = pendingJob(await redis.hget(keysOf(lead).alerts, field));
+          if (job) jobs.push({ job, field });
           else await redis.srem(pendingIndexKey(ns, shard), entry);
         }
       }

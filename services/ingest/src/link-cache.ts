@@ -1,18 +1,32 @@
+/** What a worker knows of a profile's link into a lead: the lead, the link's record time, and whether its history
+ * has been replayed there (merged). */
+export interface KnownLink {
+  readonly lead: string;
+  /** Event time of the link's earliest statement, when known. */
+  readonly at?: number;
+  readonly merged: boolean;
+}
+
 /**
- * What the worker remembers of identity between batches, to spare a lookup round trip. A visitor's link never
- * changes once made, so remembering it is safe; an email's owner can move from a provisional lead to a user, and a
- * stale answer only costs a redirect (the provisional lead's script points on to the user).
+ * What the worker remembers of identity between batches, to spare round trips: links of visitors and provisional
+ * leads (a link never changes once made, so remembering it is safe) and the owners of emails (an owner can move
+ * from a provisional lead to a user; a stale answer only costs a redirect). Only what Redis confirmed goes in, so
+ * a batch that failed half-way leaves nothing here that is not so. Capped: the least recently set go first.
  */
 export class LinkCache {
-  private readonly visitors = new Map<string, string>();
+  private readonly links = new Map<string, KnownLink>();
   private readonly emails = new Map<string, string>();
   constructor(private readonly capacity = 200_000) {}
 
-  visitorLead(anonymousId: string): string | undefined {
-    return this.visitors.get(anonymousId);
+  linkOf(profile: string): KnownLink | undefined {
+    return this.links.get(profile);
   }
-  setVisitorLead(anonymousId: string, lead: string): void {
-    this.put(this.visitors, anonymousId, lead);
+  setLink(profile: string, link: KnownLink): void {
+    const known = this.links.get(profile);
+    // What is known stays known: a redirect that names the lead says nothing of the record's time or the merge.
+    const merged = { ...link, merged: link.merged || (known?.lead === link.lead && known.merged) };
+    const at = link.at ?? (known?.lead === link.lead ? known.at : undefined);
+    this.put(this.links, profile, at === undefined ? { lead: merged.lead, merged: merged.merged } : { ...merged, at });
   }
   emailOwner(email: string): string | undefined {
     return this.emails.get(email);
@@ -21,7 +35,7 @@ export class LinkCache {
     this.put(this.emails, email, owner);
   }
 
-  private put(map: Map<string, string>, key: string, value: string): void {
+  private put<V>(map: Map<string, V>, key: string, value: V): void {
     map.delete(key);
     map.set(key, value);
     if (map.size > this.capacity) map.delete(map.keys().next().value as string);

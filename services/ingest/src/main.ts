@@ -9,7 +9,7 @@ import { EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
 import { createKafka, createProducer, ensureTopics, eventTopicSpecs, runBatchConsumer, topicNames } from '@leadscore/kafka';
 import { handleShutdown, startMetricsServer } from '@leadscore/lifecycle';
 import { createLogger } from '@leadscore/log';
-import { definePortraitScripts } from '@leadscore/portrait';
+import { alertStateFields, BOUNDS, definePortraitScripts, readTraitValues } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import { ALERTS_QUEUE, SWEEPS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
@@ -56,29 +56,44 @@ const metrics = createIngestMetrics();
 // BullMQ needs a connection that waits for Redis rather than timing out, so the queue has its own.
 const queueConnection = createRedis(config.redis.url, { connectionName: 'ingest-alerts', onError: (err) => log.warn({ err: err.message }, 'redis (alerts queue) connection error') });
 const queue = new Queue(ALERTS_QUEUE, { connection: queueConnection, prefix: alertsQueuePrefix(config.namespace) });
-const outbox = createAlertOutbox({ namespace: config.namespace, redis, scripts, queue, log, attempts: config.alerts.attempts });
+// What Redis keeps per lead and company, and for how long (README: "What the ingest workers keep").
+const layout = {
+  namespace: config.namespace,
+  dedupWindowMs: config.ingest.dedupWindowMs,
+  logCap: config.ingest.profileLogCap,
+  visitorTtlMs: config.ingest.visitorTtlMs,
+  ledgerCap: BOUNDS.ledgerCap,
+  traitCap: BOUNDS.traitCap,
+  orderCap: BOUNDS.orderCap,
+  memberCap: BOUNDS.memberCap,
+  linkedFromCap: BOUNDS.linkedFromCap,
+};
+// A marker outlives any replay that could fire it again: the dedup window, and a day more than fresh alerts.
+const markerRetentionMs = Math.max(config.ingest.dedupWindowMs, config.ingest.alertFreshnessMs) + 86_400_000;
+const outbox = createAlertOutbox({ layout: { ...layout, alertFields: [] }, redis, scripts, queue, log, attempts: config.alerts.attempts, markerRetentionMs });
 await outbox.recover();
 
 // The quiet sweep: a job scheduler (one job per interval, whichever worker takes it) and its processor.
 const sweeps = new Queue(SWEEPS_QUEUE, { connection: queueConnection, prefix: alertsQueuePrefix(config.namespace) });
 await sweeps.upsertJobScheduler('quiet-sweep', { every: config.ingest.quietSweepEveryMs }, { name: 'quiet-sweep' });
-const sweep = createQuietSweep({ namespace: config.namespace, redis, outbox, rules: rules.current, log });
+const sweep = createQuietSweep({ namespace: config.namespace, redis, scripts, outbox, rules: rules.current, log });
 const sweeper = new BullWorker(SWEEPS_QUEUE, async () => sweep(), { connection: createRedis(config.redis.url, { connectionName: 'ingest-sweeps' }), prefix: alertsQueuePrefix(config.namespace), concurrency: 1 });
 const processBatch = createBatchProcessor({
   portraits: createPortraitWriter(
-    { namespace: config.namespace, dedupWindowMs: config.ingest.dedupWindowMs, profileLogCap: config.ingest.profileLogCap, freeMailDomains: new Set(config.ingest.freeMailDomains), rules: rules.current, timeZone: config.timeZone },
+    { layout, freeMailDomains: new Set(config.ingest.freeMailDomains), rules: rules.current, alertFields: alertStateFields, timeZone: config.timeZone },
     { redis, scripts, links: new LinkCache() },
   ),
   warehouse: createWarehouse(
     createInsertCoalescer(clickhouse, { lingerMs: config.ingest.clickhouseLingerMs, onInsert: () => metrics.clickhouseInserts.inc() }),
+    clickhouse,
     config.clickhouse.database,
   ),
   outbox,
-  redis,
-  namespace: config.namespace,
+  memberTraits: (members) => readTraitValues(redis, config.namespace, members),
   rules: rules.current,
   timeZone: config.timeZone,
   freshnessMs: config.ingest.alertFreshnessMs,
+  eventAttempts: config.ingest.eventAttempts,
   sendDeadLetters: async (messages) => {
     await producer.send({ topic: topics.eventsDeadLetter, acks: -1, messages });
   },

@@ -1,19 +1,16 @@
-import type { ChainableCommander, Redis } from 'ioredis';
-import { claimGivesWay, claimsOf, companyOf, decideIdentity, isCompanyOnly, isLead, settleVisitorRace, type Conflict, type IdentityDecision, type Link } from '@leadscore/identity';
+import type { Redis } from 'ioredis';
 import type { TrackedEvent } from '@leadscore/events';
-import { alertStateFields, companyKeys, emailOwnerKey, hashFromReply, lastSeenIndexKey, profileKeys, type PortraitScripts } from '@leadscore/portrait';
-import { companyContributionOf, contributionOf, type Contribution, type Rules } from '@leadscore/scoring';
+import { claimGivesWay, isLead, settleVisitorRace, type Conflict, type Link } from '@leadscore/identity';
+import { isFailure, lastSeenIndexKey, runSteps, type PortraitLayout, type PortraitScripts, type PortraitStep, type StateFields, type StepFailure, type StepResult } from '@leadscore/portrait';
+import type { Contribution, Rules } from '@leadscore/scoring';
 import type { LinkCache } from './link-cache.ts';
+import { lookupsFor, planEvents, type EventWork, type PlanSettings, type Refusal } from './portrait-plan.ts';
 
-export interface PortraitWriterSettings {
-  readonly namespace: string;
-  readonly dedupWindowMs: number;
-  readonly profileLogCap: number;
-  readonly freeMailDomains: ReadonlySet<string>;
-  /** The scoring rules in force: what each event weighs, for how long. */
+export interface PortraitWriterSettings extends PlanSettings {
+  /** The layout's bounds; `alertFields` follows the rules in force. */
+  readonly layout: Omit<PortraitLayout, 'alertFields'>;
   readonly rules: () => Rules;
-  /** Where days are counted when the rules name no zone. */
-  readonly timeZone: string;
+  readonly alertFields: (rules: Rules) => readonly string[];
 }
 
 export interface PortraitWriterDeps {
@@ -23,289 +20,288 @@ export interface PortraitWriterDeps {
   readonly now?: () => number;
 }
 
-/** What the portrait writes of one batch told the warehouse and the metrics. */
+/** A contribution applied to a lead, with the lead's state after it: what alert rules judge. */
+export interface Judgment {
+  readonly lead: string;
+  readonly contribution: Contribution;
+  readonly state: StateFields;
+}
+
+/** A company's buying groups to judge: after a member's engagement (its contribution's rules), or after a member's
+ * traits changed (every buying-group rule). */
+export interface CompanyJudgment {
+  readonly company: string;
+  readonly messageId: string;
+  readonly flagged: boolean;
+  readonly rules: readonly string[];
+  readonly groups: StateFields;
+}
+
+/** The link's record as Redis keeps it (the earliest statement), for identity_links. */
+export interface LinkRecord {
+  readonly from: string;
+  readonly to: string;
+  readonly reason: string;
+  readonly messageId: string;
+  readonly at: number;
+}
+
+/** What writing a batch to the portraits did. */
 export interface PortraitOutcome {
   readonly applied: number;
   readonly duplicates: number;
-  /** Links the stores agreed to (new or said again), for identity_links. */
-  readonly links: { readonly link: Link; readonly event: TrackedEvent }[];
-  readonly conflicts: { readonly conflict: Conflict; readonly event: TrackedEvent }[];
-  /** Companies' states after events that matter to buying groups, with the member who acted. */
-  readonly companyStates: { readonly event: TrackedEvent; readonly company: string; readonly state: Record<string, string> }[];
-  /** Leads' states after their events, where the rules want alerts decided (a replay included). */
-  readonly states: { readonly event: TrackedEvent; readonly profile: string; readonly state: Record<string, string> }[];
-  /** The score ledger lines of the batch's events, with the profile each was applied to first. */
-  readonly ledger: { readonly event: TrackedEvent; readonly profile: string; readonly lines: NonNullable<Contribution['l']> }[];
+  /** Events refused before anything was written (no identity, unusable contribution). */
+  readonly refused: readonly Refusal[];
+  /** Events a store step failed on, by batch index; an event here may have had earlier steps written. */
+  readonly failed: readonly { readonly index: number; readonly event: TrackedEvent; readonly failure: StepFailure }[];
+  readonly links: readonly LinkRecord[];
+  readonly conflicts: readonly { readonly conflict: Conflict; readonly event: TrackedEvent }[];
+  readonly judgments: readonly Judgment[];
+  readonly companyJudgments: readonly CompanyJudgment[];
+  /** Score ledger lines of the events applied (not of orders counted before), with the profile they went to. */
+  readonly ledger: readonly { readonly event: TrackedEvent; readonly profile: string; readonly lines: NonNullable<Contribution['l']> }[];
   readonly roundTrips: number;
 }
-
-type ScriptReply = [string, ...string[]];
-
-/** Score ledger lines kept with a profile in Redis, for "why is this lead hot?" at a glance; ClickHouse keeps all. */
-const LEDGER_CAP = 200;
 
 /** A redirect is followed at most this often: a visitor → provisional email lead → user is two hops. */
 const MAX_HOPS = 4;
 
+/** Raised for an outage: nothing of the batch may be committed; it is retried as a whole. */
+export class StoreOutageError extends Error {
+  override readonly name = 'StoreOutageError';
+}
+
 /**
- * Applies a batch of events to the portraits in Redis: identity first (who the event belongs to, links of visitors
- * and provisional leads into leads, email claims), then each event to its profile and company, once (dedup by
- * messageId inside each profile's script). One pipelined round trip does the work; a lookup round trip comes first
- * only for identifying events whose links the worker has not cached, and one more per hop when a visitor was linked
- * meanwhile or a link replays a history.
+ * Writes a batch of events to the portraits in Redis, in rounds of one pipelined round trip each:
+ *   0. look up what identity decisions need and the cache cannot say (only for identifying events);
+ *   1. each event applied to its profile, following redirects of profiles linked meanwhile — an event's first
+ *      write, so an event Redis refuses here leaves nothing behind;
+ *   2. for the events applied: their company, their email claims and links, the last-seen index, and the buying
+ *      groups of leads whose traits changed (races between workers settled in one more round);
+ *   3. the histories of newly linked profiles replayed into their leads (and their alert state carried over),
+ *      judged for alerts like any event;
+ *   4. those links marked merged, so a history is counted once however often the link is said again.
+ * Each round is planned as typed steps and read from its results by value.
  */
 export function createPortraitWriter(settings: PortraitWriterSettings, deps: PortraitWriterDeps) {
   const { redis, scripts, links: cache } = deps;
-  const now = deps.now ?? Date.now;
-  const ns = settings.namespace;
+  const clock = deps.now ?? Date.now;
+  let fieldsFor: { rules: Rules; fields: readonly string[] } | undefined;
 
-  // The state fields alert decisions read, worked out once per rules version.
-  let replyFields: { rules: Rules; fields: string[] } | undefined;
-  const fieldsFor = (rules: Rules) => {
-    if (replyFields?.rules !== rules) replyFields = { rules, fields: alertStateFields(rules) };
-    return replyFields.fields;
+  const layoutFor = (rules: Rules): PortraitLayout => {
+    if (fieldsFor?.rules !== rules) fieldsFor = { rules, fields: settings.alertFields(rules) };
+    return { ...settings.layout, alertFields: fieldsFor.fields };
   };
-  const queueApply = (pipeline: ChainableCommander, profile: string, contribution: string, fields: readonly string[]) => {
-    const k = profileKeys(ns, profile);
-    scripts.applyEvent.queue(pipeline, [k.state, k.traits, k.seen, k.orders, k.log, k.ledger], [now(), settings.dedupWindowMs, settings.profileLogCap, contribution, LEDGER_CAP, ...fields]);
-  };
-
-  async function exec(pipeline: ChainableCommander): Promise<unknown[]> {
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([err, value]) => {
-      if (err) throw err;
-      return value;
-    });
-  }
-
-  /** Who owns the emails and where the visitors are linked, for identifying events not answered by the cache. */
-  async function lookUp(events: readonly TrackedEvent[]): Promise<number> {
-    const emails = new Set<string>();
-    const visitors = new Set<string>();
-    for (const e of events) {
-      const claims = claimsOf(e);
-      if (!claims.userId && !claims.email) continue;
-      if (claims.email && cache.emailOwner(claims.email) === undefined) emails.add(claims.email);
-      if (claims.anonymousId && cache.visitorLead(claims.anonymousId) === undefined) visitors.add(claims.anonymousId);
-    }
-    if (emails.size === 0 && visitors.size === 0) return 0;
-    const pipeline = redis.pipeline();
-    const emailList = [...emails];
-    const visitorList = [...visitors];
-    for (const email of emailList) pipeline.get(emailOwnerKey(ns, email));
-    for (const visitor of visitorList) pipeline.hget(profileKeys(ns, `a:${visitor}`).state, 'linked_to');
-    const answers = (await exec(pipeline)) as (string | null)[];
-    emailList.forEach((email, i) => answers[i] && cache.setEmailOwner(email, answers[i] as string));
-    visitorList.forEach((visitor, i) => {
-      const lead = answers[emailList.length + i];
-      if (lead) cache.setVisitorLead(visitor, lead);
-    });
-    return 1;
-  }
-
-  /**
-   * The links (and claims) that settle visitors two workers linked to different leads at once (settleVisitorRace), in
-   * one round trip; returns the histories to replay. What still does not fit is a conflict for a person.
-   */
-  async function settleRaces(
-    races: readonly { event: TrackedEvent; link: Link; emailClaim?: { email: string; owner: string } }[],
-    agreedLinks: PortraitOutcome['links'],
-    conflicts: PortraitOutcome['conflicts'],
-  ): Promise<{ profile: string; contribution: string; counts: boolean }[]> {
-    const p = redis.pipeline();
-    const at = now();
-    for (const { event, link, emailClaim } of races) {
-      if (emailClaim) scripts.claimEmail.queue(p, [emailOwnerKey(ns, emailClaim.email)], [emailClaim.owner]);
-      const from = profileKeys(ns, link.from);
-      scripts.linkProfile.queue(p, [from.state, from.log, from.link], [link.to, link.reason, event.messageId, at]);
-      p.sadd(profileKeys(ns, link.to).from, link.from);
-    }
-    const replies = (await exec(p)) as ScriptReply[];
-    const histories: { profile: string; contribution: string; counts: boolean }[] = [];
-    let i = 0;
-    for (const { event, link, emailClaim } of races) {
-      if (emailClaim) {
-        const claimed = replies[i++] as ScriptReply;
-        if (claimed[0] === 'conflict') {
-          const existing = claimed[1] as string;
-          cache.setEmailOwner(emailClaim.email, existing);
-          conflicts.push({ conflict: { kind: 'email_owned_by_another_lead', profile: emailClaim.owner, claimedBy: emailClaim.owner, existing, detail: `${emailClaim.email} already belongs to ${existing}` }, event });
-        } else cache.setEmailOwner(emailClaim.email, emailClaim.owner);
-      }
-      const linked = replies[i++] as ScriptReply;
-      i++; // the SADD
-      if (linked[0] === 'conflict') {
-        conflicts.push({ conflict: { kind: 'anonymous_linked_elsewhere', profile: link.from, claimedBy: link.to, existing: linked[1] as string, detail: `${link.from} is already linked to ${linked[1]}; ${link.to} claims it too` }, event });
-        continue;
-      }
-      agreedLinks.push({ link, event });
-      for (const history of linked.slice(1)) histories.push({ profile: link.to, contribution: history, counts: false });
-    }
-    return histories;
-  }
 
   return {
+    /** Records that crossings still hold (see decideAlerts), after their firings are marked. */
+    async raiseHolds(holds: readonly { readonly subject: string; readonly holds: readonly { readonly ruleId: string; readonly until: number }[] }[]): Promise<void> {
+      const steps = holds.filter((h) => h.holds.length > 0).map((h) => ({ kind: 'raiseHeld' as const, ...h }));
+      for (const r of await runSteps(redis, scripts, layoutFor(settings.rules()), steps, clock())) if (isFailure(r.outcome)) throw new StoreOutageError(`Redis refused to record holds: ${r.outcome.error.message}`, { cause: r.outcome.error });
+    },
+
     async write(events: readonly TrackedEvent[]): Promise<PortraitOutcome> {
-      let roundTrips = await lookUp(events);
-
-      // Decide in order, each decision seeing the links and claims of the events before it in the batch.
       const rules = settings.rules();
-      const decisions: { event: TrackedEvent; decision?: IdentityDecision; contribution: string; company?: string; companyContribution?: string }[] = [];
-      const ledger: PortraitOutcome['ledger'][number][] = [];
-      for (const event of events) {
-        const company = companyOf(event, settings.freeMailDomains);
-        const base = contributionOf(event, rules, settings.timeZone);
-        const scored = company ? { ...base, co: company } : base;
-        const contribution = JSON.stringify(scored);
-        const forCompany = company ? { company, companyContribution: JSON.stringify(companyContributionOf(event, rules, base)) } : {};
-        if (isCompanyOnly(event)) {
-          decisions.push({ event, contribution, ...forCompany });
-          continue;
-        }
-        const claims = claimsOf(event);
-        const owner = claims.email ? cache.emailOwner(claims.email) : undefined;
-        const linked = claims.anonymousId ? cache.visitorLead(claims.anonymousId) : undefined;
-        const decision = decideIdentity(event, claims, { ...(owner ? { emailOwner: owner } : {}), ...(linked ? { anonymousLinkedTo: linked } : {}) });
-        if (scored.l) ledger.push({ event, profile: decision.profile, lines: scored.l });
-        if (decision.emailClaim) cache.setEmailOwner(decision.emailClaim.email, decision.emailClaim.owner);
-        for (const link of decision.links) if (link.from.startsWith('a:')) cache.setVisitorLead(link.from.slice(2), link.to);
-        decisions.push({ event, decision, contribution, ...forCompany });
+      const layout = layoutFor(rules);
+      const now = clock();
+      let roundTrips = 0;
+      const round = async <S extends PortraitStep>(steps: readonly S[]): Promise<StepResult<S>[]> => {
+        if (steps.length === 0) return [];
+        roundTrips++;
+        const results = await runSteps(redis, scripts, layout, steps, now);
+        const outage = results.find((r) => isFailure(r.outcome) && r.outcome.outage);
+        if (outage) throw new StoreOutageError(`Redis refused a ${outage.kind} step: ${(outage.outcome as StepFailure).error.message}`, { cause: (outage.outcome as StepFailure).error });
+        return results;
+      };
+
+      // 0. Lookups.
+      const { emails, visitors } = lookupsFor(events, cache);
+      for (const r of await round<PortraitStep>([...emails.map((email) => ({ kind: 'lookupEmail' as const, email })), ...visitors.map((v) => ({ kind: 'lookupLink' as const, profile: `a:${v}` }))])) {
+        if (r.kind === 'lookupEmail' && !isFailure(r.outcome) && r.outcome.owner) cache.setEmailOwner(r.step.email, r.outcome.owner);
+        if (r.kind === 'lookupLink' && !isFailure(r.outcome) && r.outcome.lead) cache.setLink(r.step.profile, { lead: r.outcome.lead, merged: r.outcome.merged, ...(r.outcome.at !== undefined ? { at: r.outcome.at } : {}) });
       }
 
-      // The round trip that does the work, in event order.
-      const pipeline = redis.pipeline();
-      type Step =
-        | { kind: 'claim'; event: TrackedEvent; email: string; owner: string }
-        | { kind: 'link'; event: TrackedEvent; link: Link }
-        | { kind: 'apply'; event: TrackedEvent; profile: string; contribution: string }
-        | { kind: 'company'; event: TrackedEvent; company: string }
-        | { kind: 'other' };
-      const steps: Step[] = [];
-      const at = now();
-      const fields = fieldsFor(rules);
-      // The last-seen index: each profile's latest unflagged event time of the batch, one ZADD GT per index shard at
-      // the end of the round trip (not one per event: the index is only ever raised).
+      const planned = planEvents(events, cache, rules, settings);
+      const refused = planned.flatMap((p) => (p.ok ? [] : [p]));
+      const works = planned.flatMap((p) => (p.ok ? [p.work] : []));
+      const failed = new Map<number, { index: number; event: TrackedEvent; failure: StepFailure }>();
+      const fail = (work: EventWork, failure: StepFailure) => {
+        if (!failed.has(work.index)) failed.set(work.index, { index: work.index, event: work.event, failure });
+      };
+      const judgments: Judgment[] = [];
+      const companyJudgments: CompanyJudgment[] = [];
+      const conflicts: { conflict: Conflict; event: TrackedEvent }[] = [];
+      const linkRecords: LinkRecord[] = [];
       const lastSeen = new Map<string, number>();
-      for (const { event, decision, contribution, company, companyContribution } of decisions) {
-        if (decision) {
-          if (decision.emailClaim) {
-            scripts.claimEmail.queue(pipeline, [emailOwnerKey(ns, decision.emailClaim.email)], [decision.emailClaim.owner]);
-            steps.push({ kind: 'claim', event, ...decision.emailClaim });
-          }
-          for (const link of decision.links) {
-            const from = profileKeys(ns, link.from);
-            scripts.linkProfile.queue(pipeline, [from.state, from.log, from.link], [link.to, link.reason, event.messageId, at]);
-            steps.push({ kind: 'link', event, link });
-            pipeline.sadd(profileKeys(ns, link.to).from, link.from);
-            steps.push({ kind: 'other' });
-          }
-          queueApply(pipeline, decision.profile, contribution, fields);
-          steps.push({ kind: 'apply', event, profile: decision.profile, contribution });
-          if (event.flags.length === 0) {
-            const t = Date.parse(event.timestamp);
-            if (t > (lastSeen.get(decision.profile) ?? Number.NEGATIVE_INFINITY)) lastSeen.set(decision.profile, t);
-          }
-        }
-        if (company && companyContribution) {
-          const k = companyKeys(ns, company);
-          const member = decision && isLead(decision.profile) ? decision.profile : '';
-          scripts.applyCompany.queue(pipeline, [k.state, k.traits, k.seen, k.members, k.orders], [at, settings.dedupWindowMs, companyContribution, member]);
-          steps.push({ kind: 'company', event, company });
-        }
-      }
-      const shards = new Map<string, (string | number)[]>();
-      for (const [profile, t] of lastSeen) {
-        const key = lastSeenIndexKey(ns, profile);
-        const members = shards.get(key) ?? [];
-        if (members.length === 0) shards.set(key, members);
-        members.push(t, profile);
-      }
-      for (const [key, members] of shards) pipeline.zadd(key, 'GT', ...members);
-      const replies = await exec(pipeline);
-      roundTrips++;
+      const noteSeen = (profile: string, c: Contribution) => {
+        if (!c.f && isLead(profile) && c.t > (lastSeen.get(profile) ?? Number.NEGATIVE_INFINITY)) lastSeen.set(profile, c.t);
+      };
+      for (const work of works) for (const conflict of work.decision?.conflicts ?? []) conflicts.push({ conflict, event: work.event });
 
+      /**
+       * Applies contributions to profiles, following redirects; calls `settled` with the profile each one ended on
+       * and its outcome, and `failedOn` for those Redis refused or whose links do not settle.
+       */
+      type Apply = { profile: string; json: string; contribution: Contribution; owner: EventWork };
+      const applyAll = async (items: Apply[], settled: (item: Apply, profile: string, outcome: Exclude<StepResult['outcome'], StepFailure> & { status: 'applied' | 'duplicate' | 'duplicate_order' }) => void) => {
+        let pending = items;
+        for (let hop = 0; pending.length > 0; hop++) {
+          if (hop > MAX_HOPS) {
+            for (const item of pending) fail(item.owner, { status: 'failed', outage: false, refused: true, error: new Error(`profile links did not settle within ${MAX_HOPS} hops from ${item.profile} (a link cycle?)`) });
+            return;
+          }
+          const next: Apply[] = [];
+          for (const r of await round(pending.map((item) => ({ kind: 'apply' as const, profile: item.profile, contribution: item.json, item })))) {
+            if (r.kind !== 'apply') continue;
+            const { item } = r.step;
+            const outcome = r.outcome;
+            if (isFailure(outcome)) fail(item.owner, outcome);
+            else if (outcome.status === 'redirect') {
+              cache.setLink(item.profile, { lead: outcome.to, merged: false });
+              next.push({ ...item, profile: outcome.to });
+            } else settled(item, item.profile, outcome);
+          }
+          pending = next;
+        }
+      };
+
+      // 1. Each event to its profile.
       let applied = 0;
       let duplicates = 0;
-      // An order already counted under another message id adds no heat, so it has no ledger lines either.
-      const repeatedOrders = new Set<string>();
-      const states: PortraitOutcome['states'][number][] = [];
-      const companyStates: PortraitOutcome['companyStates'][number][] = [];
-      const keepState = (event: TrackedEvent, profile: string, reply: ScriptReply) => {
-        if (reply.length > 1 && (reply[0] === 'applied' || reply[0] === 'duplicate') && isLead(profile)) states.push({ event, profile, state: hashFromReply(reply.slice(1)) });
-      };
-      const agreedLinks: PortraitOutcome['links'] = [];
-      const conflicts: PortraitOutcome['conflicts'] = [];
-      for (const { event, decision } of decisions) for (const conflict of decision?.conflicts ?? []) conflicts.push({ conflict, event });
-
-      // Work that the replies hand back: histories of linked profiles to replay, and redirected events.
-      let pending: { profile: string; contribution: string; counts: boolean; event?: TrackedEvent }[] = [];
-      const raced = new Map<string, { event: TrackedEvent; link: Link; emailClaim?: { email: string; owner: string } }>();
-      steps.forEach((step, i) => {
-        const reply = replies[i] as ScriptReply;
-        if (step.kind === 'claim' && reply[0] === 'conflict') {
-          const existing = reply[1] as string;
-          cache.setEmailOwner(step.email, existing);
-          if (!claimGivesWay(step, existing)) {
-            conflicts.push({ conflict: { kind: 'email_owned_by_another_lead', profile: step.owner, claimedBy: step.owner, existing, detail: `${step.email} already belongs to ${existing}` }, event: step.event });
-          }
-        } else if (step.kind === 'link') {
-          const settled = reply[0] === 'conflict' && step.link.from.startsWith('a:') ? settleVisitorRace(step.link, reply[1] as string) : undefined;
-          if (settled) {
-            // Another worker linked the visitor first; link the two leads as this worker would have, had it known.
-            cache.setVisitorLead(step.link.from.slice(2), settled.link.to);
-            const key = `${settled.link.from}>${settled.link.to}`;
-            if (!raced.has(key)) raced.set(key, { event: step.event, ...settled });
-          } else if (reply[0] === 'conflict') {
-            const existing = reply[1] as string;
-            if (step.link.from.startsWith('a:')) cache.setVisitorLead(step.link.from.slice(2), existing);
-            conflicts.push({
-              conflict: { kind: 'anonymous_linked_elsewhere', profile: step.link.from, claimedBy: step.link.to, existing, detail: `${step.link.from} is already linked to ${existing}; ${step.link.to} claims it too` },
-              event: step.event,
-            });
-          } else {
-            agreedLinks.push({ link: step.link, event: step.event });
-            for (const history of reply.slice(1)) pending.push({ profile: step.link.to, contribution: history, counts: false });
-          }
-        } else if (step.kind === 'company') {
-          if (reply.length > 1) companyStates.push({ event: step.event, company: step.company, state: hashFromReply(reply.slice(1)) });
-        } else if (step.kind === 'apply') {
-          keepState(step.event, step.profile, reply);
-          if (reply[0] === 'duplicate_order') repeatedOrders.add(step.event.messageId);
-          if (reply[0] === 'applied') applied++;
-          else if (reply[0] === 'redirect') {
-            // Linked by another worker since: remember it, so the visitor's next events go straight to the lead.
-            if (step.profile.startsWith('a:')) cache.setVisitorLead(step.profile.slice(2), reply[1] as string);
-            pending.push({ profile: reply[1] as string, contribution: step.contribution, counts: true, event: step.event });
-          }
+      const final = new Map<number, { profile: string; state?: StateFields; repeatedOrder: boolean }>();
+      await applyAll(
+        works.flatMap((work) => (work.decision ? [{ profile: work.decision.profile, json: work.json, contribution: work.contribution, owner: work }] : [])),
+        (item, profile, outcome) => {
+          if (outcome.status === 'applied') applied++;
           else duplicates++;
+          const state = 'state' in outcome ? outcome.state : undefined;
+          final.set(item.owner.index, { profile, ...(state ? { state } : {}), repeatedOrder: outcome.status === 'duplicate_order' });
+          if (state && item.contribution.s && isLead(profile)) judgments.push({ lead: profile, contribution: item.contribution, state });
+          noteSeen(profile, item.contribution);
+        },
+      );
+
+      // 2. Companies, claims, links, the last-seen index, buying groups of leads whose traits changed.
+      const groupRules = rules.alerts.flatMap((a) => (a.kind === 'buying_group' ? [a.id] : []));
+      type Identity =
+        | { kind: 'company'; company: string; member: string; contribution: string; work: EventWork }
+        | { kind: 'readGroups'; company: string; rules: readonly string[]; work: EventWork }
+        | { kind: 'claim'; email: string; owner: string; work: EventWork }
+        | { kind: 'link'; from: string; to: string; reason: Link['reason']; messageId: string; at: number; work: EventWork }
+        | { kind: 'linkedFrom'; lead: string; from: string; work: EventWork };
+      const second: Identity[] = [];
+      const judgeGroupsOf = new Map<string, EventWork>();
+      const linkSteps = (link: Link, work: EventWork): Identity[] => [
+        { kind: 'link', from: link.from, to: link.to, reason: link.reason, messageId: work.event.messageId, at: work.contribution.t, work },
+        { kind: 'linkedFrom', lead: link.to, from: link.from, work },
+      ];
+      for (const work of works) {
+        if (failed.has(work.index)) continue;
+        const landed = final.get(work.index);
+        if (work.decision && !landed) continue;
+        if (work.company) second.push({ kind: 'company', company: work.company.id, member: landed && isLead(landed.profile) ? landed.profile : '', contribution: work.company.json, work });
+        const claim = work.decision?.emailClaim;
+        if (claim && cache.emailOwner(claim.email) !== claim.owner) second.push({ kind: 'claim', ...claim, work });
+        for (const link of work.decision?.links ?? []) {
+          const known = cache.linkOf(link.from);
+          // Said again of a link already merged, and no earlier than its record: nothing would change.
+          if (known?.lead === link.to && known.merged && known.at !== undefined && known.at <= work.contribution.t) continue;
+          second.push(...linkSteps(link, work));
         }
-      });
-
-      if (raced.size > 0) {
-        roundTrips++;
-        pending.push(...(await settleRaces([...raced.values()], agreedLinks, conflicts)));
+        const company = landed?.state?.company;
+        if (work.contribution.tr && groupRules.length > 0 && company && landed && isLead(landed.profile)) judgeGroupsOf.set(company, work);
       }
+      for (const [company, work] of judgeGroupsOf) second.push({ kind: 'readGroups', company, rules: groupRules, work });
+      // The last-seen index is only ever raised: one ZADD GT per shard, for the profiles whose latest time grew.
+      const indexed = new Map<string, number>();
+      const indexSteps = () => {
+        const shards = new Map<string, [number, string][]>();
+        for (const [profile, t] of lastSeen) {
+          if (t <= (indexed.get(profile) ?? Number.NEGATIVE_INFINITY)) continue;
+          indexed.set(profile, t);
+          const key = lastSeenIndexKey(settings.layout.namespace, profile);
+          shards.set(key, [...(shards.get(key) ?? []), [t, profile]]);
+        }
+        return [...shards].map(([key, entries]) => ({ kind: 'lastSeen' as const, key, entries }));
+      };
 
-      for (let hop = 0; pending.length > 0; hop++) {
-        if (hop >= MAX_HOPS) throw new Error(`profile links did not settle within ${MAX_HOPS} hops (a link cycle?)`);
-        const p = redis.pipeline();
-        for (const item of pending) queueApply(p, item.profile, item.contribution, fields);
-        const answers = (await exec(p)) as ScriptReply[];
-        roundTrips++;
-        const next: typeof pending = [];
-        answers.forEach((reply, i) => {
-          const item = pending[i]!;
-          if (reply[0] === 'redirect') next.push({ ...item, profile: reply[1] as string });
-          else if (item.counts) {
-            if (item.event) keepState(item.event, item.profile, reply);
-            if (reply[0] === 'duplicate_order' && item.event) repeatedOrders.add(item.event.messageId);
-            if (reply[0] === 'applied') applied++;
-            else duplicates++;
+      type Merge = { work: EventWork; from: string; to: string; alertState: string; history: readonly string[] };
+      const merges: Merge[] = [];
+      const raced = new Map<string, Identity[]>();
+      const readIdentity = (results: StepResult<Identity | PortraitStep>[], settleRaces: boolean) => {
+        for (const r of results) {
+          if (!('work' in r.step)) continue;
+          const work = (r.step as Identity).work;
+          if (isFailure(r.outcome)) {
+            fail(work, r.outcome);
+            continue;
           }
-        });
-        pending = next;
+          if (r.kind === 'company' && (r.outcome.status === 'applied' || r.outcome.status === 'duplicate') && work.company?.contribution.bg) {
+            companyJudgments.push({ company: r.step.company, messageId: work.event.messageId, flagged: work.company.contribution.f, rules: work.company.contribution.bg.map((g) => g.a), groups: r.outcome.groups });
+          } else if (r.kind === 'readGroups' && r.outcome.status === 'read') {
+            companyJudgments.push({ company: r.step.company, messageId: work.event.messageId, flagged: work.contribution.f, rules: r.step.rules, groups: r.outcome.groups });
+          } else if (r.kind === 'claim') {
+            const { email, owner } = r.step;
+            if (r.outcome.status === 'claimed') cache.setEmailOwner(email, owner);
+            else if (r.outcome.status === 'conflict') {
+              cache.setEmailOwner(email, r.outcome.owner);
+              if (!claimGivesWay({ email, owner }, r.outcome.owner)) conflicts.push({ event: work.event, conflict: { kind: 'email_owned_by_another_lead', profile: owner, claimedBy: owner, existing: r.outcome.owner, detail: `${email} already belongs to ${r.outcome.owner}` } });
+            }
+          } else if (r.kind === 'link') {
+            const { from, to, reason } = r.step as Extract<Identity, { kind: 'link' }>;
+            const outcome = r.outcome;
+            if (outcome.status === 'linked') {
+              cache.setLink(from, { lead: to, at: outcome.at, merged: outcome.merged });
+              linkRecords.push({ from, to, reason: outcome.reason, messageId: outcome.messageId, at: outcome.at });
+              if (!outcome.merged && !merges.some((m) => m.from === from)) merges.push({ work, from, to, alertState: outcome.alertState, history: outcome.history });
+            } else if (outcome.status === 'conflict') {
+              const settled = settleRaces && from.startsWith('a:') ? settleVisitorRace({ from, to, reason }, outcome.existing) : undefined;
+              cache.setLink(from, { lead: outcome.existing, merged: false });
+              if (settled) {
+                // Another worker linked the visitor first; link the two leads as this worker would have, had it known.
+                const key = `${settled.link.from}>${settled.link.to}`;
+                if (!raced.has(key)) raced.set(key, [...(settled.emailClaim ? [{ kind: 'claim' as const, ...settled.emailClaim, work }] : []), ...linkSteps(settled.link, work)]);
+              } else {
+                conflicts.push({ event: work.event, conflict: { kind: 'anonymous_linked_elsewhere', profile: from, claimedBy: to, existing: outcome.existing, detail: `${from} is already linked to ${outcome.existing}; ${to} claims it too` } });
+              }
+            }
+          }
+        }
+      };
+      readIdentity(await round<Identity | PortraitStep>([...second, ...indexSteps()]), true);
+      if (raced.size > 0) readIdentity(await round([...raced.values()].flat()), false);
+
+      // 3. Histories of newly linked profiles, and their alert state, taken over by their leads.
+      const carries = merges.filter((m) => m.alertState !== '{}').map((m) => ({ kind: 'carryAlerts' as const, lead: m.to, fields: m.alertState, work: m.work }));
+      for (const r of await round(carries)) if (isFailure(r.outcome)) fail(r.step.work, r.outcome);
+      const merging = merges.filter((m) => !failed.has(m.work.index));
+      await applyAll(
+        merging.flatMap((m) =>
+          m.history.map((json) => {
+            const contribution = JSON.parse(json) as Contribution;
+            return { profile: m.to, json, contribution, owner: m.work };
+          }),
+        ),
+        (item, profile, outcome) => {
+          if ('state' in outcome && item.contribution.s && isLead(profile)) judgments.push({ lead: profile, contribution: item.contribution, state: outcome.state });
+          noteSeen(profile, item.contribution);
+        },
+      );
+
+      // 4. Merged: the histories are in their leads.
+      const done = merging.filter((m) => !failed.has(m.work.index));
+      for (const r of await round<PortraitStep | { kind: 'merge'; profile: string; merge: Merge }>([...done.map((merge) => ({ kind: 'merge' as const, profile: merge.from, merge })), ...indexSteps()])) {
+        if (r.kind !== 'merge') continue;
+        const { merge } = r.step as { merge: Merge };
+        if (isFailure(r.outcome)) fail(merge.work, r.outcome);
+        else cache.setLink(merge.from, { lead: merge.to, merged: true });
       }
-      return { applied, duplicates, links: agreedLinks, conflicts, states, companyStates, ledger: ledger.filter((l) => !repeatedOrders.has(l.event.messageId)), roundTrips };
+
+      const ledger = works.flatMap((work) => {
+        const landed = final.get(work.index);
+        return landed && !landed.repeatedOrder && !failed.has(work.index) && work.contribution.l ? [{ event: work.event, profile: landed.profile, lines: work.contribution.l }] : [];
+      });
+      return { applied, duplicates, refused, failed: [...failed.values()], links: linkRecords, conflicts, judgments, companyJudgments, ledger, roundTrips };
     },
   };
 }

@@ -1,7 +1,9 @@
 import { formatDateTime } from '@leadscore/clickhouse';
 import type { TrackedEvent } from '@leadscore/events';
-import type { Conflict, Link } from '@leadscore/identity';
+import type { Conflict } from '@leadscore/identity';
 import { emailOf } from '@leadscore/identity';
+import { orderOf } from '@leadscore/scoring';
+import type { LinkRecord } from './portrait-writer.ts';
 
 /** Where a record sat in Kafka. */
 export interface Origin {
@@ -12,14 +14,20 @@ export interface Origin {
 const text = (v: unknown) => (typeof v === 'string' ? v : '');
 const dt = (iso: string) => formatDateTime(new Date(iso));
 
+/**
+ * When the worker wrote a row: the version of the ReplacingMergeTree tables. Sent with every row, since 18.16 leaves
+ * an omitted `DEFAULT now()` column at 0 in JSONEachRow inserts.
+ */
+export type InsertedAt = string;
+export const insertedAt = (now: number): InsertedAt => formatDateTime(new Date(now));
+
 /** An `events` row: the event as received, with the columns analysts filter on pulled out of its JSON. */
-export function eventRow(event: TrackedEvent, origin: Origin) {
+export function eventRow(event: TrackedEvent, origin: Origin, inserted: InsertedAt) {
   const page = event.context?.page;
   const campaign = event.context?.campaign;
   const properties = (event as { properties?: Record<string, unknown> }).properties ?? {};
   const traits = (event as { traits?: Record<string, unknown> }).traits ?? {};
-  const isOrder = event.type === 'track' && (event.event === 'Order Completed' || event.event === 'Order Refunded');
-  const amount = Number(event.type === 'track' && event.event === 'Order Refunded' ? (properties.amount ?? properties.total) : (properties.revenue ?? properties.total));
+  const order = orderOf(event);
   return {
     message_id: event.messageId,
     type: event.type,
@@ -42,30 +50,32 @@ export function eventRow(event: TrackedEvent, origin: Origin) {
     utm_campaign: text(campaign?.name),
     ip: text(event.context?.ip),
     user_agent: text(event.context?.userAgent),
-    order_id: isOrder ? String(properties.order_id ?? '') : '',
-    revenue: isOrder && Number.isFinite(amount) ? amount : 0,
-    currency: isOrder ? text(properties.currency) : '',
+    order_id: order?.id ?? '',
+    revenue: order?.amount ?? 0,
+    currency: order?.currency ?? '',
     properties: JSON.stringify(properties),
     traits: JSON.stringify(traits),
     context: JSON.stringify(event.context ?? {}),
     kafka_partition: origin.partition,
     kafka_offset: origin.offset,
+    inserted_at: inserted,
   };
 }
 
-export function linkRow(link: Link, event: TrackedEvent) {
-  return { profile: link.from, lead: link.to, reason: link.reason, message_id: event.messageId, linked_at: dt(event.timestamp) };
+/** An `identity_links` row: the link's record as Redis keeps it (its earliest statement), the same whoever says it. */
+export function linkRow(link: LinkRecord, inserted: InsertedAt) {
+  return { profile: link.from, lead: link.to, reason: link.reason, message_id: link.messageId, linked_at: formatDateTime(new Date(link.at)), inserted_at: inserted };
 }
 
-export function conflictRow(conflict: Conflict, event: TrackedEvent) {
-  return { message_id: event.messageId, kind: conflict.kind, profile: conflict.profile, claimed_by: conflict.claimedBy, existing: conflict.existing, detail: conflict.detail, at: dt(event.timestamp) };
+export function conflictRow(conflict: Conflict, event: TrackedEvent, inserted: InsertedAt) {
+  return { message_id: event.messageId, kind: conflict.kind, profile: conflict.profile, claimed_by: conflict.claimedBy, existing: conflict.existing, detail: conflict.detail, at: dt(event.timestamp), inserted_at: inserted };
 }
 
 export type EventRow = ReturnType<typeof eventRow>;
 export type LinkRow = ReturnType<typeof linkRow>;
 export type ConflictRow = ReturnType<typeof conflictRow>;
 
-export function ledgerRows(event: TrackedEvent, profile: string, lines: readonly { r: string; w: number; hl: number; v: string }[]) {
+export function ledgerRows(event: TrackedEvent, profile: string, lines: readonly { r: string; w: number; hl: number; v: string }[], inserted: InsertedAt) {
   return lines.map((line) => ({
     message_id: event.messageId,
     rule_id: line.r,
@@ -75,6 +85,7 @@ export function ledgerRows(event: TrackedEvent, profile: string, lines: readonly
     event_time: dt(event.timestamp),
     event_time_ms: Date.parse(event.timestamp),
     profile,
+    inserted_at: inserted,
   }));
 }
 

@@ -28,7 +28,7 @@ afterAll(() => writers.close());
 /** Applies events straight through the portrait writer (the worker's Redis half), in the order given. */
 async function applyInOrder(events: readonly TrackedEvent[], batch: number) {
   const ns = writers.namespace('heat');
-  const writer = writers.writer(ns, { dedupWindowMs: 7 * 86_400_000, profileLogCap: 5000, rules: () => rules });
+  const writer = writers.writer(ns, { layout: { dedupWindowMs: 7 * 86_400_000, logCap: 5000 }, rules });
   for (let i = 0; i < events.length; i += batch) await writer.write(events.slice(i, i + batch));
   return ns;
 }

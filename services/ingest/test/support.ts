@@ -7,16 +7,21 @@ import { createClickHouse, quoteIdentifier, sql } from '@leadscore/clickhouse';
 import { encodeEvent, intakeMessage, type TrackedEvent } from '@leadscore/events';
 import { createKafka, createProducer, ensureTopics, topicNames } from '@leadscore/kafka';
 import { createLogger } from '@leadscore/log';
-import { definePortraitScripts } from '@leadscore/portrait';
+import { alertStateFields, BOUNDS, definePortraitScripts, type PortraitLayout } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
-import { defaultRules, parseRules } from '@leadscore/scoring';
+import { defaultRules, parseRules, type Rules } from '@leadscore/scoring';
 import { assertTestNamespace, testNamespace } from '@leadscore/tests/support/namespace.ts';
 import type { ServiceUrls } from '@leadscore/tests/support/services.ts';
 
 import { LinkCache } from '../src/link-cache.ts';
-import { createPortraitWriter, type PortraitWriterSettings } from '../src/portrait-writer.ts';
+import { createPortraitWriter } from '../src/portrait-writer.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The layout the worker would use, with a day's dedup window and a small history cap, for tests. */
+export function testLayout(namespace: string, overrides: Partial<PortraitLayout> = {}): Omit<PortraitLayout, 'alertFields'> {
+  return { namespace, dedupWindowMs: 86_400_000, logCap: 500, visitorTtlMs: 90 * 86_400_000, ...BOUNDS, ...overrides };
+}
 
 /**
  * Portrait writers straight on Redis (the worker's Redis half, without Kafka), each with a link cache of its own as
@@ -33,10 +38,11 @@ export function portraitWriters(redisUrl: string) {
       namespaces.push(ns);
       return ns;
     },
-    writer(namespace: string, settings: Partial<Omit<PortraitWriterSettings, 'namespace'>> = {}) {
+    writer(namespace: string, options: { rules?: Rules; layout?: Partial<PortraitLayout>; now?: () => number } = {}) {
+      const ruleSet = options.rules ?? rules;
       return createPortraitWriter(
-        { namespace, dedupWindowMs: 86_400_000, profileLogCap: 500, freeMailDomains: new Set(['gmail.com']), rules: () => rules, timeZone: 'UTC', ...settings },
-        { redis, scripts: definePortraitScripts(redis), links: new LinkCache() },
+        { layout: testLayout(namespace, options.layout), freeMailDomains: new Set(['gmail.com']), rules: () => ruleSet, alertFields: alertStateFields, timeZone: 'UTC' },
+        { redis, scripts: definePortraitScripts(redis), links: new LinkCache(), ...(options.now ? { now: options.now } : {}) },
       );
     },
     async close(): Promise<void> {

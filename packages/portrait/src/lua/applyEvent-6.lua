@@ -2,44 +2,47 @@
   Applies one event's contribution to a profile (anonymous visitor or lead), once.
 
   KEYS[1] state    HASH  counters n:<kind> / flagged:<kind>, events, first_seen, last_seen (ms), linked_to,
-                         revenue:<CUR>, refunded:<CUR>
-  KEYS[2] traits   HASH  trait -> '<event ms>\t<messageId>\t<value JSON>': the latest statement (by event time, then messageId)
-  KEYS[3] seen     ZSET  messageId -> processing time (ms): the dedup window
-  KEYS[4] orders   SET   order ids (and refund:<id>) applied, kept for good
-  KEYS[5] log      LIST  contributions applied, newest last, capped: what a link to another profile replays there
-  KEYS[6] ledger   LIST  the latest score ledger lines {m, t, r, w, hl, v}, capped (ClickHouse keeps them all)
-  All six share the profile's hash tag. Heat lives in state as heat:<half-life ms>:e / heat:<half-life ms>:s.
+                         revenue:<CUR>, refunded:<CUR>, heat:<half-life ms>:e / :s, sd:<rule>, bt:<tag>, company,
+                         alert_last:<rule>, held:<rule>
+  KEYS[2] traits   HASH  trait -> '<event ms>\t<short message id>\t<value JSON>': the latest statement (by event
+                         time, then id), at most ARGV[7] names
+  KEYS[3] seen     ZSET  short message id -> processing time (s): the dedup window
+  KEYS[4] orders   ZSET  order ids (and refund:<id>) counted, by event time, the newest ARGV[8] kept
+  KEYS[5] log      LIST  contributions applied, newest last, at most ARGV[3]: what a link into a lead replays there.
+                         Only profiles that can be linked into another keep one (visitors, provisional email leads)
+  KEYS[6] ledger   LIST  the latest score ledger lines {m, t, r, w, hl, v}, at most ARGV[5] (ClickHouse keeps all)
+  All six share the profile's hash tag.
 
-  ARGV[1] now: processing time, ms       ARGV[2] dedup window, ms        ARGV[3] log cap (entries)
-  ARGV[4] contribution JSON {m, t, k, f, tr?, o?, h?, l?} (see packages/scoring/src/contribution.ts)
-  ARGV[5] ledger cap (lines)
-  ARGV[6…] the state fields to hand back with c.s (the ones alert rules read); none: all of them
+  ARGV[1] now: processing time, ms       ARGV[2] dedup window, ms        ARGV[3] log cap (0: keep no log)
+  ARGV[4] contribution JSON {m, t, k, f, tr?, o?, h?, l?, sd?, bt?, co?, s?} (packages/scoring/src/contribution.ts)
+  ARGV[5] ledger cap (lines)             ARGV[6] expiry of all six keys, ms (0: none; visitors have one)
+  ARGV[7] trait cap (names)              ARGV[8] order cap (ids)
+  ARGV[9…] the state fields to hand back with c.s (the ones alert rules read)
 
   Returns {'applied'} | {'duplicate'} | {'duplicate_order'} | {'redirect', <profile id>} when the profile was linked
   into another: the caller applies the event there instead (nothing is recorded here). With c.s set, 'applied' and
-  'duplicate' are followed by field, value pairs of the state hash (those of ARGV[6…] present, or all), for alert
-  decisions, which a replay must be able to make again.
+  'duplicate' are followed by field, value pairs of the named state fields present, for alert decisions, which a
+  replay must be able to make again. A contribution it cannot use is an error reply starting BADINPUT, with nothing
+  written.
 ]]
 -- @include portrait
 
 local state, traits, seen, orders, log, ledger = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local now, window, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local c = cjson.decode(ARGV[4])
-local replyFields = {unpack(ARGV, 6)}
+local bad = checkContribution(c)
+if bad then return bad end
+local ttl = tonumber(ARGV[6])
+local replyFields = {unpack(ARGV, 9)}
 
 local target = redis.call('HGET', state, 'linked_to')
-if target then return {'redirect', target} end
-
-redis.call('ZREMRANGEBYSCORE', seen, '-inf', now - window)
-if redis.call('ZSCORE', seen, c.m) then return reply('duplicate', state, c, replyFields) end
-
-if c.o then
-  if redis.call('SADD', orders, orderMember(c)) == 0 then
-    redis.call('ZADD', seen, now, c.m)
-    return {'duplicate_order'}
-  end
+if target then
+  if ttl > 0 then redis.call('PEXPIRE', state, ttl) end
+  return {'redirect', target}
 end
-redis.call('ZADD', seen, now, c.m)
+
+if seenBefore(seen, c, now, window) then return reply('duplicate', state, c, replyFields) end
+if c.o and orderSeen(orders, c, tonumber(ARGV[8])) then return {'duplicate_order'} end
 
 redis.call('HINCRBY', state, 'events', 1)
 if c.f then
@@ -48,10 +51,7 @@ else
   redis.call('HINCRBY', state, 'n:' .. c.k, 1)
   touchSeen(state, c)
   if c.o then addMoney(state, c) end
-end
-
-if not c.f then
-  applyTraits(traits, c)
+  applyTraits(traits, c, tonumber(ARGV[7]))
   addStreakDays(state, c)
   addTagTimes(state, c)
   setCompany(state, c)
@@ -65,6 +65,11 @@ if c.l then
   if redis.call('LLEN', ledger) > ledgerCap then redis.call('LTRIM', ledger, -ledgerCap, -1) end
 end
 
-redis.call('RPUSH', log, ARGV[4])
-if redis.call('LLEN', log) > cap then redis.call('LTRIM', log, -cap, -1) end
+if cap > 0 then
+  redis.call('RPUSH', log, ARGV[4])
+  if redis.call('LLEN', log) > cap then redis.call('LTRIM', log, -cap, -1) end
+end
+if ttl > 0 then
+  for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ttl) end
+end
 return reply('applied', state, c, replyFields)

@@ -7,6 +7,47 @@ local function formatTime(t)
   return string.format('%d', t)
 end
 
+-- Checks what a script is about to apply before it writes anything, so a contribution it cannot use fails the
+-- script with nothing written (the worker then dead-letters that one event). The collector and the worker's own
+-- checks keep such contributions out; this is the last line.
+local function checkContribution(c)
+  if type(c) ~= 'table' or type(c.m) ~= 'string' or type(c.t) ~= 'number' or type(c.k) ~= 'string' then
+    return redis.error_reply('BADINPUT contribution lacks m, t or k')
+  end
+  if c.t < 0 or c.t ~= math.floor(c.t) or c.t > 4294967295000 then
+    return redis.error_reply('BADINPUT event time ' .. tostring(c.t) .. ' is not a whole ms between 1970 and 2106')
+  end
+  return nil
+end
+
+-- The short form of a message id that dedup sets and trait tie-breaks keep (48 bits of its SHA-1): a lead holds a
+-- few dozen at a time, so a collision would need ~10^13 messages of one lead.
+local function shortId(m)
+  return string.sub(redis.sha1hex(m), 1, 12)
+end
+
+-- The dedup window: short message ids scored by processing time in whole seconds. Returns true when the message
+-- was seen within the window; otherwise records it.
+local function seenBefore(seen, c, nowMs, windowMs)
+  local nowS = math.floor(nowMs / 1000)
+  redis.call('ZREMRANGEBYSCORE', seen, '-inf', '(' .. string.format('%d', nowS - math.floor(windowMs / 1000)))
+  local id = shortId(c.m)
+  if redis.call('ZSCORE', seen, id) then return true end
+  redis.call('ZADD', seen, nowS, id)
+  return false
+end
+
+-- Orders and refunds are counted once by order id: a sorted set scored by event time, the newest `cap` kept.
+-- Returns true when the order was counted already.
+local function orderSeen(orders, c, cap)
+  local member = c.o.id
+  if c.k == 'refund' then member = 'refund:' .. c.o.id end
+  if redis.call('ZSCORE', orders, member) then return true end
+  redis.call('ZADD', orders, c.t, member)
+  if redis.call('ZCARD', orders) > cap then redis.call('ZREMRANGEBYRANK', orders, 0, -cap - 1) end
+  return false
+end
+
 local function touchSeen(state, c)
   local first = tonumber(redis.call('HGET', state, 'first_seen'))
   if not first or c.t < first then redis.call('HSET', state, 'first_seen', formatTime(c.t)) end
@@ -14,18 +55,25 @@ local function touchSeen(state, c)
   if not last or c.t > last then redis.call('HSET', state, 'last_seen', formatTime(c.t)) end
 end
 
--- traits: HASH trait -> '<event ms>\t<messageId>\t<value JSON>'
-local function applyTraits(traits, c)
+-- traits: HASH trait -> '<event ms>\t<short message id>\t<value JSON>', at most `cap` names (a name beyond them is
+-- not kept: the first `cap` a profile stated stay)
+local function applyTraits(traits, c, cap)
   if not c.tr then return end
+  local tie = shortId(c.m)
+  local count = nil
   for name, value in pairs(c.tr) do
     local old = redis.call('HGET', traits, name)
     local newer = true
     if old then
-      local ot, om = string.match(old, '^(%d+)\t([^\t]*)\t')
+      local ot, om = string.match(old, '^(-?%d+)\t([^\t]*)\t')
       ot = tonumber(ot)
-      newer = c.t > ot or (c.t == ot and c.m > om)
+      newer = ot == nil or c.t > ot or (c.t == ot and tie > om)
+    else
+      count = count or redis.call('HLEN', traits)
+      newer = count < cap
+      if newer then count = count + 1 end
     end
-    if newer then redis.call('HSET', traits, name, formatTime(c.t) .. '\t' .. c.m .. '\t' .. value) end
+    if newer then redis.call('HSET', traits, name, formatTime(c.t) .. '\t' .. tie .. '\t' .. value) end
   end
 end
 
@@ -33,12 +81,6 @@ local function addMoney(state, c)
   local field = 'revenue:'
   if c.k == 'refund' then field = 'refunded:' end
   redis.call('HINCRBYFLOAT', state, field .. c.o.currency, c.o.amount)
-end
-
--- Orders and refunds are counted once for good, by order id.
-local function orderMember(c)
-  if c.k == 'refund' then return 'refund:' .. c.o.id end
-  return c.o.id
 end
 
 -- Heat, per half-life class k: state fields heat:<k>:e (era) and heat:<k>:s (sum), as packages/scoring/src/heat.ts

@@ -12,6 +12,7 @@ import { deadLetterSchema, encodeEvent, replayLetter, DEAD_LETTER_REASONS } from
 import { loadConfigOrExit } from '@leadscore/config';
 import { createKafka, createProducer, topicNames } from '@leadscore/kafka';
 import { createLogger } from '@leadscore/log';
+import { refuseWithoutIdentity } from '@leadscore/identity';
 
 function usage(message: string): never {
   process.stderr.write(`dlq:replay: ${message}\nusage: pnpm dlq:replay [--since <ISO time | 6h | 3d>] [--reason <r,…>] [--dry-run]\n`);
@@ -70,7 +71,7 @@ await new Promise<void>((resolve, reject) => {
             skipped++;
             continue;
           }
-          const result = replayLetter(parsed.data, { maxFutureMs: config.collector.maxFutureMs, maxPastMs: config.collector.maxPastMs });
+          const result = replayLetter(parsed.data, { maxFutureMs: config.collector.maxFutureMs, maxPastMs: config.collector.maxPastMs, check: refuseWithoutIdentity });
           if (result.ok) {
             toSend.push(encodeEvent(result.event));
           } else {

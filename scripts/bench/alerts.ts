@@ -30,7 +30,7 @@ import { alertMessageSchema, verifyWebhookSignature, webhookRequest, type AlertM
 import { createClickHouse, quoteIdentifier, sql } from '@leadscore/clickhouse';
 import { loadConfigOrExit } from '@leadscore/config';
 import { ALERTS_QUEUE, alertJobId, alertsQueuePrefix, type HotLeadJob } from '@leadscore/events';
-import { companyKeys, encodeLedgerLine, encodeTrait, profileKeys } from '@leadscore/portrait';
+import { companyKeys, encodeLedgerEntry, encodeState, encodeTrait, profileKeys } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
 import { addHeat, defaultRules, heatContribution, type HeatState } from '@leadscore/scoring';
 import { ROOT, benchNamespace, cpuSeconds, fmt, freePort, machineCpu, percentile, processTree, progress, startProcess, type RunningProcess } from './lib.ts';
@@ -153,14 +153,14 @@ function receiptRate(keys: readonly string[]): { perSecond: number; seconds: num
 
 const DAY_MS = 86_400_000;
 const HALF_LIFE_MS = 7 * DAY_MS;
-const trait = (t: number, value: unknown) => encodeTrait(t, 'bench', value);
+const trait = (t: number, value: unknown) => encodeTrait(t, value);
 const leadId = (i: number) => `u:bench-lead-${i}`;
 
 async function seedPortraits(now: number): Promise<void> {
   const pipeline = redis.pipeline();
   for (let c = 0; c < COMPANIES; c++) {
     const keys = companyKeys(ns, `company-${c}`);
-    pipeline.hset(keys.state, { events: 40, first_seen: now - 30 * DAY_MS, last_seen: now - 3_600_000, 'n:page': 35, 'n:form': 5 });
+    pipeline.hset(keys.state, encodeState({ firstSeen: now - 30 * DAY_MS, lastSeen: now - 3_600_000, counts: { page: 35, form: 5 } }));
     pipeline.hset(keys.traits, {
       name: trait(now, `Company ${c} GmbH`),
       industry: trait(now, 'software'),
@@ -174,24 +174,13 @@ async function seedPortraits(now: number): Promise<void> {
     // A lead who has been busy for a few days: heat from a dozen weighted events, hot or warm depending on the lead.
     let heat: HeatState | undefined;
     for (let e = 0; e < 12; e++) heat = addHeat(heat, heatContribution(now - e * 6 * 3_600_000, 5 + (i % 7), HALF_LIFE_MS));
-    pipeline.hset(keys.state, {
-      events: 30 + (i % 50),
-      first_seen: now - 20 * DAY_MS,
-      last_seen: now - 600_000,
-      'n:page': 25,
-      'n:form': 2,
-      'n:email_click': 3,
-      company,
-      company_t: now,
-      [`heat:${HALF_LIFE_MS}:e`]: (heat as HeatState).era,
-      [`heat:${HALF_LIFE_MS}:s`]: (heat as HeatState).sum,
-    });
+    pipeline.hset(keys.state, encodeState({ firstSeen: now - 20 * DAY_MS, lastSeen: now - 600_000, counts: { page: 25, form: 2, email_click: 3 }, company: { id: company, at: now }, heat: { [String(HALF_LIFE_MS)]: heat as HeatState } }));
     pipeline.hset(keys.traits, {
       name: trait(now, `Lead ${i}`),
       email: trait(now, `lead${i}@company-${i % COMPANIES}.example`),
       title: trait(now, ['CTO', 'VP Engineering', 'Head of Data', 'Developer'][i % 4]),
     });
-    pipeline.rpush(keys.ledger, ...Array.from({ length: 8 }, (_, e) => encodeLedgerLine({ messageId: `bench-${i}-${e}`, at: now - e * 3_600_000, ruleId: ['pricing-page', 'demo-form', 'email-click'][e % 3] as string, weight: 5 + e, halfLifeMs: HALF_LIFE_MS, rulesVersion: 'bench' })));
+    pipeline.rpush(keys.ledger, ...Array.from({ length: 8 }, (_, e) => encodeLedgerEntry([{ messageId: `bench-${i}-${e}`, at: now - e * 3_600_000, ruleId: ['pricing-page', 'demo-form', 'email-click'][e % 3] as string, weight: 5 + e, halfLifeMs: HALF_LIFE_MS, rulesVersion: 'bench' }])));
     pipeline.zadd(companyKeys(ns, company).members, now, leadId(i));
   }
   for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;

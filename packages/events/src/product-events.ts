@@ -6,7 +6,13 @@ import { z } from 'zod';
  * Site visits are `page` calls, person traits `identify`, company traits `group`.
  */
 
-const money = z.number().finite().min(0, 'must not be negative');
+/**
+ * The largest amount an order or refund may carry, in any currency: far above any real order, and low enough that
+ * revenue sums stay exact to the cent in a double and can never overflow (Redis refuses an increment to infinity).
+ */
+export const MAX_AMOUNT = 1e15;
+
+const money = z.number().finite().min(0, 'must not be negative').max(MAX_AMOUNT, `must be at most ${MAX_AMOUNT}`);
 const currency = z.string().regex(/^[A-Za-z]{3}$/, 'expected an ISO-4217 code such as USD or CNY').transform((c) => c.toUpperCase());
 const idString = z.union([z.string(), z.number().finite()]).transform(String).pipe(z.string().min(1, 'must not be empty').max(200));
 

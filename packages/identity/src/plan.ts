@@ -1,4 +1,4 @@
-import type { TrackedEvent } from '@leadscore/events';
+import type { Rejection, TrackedEvent } from '@leadscore/events';
 import { emailDomain, normalizeEmail } from './email.ts';
 import { anonymousProfile, emailProfile, profileKind, userProfile } from './profile-id.ts';
 
@@ -77,6 +77,12 @@ export function identityIssue(event: TrackedEvent): { readonly path: string; rea
     return { path: event.type === 'alias' ? 'previousId' : 'anonymousId', message: `${JSON.stringify(raw.slice(0, 80))} names no email address (expected email:<address>, e.g. email:ann@acme.example)` };
   }
   return { path: 'userId', message: 'the message names nobody: a userId, a visitor anonymousId or an email is required' };
+}
+
+/** identityIssue as an intake rule (`check` of intakeMessage / replayLetter): the collector and dlq:replay pass it. */
+export function refuseWithoutIdentity(event: TrackedEvent): Rejection | undefined {
+  const issue = identityIssue(event);
+  return issue ? { reason: 'no_identity', issues: [issue] } : undefined;
 }
 
 /** What the stores said about the claims: who owns the email, where the visitor is linked already. */

@@ -3,8 +3,8 @@
  * expiry, history cap). Each is documented in the README ("What the ingest workers keep") and held by a test.
  */
 export const BOUNDS = {
-  /** Score ledger lines kept with a profile, newest last; ClickHouse's score_ledger keeps every line. */
-  ledgerCap: 200,
+  /** Scored events whose ledger lines a profile keeps, newest last; ClickHouse's score_ledger keeps every line. */
+  ledgerCap: 100,
   /** Trait names per profile or company: past it, new names are not kept (values of kept names still update). */
   traitCap: 100,
   /** Order ids remembered per profile or company to count each order once: the newest by event time. */

@@ -4,3 +4,4 @@ export * from './scripts.ts';
 export * from './view.ts';
 export * from './steps.ts';
 export * from './bounds.ts';
+export * from './compact.ts';

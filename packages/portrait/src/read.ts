@@ -1,31 +1,29 @@
 import type { Redis } from 'ioredis';
 import { halfLifeKey, totalHeat, type AlertState, type CompanyAlertState, type HeatState, type LastFired, type Rules } from '@leadscore/scoring';
+import { decodeStreakDays, fromBase36, toBase36 } from './compact.ts';
 import { companyKeys, profileKeys } from './keys.ts';
 
 export interface TraitValue {
   readonly value: unknown;
   /** Event time (ms) of the statement that set it. */
   readonly at: number;
-  /** Short id of the message that set it (ties at one event time go to the larger). */
-  readonly tie: string;
 }
 
-/** A trait as the scripts store it: '<event ms>\t<short message id>\t<value JSON>'. */
-export function encodeTrait(at: number, tie: string, value: unknown): string {
-  return `${at}\t${tie}\t${JSON.stringify(value)}`;
+/** A trait as the scripts store it: '<event ms, base 36>\t<value JSON>'. */
+export function encodeTrait(at: number, value: unknown): string {
+  return `${toBase36(at)}\t${JSON.stringify(value)}`;
 }
 
 /** The value of a stored trait. */
 export function traitValue(text: string): unknown {
-  return JSON.parse(text.slice(text.indexOf('\t', text.indexOf('\t') + 1) + 1));
+  return JSON.parse(text.slice(text.indexOf('\t') + 1));
 }
 
 function parseTraits(raw: Record<string, string>): Record<string, TraitValue> {
   const out: Record<string, TraitValue> = {};
   for (const [name, text] of Object.entries(raw)) {
-    const first = text.indexOf('\t');
-    const second = text.indexOf('\t', first + 1);
-    out[name] = { at: Number(text.slice(0, first)), tie: text.slice(first + 1, second), value: JSON.parse(text.slice(second + 1)) };
+    const tab = text.indexOf('\t');
+    out[name] = { at: fromBase36(text.slice(0, tab)), value: JSON.parse(text.slice(tab + 1)) };
   }
   return out;
 }
@@ -63,20 +61,24 @@ export interface LedgerLine {
   readonly rulesVersion: string;
 }
 
-/** A ledger line as applyEvent writes it, for seeding portraits (benchmarks, fixtures). */
-export function encodeLedgerLine(line: LedgerLine): string {
-  return JSON.stringify({ m: line.messageId, t: line.at, r: line.ruleId, w: line.weight, hl: line.halfLifeMs, v: line.rulesVersion });
+/** A scored event's ledger entry as applyEvent writes it, for seeding portraits (benchmarks, fixtures). */
+export function encodeLedgerEntry(lines: readonly LedgerLine[]): string {
+  const first = lines[0] as LedgerLine;
+  return JSON.stringify({ m: first.messageId, t: first.at, v: first.rulesVersion, l: lines.map((l) => [l.ruleId, l.weight, l.halfLifeMs]) });
 }
 
-export function parseLedgerLine(text: string): LedgerLine {
-  const l = JSON.parse(text) as { m: string; t: number; r: string; w: number; hl: number; v: string };
-  return { messageId: l.m, at: l.t, ruleId: l.r, weight: l.w, halfLifeMs: l.hl, rulesVersion: l.v };
+/** The lines of one ledger entry (one scored event). */
+export function parseLedgerEntry(text: string): LedgerLine[] {
+  const e = JSON.parse(text) as { m: string; t: number; v: string; l: [string, number, number][] };
+  return e.l.map(([ruleId, weight, halfLifeMs]) => ({ messageId: e.m, at: e.t, ruleId, weight, halfLifeMs, rulesVersion: e.v }));
 }
 
-/** The newest `count` ledger lines of a profile, oldest first. */
-export async function readLedger(redis: Redis, namespace: string, profile: string, count: number): Promise<LedgerLine[]> {
-  return (await redis.lrange(profileKeys(namespace, profile).ledger, -count, -1)).map(parseLedgerLine);
+/** The ledger lines of a profile's newest `events` scored events, oldest first. */
+export async function readLedger(redis: Redis, namespace: string, profile: string, events: number): Promise<LedgerLine[]> {
+  return (await redis.lrange(profileKeys(namespace, profile).ledger, -events, -1)).flatMap(parseLedgerEntry);
 }
+
+const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 function counters(state: Record<string, string>, prefix: string): Record<string, number> {
   const out: Record<string, number> = {};
@@ -84,12 +86,19 @@ function counters(state: Record<string, string>, prefix: string): Record<string,
   return out;
 }
 
-/** Heat states by half-life class, from the state hash's heat:<ms>:e / heat:<ms>:s fields. */
+/** The state field of a half-life class's heat: 'h:<half-life ms>' = '<era>,<sum>'. */
+export const heatField = (halfLifeKey: string) => `h:${halfLifeKey}`;
+
+/** A heat state as the scripts store it, for seeding portraits. */
+export const encodeHeat = (state: HeatState) => `${state.era},${state.sum}`;
+
+/** Heat states by half-life class, from the state hash's h:<ms> fields. */
 export function heatStates(state: Record<string, string>): Record<string, HeatState> {
   const out: Record<string, HeatState> = {};
   for (const [field, value] of Object.entries(state)) {
-    const m = /^heat:(\d+):e$/.exec(field);
-    if (m) out[m[1] as string] = { era: Number(value), sum: Number(state[`heat:${m[1]}:s`] ?? 0) };
+    if (!field.startsWith('h:')) continue;
+    const comma = value.indexOf(',');
+    out[field.slice(2)] = { era: Number(value.slice(0, comma)), sum: Number(value.slice(comma + 1)) };
   }
   return out;
 }
@@ -99,8 +108,29 @@ export function heatOf(view: { readonly heat: Readonly<Record<string, HeatState>
   return totalHeat(view.heat, now);
 }
 
-function optionalNumber(v: string | undefined): number | undefined {
-  return v === undefined ? undefined : Number(v);
+/**
+ * A state hash as the scripts would leave it, for seeding portraits in benchmarks and fixtures (the layout is this
+ * package's; nothing else writes it by hand).
+ */
+export function encodeState(view: { readonly firstSeen?: number; readonly lastSeen?: number; readonly counts?: Readonly<Record<string, number>>; readonly company?: { readonly id: string; readonly at: number }; readonly heat?: Readonly<Record<string, HeatState>> }): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (view.firstSeen !== undefined) out.first_seen = toBase36(view.firstSeen);
+  if (view.lastSeen !== undefined) out.last_seen = toBase36(view.lastSeen);
+  for (const [kind, n] of Object.entries(view.counts ?? {})) out[`n:${kind}`] = String(n);
+  if (view.company) out.company = `${toBase36(view.company.at)}\t${view.company.id}`;
+  for (const [k, state] of Object.entries(view.heat ?? {})) out[heatField(k)] = encodeHeat(state);
+  return out;
+}
+
+/** A time the scripts keep in base 36 (first_seen, last_seen). */
+function optionalTime(v: string | undefined): number | undefined {
+  return v === undefined ? undefined : fromBase36(v);
+}
+
+/** The lead's company, from its state: 'company' = '<event ms, base 36>\t<company id>' (the latest by event time). */
+export function companyOfState(state: Readonly<Record<string, string>>): string | undefined {
+  const value = state.company;
+  return value === undefined ? undefined : value.slice(value.indexOf('\t') + 1);
 }
 
 export interface ProfileView {
@@ -123,12 +153,12 @@ export interface ProfileView {
 export async function readProfile(redis: Redis, namespace: string, profileId: string): Promise<ProfileView> {
   const keys = profileKeys(namespace, profileId);
   const [state, traits, from] = await Promise.all([redis.hgetall(keys.state), redis.hgetall(keys.traits), redis.smembers(keys.from)]);
-  const firstSeen = optionalNumber(state.first_seen);
-  const lastSeen = optionalNumber(state.last_seen);
+  const firstSeen = optionalTime(state.first_seen);
+  const lastSeen = optionalTime(state.last_seen);
   return {
     profileId,
     ...(state.linked_to ? { linkedTo: state.linked_to } : {}),
-    events: Number(state.events ?? 0),
+    events: total(counters(state, 'n:')) + total(counters(state, 'flagged:')),
     counts: counters(state, 'n:'),
     flagged: counters(state, 'flagged:'),
     ...(firstSeen !== undefined ? { firstSeen } : {}),
@@ -156,11 +186,11 @@ export interface CompanyView {
 export async function readCompany(redis: Redis, namespace: string, companyId: string): Promise<CompanyView> {
   const keys = companyKeys(namespace, companyId);
   const [state, traits, members] = await Promise.all([redis.hgetall(keys.state), redis.hgetall(keys.traits), redis.zrange(keys.members, 0, -1)]);
-  const firstSeen = optionalNumber(state.first_seen);
-  const lastSeen = optionalNumber(state.last_seen);
+  const firstSeen = optionalTime(state.first_seen);
+  const lastSeen = optionalTime(state.last_seen);
   return {
     companyId,
-    events: Number(state.events ?? 0),
+    events: total(counters(state, 'n:')) + total(counters(state, 'flagged:')),
     counts: counters(state, 'n:'),
     members: members.sort(),
     revenue: counters(state, 'revenue:'),
@@ -193,7 +223,7 @@ export function alertStateFields(rules: Pick<Rules, 'weights' | 'alerts' | 'defa
   const fields = new Set<string>(['last_seen', 'company']);
   for (const weight of rules.weights) {
     const k = halfLifeKey(weight.halfLife ?? rules.defaults.halfLife);
-    fields.add(`heat:${k}:e`).add(`heat:${k}:s`);
+    fields.add(heatField(k));
   }
   for (const alert of rules.alerts) {
     if (alert.kind === 'streak') fields.add(`sd:${alert.id}`);
@@ -215,11 +245,11 @@ export function alertStateOf(state: Record<string, string>): AlertState & { read
   const lastFired: Record<string, LastFired> = {};
   const heldUntil: Record<string, number> = {};
   for (const [field, value] of Object.entries(state)) {
-    if (field.startsWith('sd:')) streakDays[field.slice(3)] = value.split(',').map(Number);
+    if (field.startsWith('sd:')) streakDays[field.slice(3)] = decodeStreakDays(value);
     else if (field.startsWith('alert_last:')) lastFired[field.slice('alert_last:'.length)] = parseLastFired(value);
     else if (field.startsWith('held:')) heldUntil[field.slice('held:'.length)] = Number(value);
   }
-  const lastSeen = state.last_seen === undefined ? undefined : Number(state.last_seen);
+  const lastSeen = optionalTime(state.last_seen);
   return { heat: heatStates(state), streakDays, lastFired, heldUntil, ...(lastSeen !== undefined ? { lastSeen } : {}) };
 }
 

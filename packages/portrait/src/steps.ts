@@ -90,7 +90,9 @@ export type StepResult<S extends PortraitStep = PortraitStep> = {
   [K in StepKind]: { readonly kind: K; readonly step: Extract<S, { kind: K }>; readonly outcome: Outcomes[K] | StepFailure };
 }[StepKind];
 
-const OUTAGE = /^(OOM|BUSY|LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOSCRIPT|MOVED|ASK|NOREPLICAS|EXECABORT|MISCONF)\b|OOM command not allowed|Command timed out|Connection is closed|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE/;
+// A script that does not compile fails every event alike: that is this code's fault, so the batch waits for a fix
+// rather than every event going to the dead-letter topic.
+const OUTAGE = /^(OOM|BUSY|LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOSCRIPT|MOVED|ASK|NOREPLICAS|EXECABORT|MISCONF)\b|OOM command not allowed|Error compiling script|Command timed out|Connection is closed|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE/;
 
 export function stepFailure(error: unknown): StepFailure {
   const err = error instanceof Error ? error : new Error(String(error));

@@ -15,8 +15,9 @@ import {
   type Tier,
 } from '@leadscore/scoring';
 import type { Redis } from 'ioredis';
+import { decodeTagTimes } from './compact.ts';
 import { profileKeys } from './keys.ts';
-import { readCompany, readProfile, type CompanyView, type ProfileView } from './read.ts';
+import { companyOfState, readCompany, readProfile, type CompanyView, type ProfileView } from './read.ts';
 
 export interface TagView {
   readonly id: string;
@@ -55,7 +56,7 @@ export function portraitView(rules: Rules, profile: ProfileView, state: Record<s
   const factOrStated = new Set(tagsFromTraits(rules, traits));
   for (const rule of rules.tags) {
     if (rule.kind === 'behavioral') {
-      const times = (state[`bt:${rule.id}`] ?? '').split(',').filter(Boolean).map(Number);
+      const times = decodeTagTimes(state[`bt:${rule.id}`]);
       if (behavioralTagHolds(rule, times, now)) tags.push({ id: rule.id, kind: 'behavioral' });
     } else if (factOrStated.has(rule.id)) tags.push({ id: rule.id, kind: rule.kind });
   }
@@ -81,6 +82,7 @@ export function portraitView(rules: Rules, profile: ProfileView, state: Record<s
 /** Reads a lead's portrait from Redis and evaluates it at `now`. */
 export async function readPortrait(redis: Redis, namespace: string, lead: string, rules: Rules, now: number): Promise<PortraitView & { company?: CompanyView }> {
   const [profile, state] = await Promise.all([readProfile(redis, namespace, lead), redis.hgetall(profileKeys(namespace, lead).state)]);
-  const company = state.company ? await readCompany(redis, namespace, state.company) : undefined;
+  const companyId = companyOfState(state);
+  const company = companyId ? await readCompany(redis, namespace, companyId) : undefined;
   return { ...portraitView(rules, profile, state, company, now), ...(company ? { company } : {}) };
 }

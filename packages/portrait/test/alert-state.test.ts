@@ -1,13 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultRules, parseRules } from '@leadscore/scoring';
-import { alertStateFields, alertStateOf } from '../src/read.ts';
+import { encodeStreakDays } from '../src/compact.ts';
+import { alertStateFields, alertStateOf, encodeHeat, heatField } from '../src/read.ts';
 
 const rules = parseRules(defaultRules);
 const fields = alertStateFields(rules);
 const heatClasses = [...new Set(rules.weights.map((w) => String(w.halfLife ?? rules.defaults.halfLife)))];
 const streakIds = rules.alerts.filter((a) => a.kind === 'streak').map((a) => a.id);
 const alertIds = rules.alerts.map((a) => a.id);
+const tierIds = rules.alerts.filter((a) => a.kind === 'tier').map((a) => a.id);
 
 /** A lead's state hash as the scripts leave it: counters, heat, streak days, alert markers and more. */
 const stateHash = fc
@@ -18,10 +20,14 @@ const stateHash = fc
     events: fc.nat(),
   })
   .map(({ heat, streaks, fired, events }) => {
-    const state: Record<string, string> = { events: String(events), 'n:page': String(events), first_seen: '1', last_seen: '2' };
-    for (const [k, era, sum] of heat) Object.assign(state, { [`heat:${k}:e`]: String(era), [`heat:${k}:s`]: String(sum) });
-    for (const [id, days] of streaks) state[`sd:${id}`] = days.sort((a, b) => a - b).join(',');
-    for (const [id, day] of fired) Object.assign(state, { [`alert_last:${id}`]: `${day}|${day}`, [`alert:${id}:run-${day}`]: 'enqueued' });
+    const state: Record<string, string> = { 'n:page': String(events), 'flagged:page': '1', first_seen: '1', last_seen: '2' };
+    for (const [k, era, sum] of heat) state[heatField(k)] = encodeHeat({ era, sum });
+    for (const [id, days] of streaks) state[`sd:${id}`] = encodeStreakDays(days);
+    for (const [id, day] of fired) {
+      state[`alert_last:${id}`] = `${day}|${day}`;
+      // Only crossings (tier rules) hold, on a lead.
+      if (tierIds.includes(id)) state[`held:${id}`] = String(day * 86_400_000);
+    }
     return state;
   });
 
@@ -35,7 +41,7 @@ describe('the alert state fields', () => {
     );
   });
 
-  it('leave out counters and alert markers, which grow with the lead', () => {
-    expect(fields.some((f) => f.startsWith('alert:') || f.startsWith('n:') || f === 'events')).toBe(false);
+  it('leave out counters, which say nothing to alert rules', () => {
+    expect(fields.some((f) => f.startsWith('n:') || f.startsWith('flagged:'))).toBe(false);
   });
 });

@@ -67,7 +67,7 @@ export async function composeMessage(job: HotLeadJob & { id: string }, deps: { r
       heat: Math.round(p.heat * 10) / 10,
       ...(company ? { company } : {}),
     };
-    ledger = (await readLedger(deps.redis, deps.namespace, job.lead, 5)).map((l) => ({ rule: l.ruleId, weight: l.weight, at: new Date(l.at).toISOString() }));
+    ledger = (await readLedger(deps.redis, deps.namespace, job.lead, 5)).slice(-5).map((l) => ({ rule: l.ruleId, weight: l.weight, at: new Date(l.at).toISOString() }));
   }
   const e = job.evidence;
   return alertMessageSchema.parse({

@@ -8,7 +8,7 @@ import { BadRequestError, isDecompressionError, registerBodyHandling } from './b
 import type { CollectorMetrics } from './metrics.ts';
 import { KafkaUnavailableError, type ProduceBuffer } from './produce-buffer.ts';
 import { createEventSink } from './event-sink.ts';
-import { refuseWithoutIdentity } from './identity-check.ts';
+import { refuseWithoutIdentity } from '@leadscore/identity';
 import { registerEmailRoutes } from './routes/email.ts';
 import { registerTrackerRoutes } from './routes/tracker.ts';
 

@@ -1,4 +1,4 @@
-import type { TrackedEvent } from '@leadscore/events';
+import { MAX_AMOUNT, type TrackedEvent } from '@leadscore/events';
 import { claimsOf, companyOf, decideIdentity, identityIssue, isCompanyOnly, type IdentityDecision } from '@leadscore/identity';
 import { companyContributionOf, contributionOf, type Contribution, type Rules } from '@leadscore/scoring';
 import type { LinkCache } from './link-cache.ts';
@@ -61,6 +61,10 @@ export function planEvents(events: readonly TrackedEvent[], cache: LinkCache, ru
     try {
       const companyId = companyOf(event, settings.freeMailDomains);
       const base = contributionOf(event, rules, settings.timeZone);
+      if (base.o && !(base.o.amount <= MAX_AMOUNT)) {
+        const message = `its amount ${base.o.amount} exceeds ${MAX_AMOUNT}, the most an order may carry`;
+        return { ok: false, index, event, reason: 'invalid_event', message, issues: [{ path: 'properties', message }] };
+      }
       const contribution = companyId ? { ...base, co: companyId } : base;
       const companyContribution = companyId ? companyContributionOf(event, rules, base) : undefined;
       const company = companyId && companyContribution ? { id: companyId, contribution: companyContribution, json: JSON.stringify(companyContribution) } : undefined;

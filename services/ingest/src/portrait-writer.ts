@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { TrackedEvent } from '@leadscore/events';
 import { claimGivesWay, isLead, settleVisitorRace, type Conflict, type Link } from '@leadscore/identity';
-import { isFailure, lastSeenIndexKey, runSteps, type PortraitLayout, type PortraitScripts, type PortraitStep, type StateFields, type StepFailure, type StepResult } from '@leadscore/portrait';
+import { companyOfState, isFailure, lastSeenIndexKey, runSteps, type PortraitLayout, type PortraitScripts, type PortraitStep, type StateFields, type StepFailure, type StepResult } from '@leadscore/portrait';
 import type { Contribution, Rules } from '@leadscore/scoring';
 import type { LinkCache } from './link-cache.ts';
 import { lookupsFor, planEvents, type EventWork, type PlanSettings, type Refusal } from './portrait-plan.ts';
@@ -208,7 +208,7 @@ export function createPortraitWriter(settings: PortraitWriterSettings, deps: Por
           if (known?.lead === link.to && known.merged && known.at !== undefined && known.at <= work.contribution.t) continue;
           second.push(...linkSteps(link, work));
         }
-        const company = landed?.state?.company;
+        const company = landed?.state ? companyOfState(landed.state) : undefined;
         if (work.contribution.tr && groupRules.length > 0 && company && landed && isLead(landed.profile)) judgeGroupsOf.set(company, work);
       }
       for (const [company, work] of judgeGroupsOf) second.push({ kind: 'readGroups', company, rules: groupRules, work });

@@ -2,11 +2,11 @@
   Applies one event to its company (account), once: activity counters, first/last seen, members, traits from
   group calls, revenue (each order once), heat, and buying-group engagements.
 
-  KEYS[1] state    HASH  n:<kind> / flagged:<kind>, events, first_seen, last_seen, revenue:<CUR>, refunded:<CUR>,
-                         heat:<half-life ms>:e / :s (the company's heat: the sum of its members' and visitors'),
+  KEYS[1] state    HASH  n:<kind> / flagged:<kind>, first_seen, last_seen, revenue:<CUR>, refunded:<CUR>,
+                         h:<half-life ms> (the company's heat: the sum of its members' and visitors'),
                          alert_last:<rule>, held:<rule>
-  KEYS[2] traits   HASH  trait -> '<event ms>\t<short message id>\t<value JSON>', latest by event time, at most ARGV[5]
-  KEYS[3] seen     ZSET  short message id -> processing time (s): the dedup window
+  KEYS[2] traits   HASH  trait -> '<event ms, base 36>\t<value JSON>', latest by event time, at most ARGV[5] names
+  KEYS[3] seen     STRING the dedup window (see seenBefore in includes/portrait.lua)
   KEYS[4] members  ZSET  lead profile ids seen acting for the company -> their latest event time; the newest ARGV[7]
   KEYS[5] orders   ZSET  order ids (and refund:<id>) counted, by event time, the newest ARGV[6]
   KEYS[6] bg       HASH  '<rule>\t<member>' -> the member's latest event time matching a buying-group rule; fields
@@ -44,7 +44,6 @@ end
 local countOrder = true
 if c.o then countOrder = not orderSeen(orders, c, tonumber(ARGV[6])) end
 
-redis.call('HINCRBY', state, 'events', 1)
 if c.f then
   redis.call('HINCRBY', state, 'flagged:' .. c.k, 1)
   return answer('applied')

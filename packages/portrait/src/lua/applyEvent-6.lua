@@ -1,21 +1,22 @@
 --[[
   Applies one event's contribution to a profile (anonymous visitor or lead), once.
 
-  KEYS[1] state    HASH  counters n:<kind> / flagged:<kind>, events, first_seen, last_seen (ms), linked_to,
-                         revenue:<CUR>, refunded:<CUR>, heat:<half-life ms>:e / :s, sd:<rule>, bt:<tag>, company,
-                         alert_last:<rule>, held:<rule>
-  KEYS[2] traits   HASH  trait -> '<event ms>\t<short message id>\t<value JSON>': the latest statement (by event
-                         time, then id), at most ARGV[7] names
-  KEYS[3] seen     ZSET  short message id -> processing time (s): the dedup window
+  KEYS[1] state    HASH  counters n:<kind> / flagged:<kind>, first_seen, last_seen (ms), linked_to, revenue:<CUR>,
+                         refunded:<CUR>, h:<half-life ms> (heat), sd:<rule>, bt:<tag>, company, company_t,
+                         alert_last:<rule>, held:<rule>; every value under 64 bytes (see includes/portrait.lua)
+  KEYS[2] traits   HASH  trait -> '<event ms, base 36>\t<value JSON>': the latest statement by event time, at most
+                         ARGV[7] names
+  KEYS[3] seen     STRING the dedup window: 10 bytes per message id seen (see seenBefore)
   KEYS[4] orders   ZSET  order ids (and refund:<id>) counted, by event time, the newest ARGV[8] kept
   KEYS[5] log      LIST  contributions applied, newest last, at most ARGV[3]: what a link into a lead replays there.
                          Only profiles that can be linked into another keep one (visitors, provisional email leads)
-  KEYS[6] ledger   LIST  the latest score ledger lines {m, t, r, w, hl, v}, at most ARGV[5] (ClickHouse keeps all)
+  KEYS[6] ledger   LIST  the score ledger of the latest events that scored, one entry per event
+                         {m, t, v, l: [[rule, weight, half-life ms], …]}, at most ARGV[5] (ClickHouse keeps every line)
   All six share the profile's hash tag.
 
   ARGV[1] now: processing time, ms       ARGV[2] dedup window, ms        ARGV[3] log cap (0: keep no log)
   ARGV[4] contribution JSON {m, t, k, f, tr?, o?, h?, l?, sd?, bt?, co?, s?} (packages/scoring/src/contribution.ts)
-  ARGV[5] ledger cap (lines)             ARGV[6] expiry of all six keys, ms (0: none; visitors have one)
+  ARGV[5] ledger cap (events)            ARGV[6] expiry of all six keys, ms (0: none; visitors have one)
   ARGV[7] trait cap (names)              ARGV[8] order cap (ids)
   ARGV[9…] the state fields to hand back with c.s (the ones alert rules read)
 
@@ -44,7 +45,6 @@ end
 if seenBefore(seen, c, now, window) then return reply('duplicate', state, c, replyFields) end
 if c.o and orderSeen(orders, c, tonumber(ARGV[8])) then return {'duplicate_order'} end
 
-redis.call('HINCRBY', state, 'events', 1)
 if c.f then
   redis.call('HINCRBY', state, 'flagged:' .. c.k, 1)
 else
@@ -57,10 +57,10 @@ else
   setCompany(state, c)
 end
 addHeat(state, c)
-if c.l then
-  for _, line in ipairs(c.l) do
-    redis.call('RPUSH', ledger, cjson.encode({m = c.m, t = c.t, r = line.r, w = line.w, hl = line.hl, v = line.v}))
-  end
+if c.l and #c.l > 0 then
+  local lines = {}
+  for i, line in ipairs(c.l) do lines[i] = {line.r, line.w, line.hl} end
+  redis.call('RPUSH', ledger, cjson.encode({m = c.m, t = c.t, v = c.l[1].v, l = lines}))
   local ledgerCap = tonumber(ARGV[5])
   if redis.call('LLEN', ledger) > ledgerCap then redis.call('LTRIM', ledger, -ledgerCap, -1) end
 end

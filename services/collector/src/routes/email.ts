@@ -4,7 +4,7 @@ import type { Logger } from '@leadscore/log';
 import { clickMessageId, ClickBurstDetector, earlyClickFlag, redirectAllowed, verifyEmailQuery, type EmailLinkFields, type NoiseFlag, type NoiseSettings } from '@leadscore/tracking';
 import type { SourceKeys } from '../auth.ts';
 import type { EventSink } from '../event-sink.ts';
-import { refuseWithoutIdentity } from '../identity-check.ts';
+import { refuseWithoutIdentity } from '@leadscore/identity';
 import type { CollectorMetrics } from '../metrics.ts';
 
 export interface EmailRouteOptions {

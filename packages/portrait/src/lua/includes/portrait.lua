@@ -7,6 +7,23 @@ local function formatTime(t)
   return string.format('%d', t)
 end
 
+-- Whole numbers in base 36 (an event time in ms takes 8 characters, not 13): values in the state hash stay under
+-- Redis's 64-byte limit for its compact (listpack) encoding, which a single longer value would give up for the
+-- whole hash. packages/portrait/src/compact.ts reads and writes the same.
+local DIGITS36 = '0123456789abcdefghijklmnopqrstuvwxyz'
+local function base36(n)
+  if n == 0 then return '0' end
+  local sign = ''
+  if n < 0 then sign, n = '-', -n end
+  local out = ''
+  while n > 0 do
+    local d = n % 36
+    out = string.sub(DIGITS36, d + 1, d + 1) .. out
+    n = (n - d) / 36
+  end
+  return sign .. out
+end
+
 -- Checks what a script is about to apply before it writes anything, so a contribution it cannot use fails the
 -- script with nothing written (the worker then dead-letters that one event). The collector and the worker's own
 -- checks keep such contributions out; this is the last line.
@@ -17,24 +34,45 @@ local function checkContribution(c)
   if c.t < 0 or c.t ~= math.floor(c.t) or c.t > 4294967295000 then
     return redis.error_reply('BADINPUT event time ' .. tostring(c.t) .. ' is not a whole ms between 1970 and 2106')
   end
+  if c.o and (type(c.o.amount) ~= 'number' or not (c.o.amount >= 0 and c.o.amount <= 1e15) or type(c.o.id) ~= 'string' or type(c.o.currency) ~= 'string') then
+    return redis.error_reply('BADINPUT order needs an id, a currency and an amount from 0 to 1e15')
+  end
   return nil
 end
 
--- The short form of a message id that dedup sets and trait tie-breaks keep (48 bits of its SHA-1): a lead holds a
--- few dozen at a time, so a collision would need ~10^13 messages of one lead.
-local function shortId(m)
-  return string.sub(redis.sha1hex(m), 1, 12)
+-- The dedup window, packed in one string: 10 bytes per message, 6 of its id's SHA-1 then the processing time in whole
+-- seconds (4 bytes, big-endian); entries older than the window are dropped whenever it is touched, and at most
+-- SEEN_CAP are kept (a lead flooded beyond that may count a replay of its oldest messages again). A few dozen
+-- entries take a few hundred bytes where a sorted set of ids takes three times as much. Returns true when the
+-- message was seen within the window; otherwise records it.
+local SEEN_CAP = 5000
+local function packSeconds(s)
+  local b4 = s % 256; s = (s - b4) / 256
+  local b3 = s % 256; s = (s - b3) / 256
+  local b2 = s % 256; s = (s - b2) / 256
+  return string.char(s % 256, b2, b3, b4)
 end
-
--- The dedup window: short message ids scored by processing time in whole seconds. Returns true when the message
--- was seen within the window; otherwise records it.
 local function seenBefore(seen, c, nowMs, windowMs)
   local nowS = math.floor(nowMs / 1000)
-  redis.call('ZREMRANGEBYSCORE', seen, '-inf', '(' .. string.format('%d', nowS - math.floor(windowMs / 1000)))
-  local id = shortId(c.m)
-  if redis.call('ZSCORE', seen, id) then return true end
-  redis.call('ZADD', seen, nowS, id)
-  return false
+  local cutoff = nowS - math.floor(windowMs / 1000)
+  local hex = redis.sha1hex(c.m)
+  local id = string.char(tonumber(string.sub(hex, 1, 2), 16), tonumber(string.sub(hex, 3, 4), 16), tonumber(string.sub(hex, 5, 6), 16),
+    tonumber(string.sub(hex, 7, 8), 16), tonumber(string.sub(hex, 9, 10), 16), tonumber(string.sub(hex, 11, 12), 16))
+  local current = redis.call('GET', seen) or ''
+  local kept, found, dropped = {}, false, false
+  for i = 1, #current - 9, 10 do
+    local b1, b2, b3, b4 = string.byte(current, i + 6, i + 9)
+    if ((b1 * 256 + b2) * 256 + b3) * 256 + b4 > cutoff then
+      kept[#kept + 1] = string.sub(current, i, i + 9)
+      if not found and string.sub(current, i, i + 5) == id then found = true end
+    else
+      dropped = true
+    end
+  end
+  if not found then kept[#kept + 1] = id .. packSeconds(nowS) end
+  while #kept > SEEN_CAP do table.remove(kept, 1); dropped = true end
+  if dropped or not found then redis.call('SET', seen, table.concat(kept), 'KEEPTTL') end
+  return found
 end
 
 -- Orders and refunds are counted once by order id: a sorted set scored by event time, the newest `cap` kept.
@@ -48,32 +86,33 @@ local function orderSeen(orders, c, cap)
   return false
 end
 
+-- first_seen and last_seen: base 36 ms, the earliest and latest event time.
 local function touchSeen(state, c)
-  local first = tonumber(redis.call('HGET', state, 'first_seen'))
-  if not first or c.t < first then redis.call('HSET', state, 'first_seen', formatTime(c.t)) end
-  local last = tonumber(redis.call('HGET', state, 'last_seen'))
-  if not last or c.t > last then redis.call('HSET', state, 'last_seen', formatTime(c.t)) end
+  local seen = redis.call('HMGET', state, 'first_seen', 'last_seen')
+  local first, last = tonumber(seen[1] or '', 36), tonumber(seen[2] or '', 36)
+  if not first or c.t < first then redis.call('HSET', state, 'first_seen', base36(c.t)) end
+  if not last or c.t > last then redis.call('HSET', state, 'last_seen', base36(c.t)) end
 end
 
--- traits: HASH trait -> '<event ms>\t<short message id>\t<value JSON>', at most `cap` names (a name beyond them is
--- not kept: the first `cap` a profile stated stay)
+-- traits: HASH trait -> '<event ms, base 36>\t<value JSON>': the latest statement by event time (of two in one
+-- millisecond, the larger value), at most `cap` names (a name beyond them is not kept: the first `cap` stay)
 local function applyTraits(traits, c, cap)
   if not c.tr then return end
-  local tie = shortId(c.m)
   local count = nil
+  local at = base36(c.t)
   for name, value in pairs(c.tr) do
     local old = redis.call('HGET', traits, name)
     local newer = true
     if old then
-      local ot, om = string.match(old, '^(-?%d+)\t([^\t]*)\t')
-      ot = tonumber(ot)
-      newer = ot == nil or c.t > ot or (c.t == ot and tie > om)
+      local tab = string.find(old, '\t', 1, true)
+      local ot = tonumber(string.sub(old, 1, (tab or 1) - 1), 36)
+      newer = ot == nil or c.t > ot or (c.t == ot and value > string.sub(old, tab + 1))
     else
       count = count or redis.call('HLEN', traits)
       newer = count < cap
       if newer then count = count + 1 end
     end
-    if newer then redis.call('HSET', traits, name, formatTime(c.t) .. '\t' .. tie .. '\t' .. value) end
+    if newer then redis.call('HSET', traits, name, at .. '\t' .. value) end
   end
 end
 
@@ -83,16 +122,16 @@ local function addMoney(state, c)
   redis.call('HINCRBYFLOAT', state, field .. c.o.currency, c.o.amount)
 end
 
--- Heat, per half-life class k: state fields heat:<k>:e (era) and heat:<k>:s (sum), as packages/scoring/src/heat.ts
--- defines them. Only powers of two multiply the sum, which is exact; the sum is stored with 17 digits, since 14
--- (Lua's default) would round it on every write and make the result depend on arrival order again.
+-- Heat, per half-life class k: state field h:<k> = '<era>,<sum>', as packages/scoring/src/heat.ts defines them. Only
+-- powers of two multiply the sum, which is exact; the sum is stored with 17 digits, since 14 (Lua's default) would
+-- round it on every write and make the result depend on arrival order again.
 local ERA_HALF_LIVES = 512
 local function addHeat(state, c)
   if not c.h then return end
   for _, term in ipairs(c.h) do
-    local ef, sf = 'heat:' .. term.k .. ':e', 'heat:' .. term.k .. ':s'
-    local era = tonumber(redis.call('HGET', state, ef))
-    local sum = tonumber(redis.call('HGET', state, sf))
+    local field = 'h:' .. term.k
+    local era, sum = string.match(redis.call('HGET', state, field) or '', '^(-?%d+),(.+)$')
+    era, sum = tonumber(era), tonumber(sum)
     if not era then
       era, sum = term.e, term.a
     elseif term.e > era then
@@ -103,33 +142,52 @@ local function addHeat(state, c)
     else
       sum = sum + term.a
     end
-    redis.call('HSET', state, ef, string.format('%d', era), sf, string.format('%.17g', sum))
+    redis.call('HSET', state, field, string.format('%d', era) .. ',' .. string.format('%.17g', sum))
   end
 end
 
--- Streak state, per alert rule: the local days its pattern was hit, as a sorted list of day numbers (the newest 62).
--- A set, so arrival order does not matter.
+-- Streak state, per alert rule: the local days its pattern was hit within the 62 days up to the newest hit, as a
+-- set (so arrival order does not matter): 'sd:<rule>' = '<newest day>:<bits 0-30>:<bits 31-61>', base 36, bit i
+-- standing for the day i days before the newest. A late day older than the window is not kept.
+local STREAK_WINDOW = 62
+local function decodeDays(text)
+  local hits = {}
+  local newest, lo, hi = string.match(text or '', '^(%w+):(%w+):(%w+)$')
+  if not newest then return nil, hits end
+  newest, lo, hi = tonumber(newest, 36), tonumber(lo, 36), tonumber(hi, 36)
+  for i = 0, STREAK_WINDOW - 1 do
+    local half, bit = lo, i
+    if i >= 31 then half, bit = hi, i - 31 end
+    if math.floor(half / 2 ^ bit) % 2 == 1 then hits[i] = true end
+  end
+  return newest, hits
+end
+local function encodeDays(newest, hits)
+  local lo, hi = 0, 0
+  for i = 0, STREAK_WINDOW - 1 do
+    if hits[i] then
+      if i < 31 then lo = lo + 2 ^ i else hi = hi + 2 ^ (i - 31) end
+    end
+  end
+  return base36(newest) .. ':' .. base36(lo) .. ':' .. base36(hi)
+end
 local function addStreakDays(state, c)
   if not c.sd then return end
   for _, hit in ipairs(c.sd) do
     local field = 'sd:' .. hit.a
-    local days, present = {}, false
-    local current = redis.call('HGET', state, field)
-    if current then
-      for d in string.gmatch(current, '-?%d+') do
-        local n = tonumber(d)
-        if n == hit.d then present = true end
-        table.insert(days, n)
+    local newest, hits = decodeDays(redis.call('HGET', state, field))
+    if not newest then
+      newest, hits = hit.d, {[0] = true}
+    elseif hit.d > newest then
+      local shifted = {[0] = true}
+      for i in pairs(hits) do
+        if i + hit.d - newest < STREAK_WINDOW then shifted[i + hit.d - newest] = true end
       end
+      newest, hits = hit.d, shifted
+    elseif newest - hit.d < STREAK_WINDOW then
+      hits[newest - hit.d] = true
     end
-    if not present then
-      table.insert(days, hit.d)
-      table.sort(days)
-      while #days > 62 do table.remove(days, 1) end
-      local parts = {}
-      for i, d in ipairs(days) do parts[i] = string.format('%d', d) end
-      redis.call('HSET', state, field, table.concat(parts, ','))
-    end
+    redis.call('HSET', state, field, encodeDays(newest, hits))
   end
 end
 
@@ -155,26 +213,27 @@ local function reply(status, state, c, fields)
 end
 
 -- Behavioral tags, per rule: the times of its newest k matching events (k = the rule's atLeast), which is all a
--- count in a window needs. The newest k of a set do not depend on arrival order.
+-- count in a window needs, base 36, newest first. The newest k of a set do not depend on arrival order.
 local function addTagTimes(state, c)
   if not c.bt then return end
   for _, hit in ipairs(c.bt) do
     local field = 'bt:' .. hit.g
     local times = {}
     local current = redis.call('HGET', state, field)
-    if current then for t in string.gmatch(current, '%d+') do table.insert(times, tonumber(t)) end end
+    if current then for t in string.gmatch(current, '%w+') do table.insert(times, tonumber(t, 36)) end end
     table.insert(times, c.t)
     table.sort(times, function(a, b) return a > b end)
     while #times > hit.k do table.remove(times) end
     local parts = {}
-    for i, t in ipairs(times) do parts[i] = formatTime(t) end
+    for i, t in ipairs(times) do parts[i] = base36(t) end
     redis.call('HSET', state, field, table.concat(parts, ','))
   end
 end
 
--- The lead's company: the one its latest event (by event time) was about.
+-- The lead's company: the one its latest event (by event time) was about, 'company' = '<event ms, base 36>\t<id>'.
 local function setCompany(state, c)
   if not c.co then return end
-  local at = tonumber(redis.call('HGET', state, 'company_t'))
-  if not at or c.t >= at then redis.call('HSET', state, 'company', c.co, 'company_t', formatTime(c.t)) end
+  local current = redis.call('HGET', state, 'company')
+  local at = current and tonumber(string.match(current, '^(%w+)\t'), 36)
+  if not at or c.t >= at then redis.call('HSET', state, 'company', base36(c.t) .. '\t' .. c.co) end
 end

@@ -41,7 +41,7 @@ import { loadConfigOrExit } from '@leadscore/config';
 import { encodeEvent, intakeMessage } from '@leadscore/events';
 import { createKafka, ensureTopics, topicNames } from '@leadscore/kafka';
 import { createLogger } from '@leadscore/log';
-import { profileKeys } from '@leadscore/portrait';
+import { eventCountOf, profileKeys, STATE_FIELDS } from '@leadscore/portrait';
 import { mulberry32 } from '@leadscore/simulator';
 import {
   ROOT,
@@ -460,16 +460,16 @@ async function portraitCounts(s: Space): Promise<{ terminal: number; profiles: n
     cursor = next;
     if (keys.length === 0) continue;
     const pipeline = redis.pipeline();
-    for (const key of keys) pipeline.hmget(key, 'events', 'linked_to');
+    for (const key of keys) pipeline.hgetall(key);
     const replies = (await pipeline.exec()) ?? [];
     replies.forEach(([err, value], i) => {
       if (err) throw err;
-      const [events, linkedTo] = value as [string | null, string | null];
+      const state = value as Record<string, string>;
       const id = (keys[i] as string).slice(prefix.length, -'}:state'.length);
       out.profiles++;
-      if (linkedTo) out.linked++;
+      if (state[STATE_FIELDS.linkedTo]) out.linked++;
       else {
-        out.terminal += Number(events ?? 0);
+        out.terminal += eventCountOf(state);
         if (id.startsWith('a:')) out.visitors++;
         else out.leads++;
       }
@@ -818,7 +818,7 @@ async function measureLatency(s: Space): Promise<{ fromAck: number[]; fromSend: 
         const ids = [...outstanding];
         if (ids.length > 0) {
           const pipeline = redis.pipeline();
-          for (const id of ids) pipeline.hget((probes[id] as { state: string }).state, 'events');
+          for (const id of ids) pipeline.hget((probes[id] as { state: string }).state, STATE_FIELDS.lastSeen);
           const replies = (await pipeline.exec()) ?? [];
           const at = performance.now();
           replies.forEach(([err, value], i) => {

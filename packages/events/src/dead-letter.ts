@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { isoDateTime } from './message.ts';
 
@@ -32,8 +33,11 @@ export const deadLetterSchema = z.object({
   /** Which stage refused it, and the configured source it arrived through. */
   stage: z.enum(['collector', 'ingest', 'import', 'replay']),
   sourceId: z.string().optional(),
-  /** The bytes as received, base64 (they may not be valid UTF-8). */
+  /** The bytes as received, base64 (they may not be valid UTF-8); only the first ORIGINAL_CAP bytes of a bigger one. */
   original: z.string(),
+  /** Set when `original` holds only the first ORIGINAL_CAP bytes: the size and SHA-256 of the whole, which stays in
+   * the topic and offset of `origin` (as long as its retention keeps it). */
+  truncated: z.object({ bytes: z.number().int(), sha256: z.string() }).optional(),
   /** Where the original sat in Kafka, when it came from a topic. */
   origin: z
     .object({ topic: z.string(), partition: z.number().int(), offset: z.string(), key: z.string().nullable() })
@@ -57,15 +61,29 @@ export interface DeadLetterInput {
   readonly at?: Date;
 }
 
+/**
+ * A dead letter must fit where the record it stands for did: Kafka's default message limit is 1 MB, and base64 adds a
+ * third, so originals are kept up to 512 KB (and messages and issue lists short); a bigger original is cut, with its
+ * size and hash. Without the cap, the letter of a 900 KB record would be refused by the broker, and its batch retried
+ * without end.
+ */
+export const ORIGINAL_CAP = 512 * 1024;
+const MESSAGE_CAP = 4000;
+const ISSUES_CAP = 50;
+const clip = (text: string, cap: number) => (text.length > cap ? `${text.slice(0, cap)}… (${text.length - cap} more characters)` : text);
+
 export function deadLetter(input: DeadLetterInput): DeadLetter {
+  const original = typeof input.original === 'string' ? Buffer.from(input.original) : input.original;
+  const truncated = original.length > ORIGINAL_CAP ? { bytes: original.length, sha256: createHash('sha256').update(original).digest('hex') } : undefined;
   return {
     version: DEAD_LETTER_VERSION,
     reason: input.reason,
-    message: input.message,
-    issues: [...(input.issues ?? [])],
+    message: clip(input.message, MESSAGE_CAP),
+    issues: (input.issues ?? []).slice(0, ISSUES_CAP).map((i) => ({ path: clip(i.path, 500), message: clip(i.message, 1000) })),
     stage: input.stage,
     ...(input.sourceId !== undefined ? { sourceId: input.sourceId } : {}),
-    original: (typeof input.original === 'string' ? Buffer.from(input.original) : input.original).toString('base64'),
+    original: (truncated ? original.subarray(0, ORIGINAL_CAP) : original).toString('base64'),
+    ...(truncated ? { truncated } : {}),
     ...(input.origin ? { origin: input.origin } : {}),
     ...(input.messageId !== undefined ? { messageId: input.messageId } : {}),
     at: (input.at ?? new Date()).toISOString(),

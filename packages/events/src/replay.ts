@@ -1,6 +1,6 @@
 import type { FieldIssue } from './issues.ts';
 import { intakeMessage, type IntakeOptions } from './intake.ts';
-import { type DeadLetter, originalBytes } from './dead-letter.ts';
+import { type DeadLetter, ORIGINAL_CAP, originalBytes } from './dead-letter.ts';
 import { decodeEvent } from './record.ts';
 import type { TrackedEvent } from './tracked-event.ts';
 
@@ -19,6 +19,10 @@ export type ReplayResult = { readonly ok: true; readonly event: TrackedEvent } |
  * decode is decoded again. The messageId is the original's or derived from its bytes, so replaying twice is harmless.
  */
 export function replayLetter(letter: DeadLetter, settings: ReplaySettings): ReplayResult {
+  if (letter.truncated) {
+    const where = letter.origin ? `${letter.origin.topic} partition ${letter.origin.partition} offset ${letter.origin.offset}` : 'nowhere it can be read again';
+    return { ok: false, reason: 'truncated', issues: [{ path: '(original)', message: `the letter keeps ${ORIGINAL_CAP} of its ${letter.truncated.bytes} bytes; the whole is at ${where}` }] };
+  }
   const bytes = originalBytes(letter);
   if (letter.stage === 'ingest' || letter.stage === 'replay') {
     const decoded = decodeEvent(bytes);

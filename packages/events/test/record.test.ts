@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deadLetter, deadLetterSchema, decodeEvent, encodeDeadLetter, encodeEvent, intakeMessage, originalBytes, storedEventSchema, trackedEventSchema, type TrackedEvent } from '../src/index.ts';
@@ -84,5 +85,16 @@ describe('dead letters', () => {
     const record = encodeDeadLetter(letter);
     expect(record.key).toBe('u1');
     expect(record.headers.reason).toBe('invalid_message');
+  });
+});
+
+describe('a dead letter of a big record', () => {
+  it('keeps the first 512 KB of the original, with the size and hash of the whole, so it fits where the record did', () => {
+    const original = Buffer.alloc(900 * 1024, 'x');
+    const letter = deadLetter({ reason: 'invalid_unicode', message: 'm'.repeat(100_000), stage: 'ingest', original, origin: { topic: 't', partition: 0, offset: '7', key: null } });
+    expect(originalBytes(letter)).toHaveLength(512 * 1024);
+    expect(letter.truncated).toEqual({ bytes: original.length, sha256: createHash('sha256').update(original).digest('hex') });
+    expect(encodeDeadLetter(letter).value.length).toBeLessThan(1_000_000);
+    expect(deadLetterSchema.parse(letter)).toEqual(letter);
   });
 });

@@ -120,3 +120,17 @@ describe('deciding the profile of an event', () => {
     expect(decide({ type: 'track', event: 'Email Opened', anonymousId: 'email:Ann@acme.example', properties: { email_id: 'e' } }, { emailOwner: 'u:ann' })).toEqual({ profile: 'u:ann', links: [], conflicts: [] });
   });
 });
+
+describe('reading an email address', () => {
+  it('takes linear time on what a pattern would backtrack on', () => {
+    const hostile = `a@${'.'.repeat(30_000)}@`;
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) expect(normalizeEmail(hostile)).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
+  it('refuses what is not one address with a dotted domain', () => {
+    for (const bad of ['ops@localhost', '@acme.example', 'a@b@acme.example', 'ann lee@acme.example', 'ann@acme.x', 'ann@.example', `${'a'.repeat(65)}@acme.example`]) expect(normalizeEmail(bad), bad).toBeUndefined();
+    expect(normalizeEmail('a.b+c@sub.acme.example')).toBe('a.b+c@sub.acme.example');
+  });
+});

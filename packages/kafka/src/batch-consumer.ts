@@ -23,6 +23,12 @@ export interface BatchConsumerOptions {
   readonly maxBytesPerPartition?: number;
   readonly onRetry?: (batch: PartitionBatch, attempt: number, err: unknown) => void;
   readonly onCommitted?: (batch: PartitionBatch, lag: number, seconds: number) => void;
+  /**
+   * The consumer crashed and kafkajs will not restart it (e.g. the group dropped this member after a batch took
+   * longer than the session timeout): the caller should stop the process, so its supervisor starts a fresh one,
+   * rather than stay up consuming nothing.
+   */
+  readonly onFatal?: (err: Error) => void;
 }
 
 function backoffMs(attempt: number, retry: { initialMs: number; maxMs: number }): number {
@@ -37,14 +43,19 @@ function backoffMs(attempt: number, retry: { initialMs: number; maxMs: number })
  */
 export async function runBatchConsumer(options: BatchConsumerOptions): Promise<Consumer> {
   const retry = options.retry ?? { initialMs: 200, maxMs: 30_000 };
+  // Well under a third of the session timeout, as kafkajs advises, so a busy worker is not taken for dead.
+  const heartbeatMs = Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 4));
   const consumer = options.kafka.consumer({
     groupId: options.groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-    // Well under a third of the session timeout, as kafkajs advises, so a busy worker is not taken for dead.
-    heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 4)),
+    heartbeatInterval: heartbeatMs,
     maxWaitTimeInMs: 250,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
     allowAutoTopicCreation: false,
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart) options.log.warn({ err: payload.error }, 'kafka consumer crashed; kafkajs restarts it');
+    else options.onFatal?.(payload.error);
   });
   await consumer.connect();
   await consumer.subscribe({ topic: options.topic, fromBeginning: true });
@@ -59,6 +70,8 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<C
       let resume: (() => void) | undefined;
       for (let attempt = 1; ; attempt++) {
         if (!isRunning() || isStale()) return;
+        // A long batch (a history replayed, a slow store) must not cost this worker its place in the group.
+        const beat = setInterval(() => void heartbeat().catch(() => {}), heartbeatMs);
         try {
           await options.handle(work);
           break;
@@ -71,6 +84,8 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<C
             await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
             await heartbeat().catch(() => {});
           }
+        } finally {
+          clearInterval(beat);
         }
       }
       const last = batch.lastOffset();

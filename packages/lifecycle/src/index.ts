@@ -13,9 +13,10 @@ export interface ShutdownStep {
  * given (stop taking work, finish and flush what is in hand, close connections), each bounded in time, then the
  * process exits. A second signal exits at once.
  */
-export function handleShutdown(log: Logger, steps: readonly ShutdownStep[], exit: (code: number) => void = (c) => process.exit(c)): { shutdown(reason: string): Promise<void> } {
+export function handleShutdown(log: Logger, steps: readonly ShutdownStep[], exit: (code: number) => void = (c) => process.exit(c)): { shutdown(reason: string, code?: number): Promise<void> } {
   let running: Promise<void> | undefined;
-  const shutdown = (reason: string): Promise<void> => {
+  /** `code`: the exit status when every step stopped cleanly (a shutdown the service decided on after a failure is 1). */
+  const shutdown = (reason: string, code = 0): Promise<void> => {
     if (running) return running;
     running = (async () => {
       const started = Date.now();
@@ -32,7 +33,7 @@ export function handleShutdown(log: Logger, steps: readonly ShutdownStep[], exit
         }
       }
       log.info({ ms: Date.now() - started }, 'shut down');
-      exit(failed ? 1 : 0);
+      exit(failed ? 1 : code);
     })();
     return running;
   };

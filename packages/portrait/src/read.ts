@@ -80,6 +80,14 @@ export async function readLedger(redis: Redis, namespace: string, profile: strin
 
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
+/** Names of state fields that tools outside this package read directly (a benchmark's probes and checks). */
+export const STATE_FIELDS = { lastSeen: 'last_seen', linkedTo: 'linked_to' } as const;
+
+/** Events a profile's state hash counts: every kind, flagged ones too. */
+export function eventCountOf(state: Readonly<Record<string, string>>): number {
+  return total(counters(state, 'n:')) + total(counters(state, 'flagged:'));
+}
+
 function counters(state: Record<string, string>, prefix: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(state)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = Number(v);
@@ -158,7 +166,7 @@ export async function readProfile(redis: Redis, namespace: string, profileId: st
   return {
     profileId,
     ...(state.linked_to ? { linkedTo: state.linked_to } : {}),
-    events: total(counters(state, 'n:')) + total(counters(state, 'flagged:')),
+    events: eventCountOf(state),
     counts: counters(state, 'n:'),
     flagged: counters(state, 'flagged:'),
     ...(firstSeen !== undefined ? { firstSeen } : {}),
@@ -190,7 +198,7 @@ export async function readCompany(redis: Redis, namespace: string, companyId: st
   const lastSeen = optionalTime(state.last_seen);
   return {
     companyId,
-    events: total(counters(state, 'n:')) + total(counters(state, 'flagged:')),
+    events: eventCountOf(state),
     counts: counters(state, 'n:'),
     members: members.sort(),
     revenue: counters(state, 'revenue:'),

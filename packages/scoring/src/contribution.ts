@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TrackedEvent } from '@leadscore/events';
+import { MAX_AMOUNT, type TrackedEvent } from '@leadscore/events';
 import { localDay } from './days.ts';
 import { halfLifeKey, heatContribution } from './heat.ts';
 import { isCounted, matchesEvent, scoreEvent } from './match.ts';
@@ -41,19 +41,25 @@ export interface Order {
 
 /**
  * The one reading of an order event, for the portrait and for ClickHouse alike: "Order Completed" counts its
- * revenue (else total), "Order Refunded" its amount (else total), in its currency or the default one.
+ * revenue (else total), "Order Refunded" its amount (else total), in its currency or the default one. The amount is
+ * as sent: `orderIssue` says whether it can be counted.
  */
 export function orderOf(event: TrackedEvent): Order | undefined {
   if (event.type !== 'track' || (event.event !== 'Order Completed' && event.event !== 'Order Refunded')) return undefined;
   const refund = event.event === 'Order Refunded';
   const p = event.properties ?? {};
-  const amount = Number(refund ? (p.amount ?? p.total) : (p.revenue ?? p.total));
   return {
     id: String(p.order_id ?? ''),
-    amount: Number.isFinite(amount) ? amount : 0,
+    amount: Number(refund ? (p.amount ?? p.total) : (p.revenue ?? p.total)),
     currency: typeof p.currency === 'string' && p.currency !== '' ? p.currency.toUpperCase() : DEFAULT_CURRENCY,
     refund,
   };
+}
+
+/** Why an order cannot be counted (an amount that is not a number from 0 to MAX_AMOUNT), or undefined. */
+export function orderIssue(order: Order): string | undefined {
+  if (Number.isFinite(order.amount) && order.amount >= 0 && order.amount <= MAX_AMOUNT) return undefined;
+  return `its amount ${order.amount} is not a number from 0 to ${MAX_AMOUNT}`;
 }
 
 /** The form alert rules a "Form Submitted" event fires, and its form id. */

@@ -8,6 +8,8 @@ import type { AlertCandidate, LastFired } from '@leadscore/scoring';
 
 const PENDING_SHARDS = 16;
 const pendingIndexKey = (namespace: string, shard: number) => `${namespace}:idx:alerts_pending:{${shard}}`;
+/** An entry of the pending index: JSON, since a lead id or a window may hold any character. */
+const pendingEntry = (lead: string, field: string) => JSON.stringify([lead, field]);
 
 /** Markers kept per subject at most, and how long an enqueued one is kept (see markAlert-2.lua). */
 export const MARKER_CAP = BOUNDS.markerCap;
@@ -53,7 +55,7 @@ export function createAlertOutbox(deps: { layout: PortraitLayout; redis: Redis; 
     const at = String(clock());
     for (const { job, field } of jobs) {
       done.hset(keysOf(job.lead).alerts, field, `enqueued\t${at}`);
-      done.srem(pendingIndexKey(ns, shardOf(job.lead)), `${job.lead}\t${field}`);
+      done.srem(pendingIndexKey(ns, shardOf(job.lead)), pendingEntry(job.lead, field));
     }
     await done.exec();
   }
@@ -87,7 +89,7 @@ export function createAlertOutbox(deps: { layout: PortraitLayout; redis: Redis; 
       });
       // Indexed before marked: a crash after the mark leaves a pending marker that `recover` can find.
       const index = redis.pipeline();
-      for (const { entry } of marks) index.sadd(pendingIndexKey(ns, shardOf(entry.job.lead)), `${entry.job.lead}\t${entry.field}`);
+      for (const { entry } of marks) index.sadd(pendingIndexKey(ns, shardOf(entry.job.lead)), pendingEntry(entry.job.lead, entry.field));
       for (const [err] of (await index.exec()) ?? []) if (err) throw err;
       const toSend: { job: HotLeadJob; field: string }[] = [];
       const settled = redis.pipeline();
@@ -98,7 +100,7 @@ export function createAlertOutbox(deps: { layout: PortraitLayout; redis: Redis; 
         const pending = outcome.status === 'exists' ? pendingJob(outcome.marker) : undefined;
         if (outcome.status === 'new') toSend.push(entry);
         else if (pending) toSend.push({ job: pending, field: entry.field });
-        else settled.srem(pendingIndexKey(ns, shardOf(entry.job.lead)), `${entry.job.lead}\t${entry.field}`);
+        else settled.srem(pendingIndexKey(ns, shardOf(entry.job.lead)), pendingEntry(entry.job.lead, entry.field));
       }
       if (settled.length > 0) await settled.exec();
       await enqueue(toSend);
@@ -111,7 +113,7 @@ export function createAlertOutbox(deps: { layout: PortraitLayout; redis: Redis; 
       const jobs: { job: HotLeadJob; field: string }[] = [];
       for (let shard = 0; shard < PENDING_SHARDS; shard++) {
         for (const entry of await redis.smembers(pendingIndexKey(ns, shard))) {
-          const [lead, field] = entry.split('\t') as [string, string];
+          const [lead, field] = JSON.parse(entry) as [string, string];
           const job = pendingJob(await redis.hget(keysOf(lead).alerts, field));
           if (job) jobs.push({ job, field });
           else await redis.srem(pendingIndexKey(ns, shard), entry);

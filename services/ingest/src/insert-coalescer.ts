@@ -22,9 +22,37 @@ interface TableQueue {
  * in, so a batch is committed only after its rows are written, and a failed insert fails every batch in it (each is
  * retried as a whole).
  */
-export function createInsertCoalescer(client: ClickHouseClient, options: { lingerMs: number; maxRows?: number; onInsert?: (table: string, rows: number) => void }) {
+/**
+ * Current ClickHouse refuses an insert that touches more than 100 partitions of a table (max_partitions_per_insert_block);
+ * the tables are partitioned by month, so only a history import spanning more than eight years gets near it.
+ */
+const MAX_PARTITIONS_PER_INSERT = 100;
+
+export function createInsertCoalescer(client: ClickHouseClient, options: { lingerMs: number; maxRows?: number; onInsert?: (table: string, rows: number) => void; partitionOf?: (table: string, row: object) => string }) {
   const maxRows = options.maxRows ?? 100_000;
   const tables = new Map<string, TableQueue>();
+
+  /** One insert, or several in turn when the rows span more partitions than one insert may. */
+  async function insertRows(table: string, values: readonly object[]): Promise<void> {
+    const partitionOf = options.partitionOf;
+    const chunks: object[][] = [];
+    if (!partitionOf) chunks.push([...values]);
+    else {
+      const byPartition = new Map<string, object[]>();
+      for (const row of values) {
+        const key = partitionOf(table, row);
+        const list = byPartition.get(key);
+        if (list) list.push(row);
+        else byPartition.set(key, [row]);
+      }
+      const groups = [...byPartition.values()];
+      for (let i = 0; i < groups.length; i += MAX_PARTITIONS_PER_INSERT) chunks.push(groups.slice(i, i + MAX_PARTITIONS_PER_INSERT).flat());
+    }
+    for (const chunk of chunks) {
+      await client.insert({ table, values: chunk, format: 'JSONEachRow' });
+      options.onInsert?.(table, chunk.length);
+    }
+  }
 
   function schedule(table: string, queue: TableQueue): void {
     if (queue.inFlight || queue.waiting.length === 0) return;
@@ -42,8 +70,7 @@ export function createInsertCoalescer(client: ClickHouseClient, options: { linge
     queue.inFlight = true;
     const values = waiting.flatMap((w) => w.rows) as object[];
     try {
-      await client.insert({ table, values, format: 'JSONEachRow' });
-      options.onInsert?.(table, values.length);
+      await insertRows(table, values);
       for (const w of waiting) w.resolve();
     } catch (err) {
       for (const w of waiting) w.reject(err);
@@ -56,7 +83,7 @@ export function createInsertCoalescer(client: ClickHouseClient, options: { linge
   return {
     insert(table: string, rows: readonly object[]): Promise<void> {
       if (rows.length === 0) return Promise.resolve();
-      if (options.lingerMs <= 0) return client.insert({ table, values: rows as object[], format: 'JSONEachRow' }).then(() => options.onInsert?.(table, rows.length));
+      if (options.lingerMs <= 0) return insertRows(table, rows);
       let queue = tables.get(table);
       if (!queue) {
         queue = { waiting: [], rows: 0, inFlight: false };

@@ -21,7 +21,7 @@ import { createIngestMetrics } from './metrics.ts';
 import { createPortraitWriter } from './portrait-writer.ts';
 import { createBatchProcessor } from './process-batch.ts';
 import { createInsertCoalescer } from './insert-coalescer.ts';
-import { createWarehouse } from './warehouse.ts';
+import { createWarehouse, monthOf } from './warehouse.ts';
 
 const config = loadConfigOrExit('ingest');
 const log = createLogger({ service: 'ingest', level: config.logLevel, namespace: config.namespace });
@@ -84,7 +84,7 @@ const processBatch = createBatchProcessor({
     { redis, scripts, links: new LinkCache() },
   ),
   warehouse: createWarehouse(
-    createInsertCoalescer(clickhouse, { lingerMs: config.ingest.clickhouseLingerMs, onInsert: () => metrics.clickhouseInserts.inc() }),
+    createInsertCoalescer(clickhouse, { lingerMs: config.ingest.clickhouseLingerMs, partitionOf: monthOf, onInsert: () => metrics.clickhouseInserts.inc() }),
     clickhouse,
     config.clickhouse.database,
   ),
@@ -112,13 +112,18 @@ const consumer = await runBatchConsumer({
   maxBytesPerPartition: config.ingest.maxBatchBytes,
   sessionTimeoutMs: config.ingest.sessionTimeoutMs,
   onRetry: () => metrics.batchRetries.inc(),
+  onFatal: (err) => {
+    // Rather than stay up consuming nothing: exit, so the supervisor starts a fresh worker and the group moves on.
+    log.fatal({ err }, 'kafka consumer crashed and will not restart; shutting down');
+    void lifecycle.shutdown('kafka consumer crashed', 1);
+  },
   onCommitted: (batch, lag, seconds) => {
     metrics.batchSeconds.observe(seconds);
     metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, lag);
   },
 });
 
-handleShutdown(log, [
+const lifecycle = handleShutdown(log, [
   { name: 'kafka consumer (finishes and commits the batch in hand)', run: () => consumer.disconnect(), timeoutMs: 30_000 },
   { name: 'dead-letter producer', run: () => producer.disconnect() },
   { name: 'rules watcher', run: () => rules.close() },

@@ -1,6 +1,6 @@
-import { MAX_AMOUNT, type TrackedEvent } from '@leadscore/events';
+import type { TrackedEvent } from '@leadscore/events';
 import { claimsOf, companyOf, decideIdentity, identityIssue, isCompanyOnly, type IdentityDecision } from '@leadscore/identity';
-import { companyContributionOf, contributionOf, type Contribution, type Rules } from '@leadscore/scoring';
+import { companyContributionOf, contributionOf, orderIssue, orderOf, type Contribution, type Rules } from '@leadscore/scoring';
 import type { LinkCache } from './link-cache.ts';
 
 export interface PlanSettings {
@@ -60,11 +60,10 @@ export function planEvents(events: readonly TrackedEvent[], cache: LinkCache, ru
     if (noIdentity) return { ok: false, index, event, reason: 'no_identity', message: `${noIdentity.path}: ${noIdentity.message}`, issues: [noIdentity] };
     try {
       const companyId = companyOf(event, settings.freeMailDomains);
+      const order = orderOf(event);
+      const badOrder = order && orderIssue(order);
+      if (badOrder) return { ok: false, index, event, reason: 'invalid_event', message: `the order cannot be counted: ${badOrder}`, issues: [{ path: 'properties', message: badOrder }] };
       const base = contributionOf(event, rules, settings.timeZone);
-      if (base.o && !(base.o.amount <= MAX_AMOUNT)) {
-        const message = `its amount ${base.o.amount} exceeds ${MAX_AMOUNT}, the most an order may carry`;
-        return { ok: false, index, event, reason: 'invalid_event', message, issues: [{ path: 'properties', message }] };
-      }
       const contribution = companyId ? { ...base, co: companyId } : base;
       const companyContribution = companyId ? companyContributionOf(event, rules, base) : undefined;
       const company = companyId && companyContribution ? { id: companyId, contribution: companyContribution, json: JSON.stringify(companyContribution) } : undefined;

@@ -26,6 +26,12 @@ export type RefusedRows = Map<number, Error>;
  */
 const DATA_ERRORS = new Set([6, 25, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 131, 321, 349, 407]);
 
+/** The month partition of a row of the tables partitioned by month (`events`, `score_ledger`), '' for the others. */
+export function monthOf(table: string, row: object): string {
+  const r = row as { timestamp?: string; event_time?: string };
+  return table.endsWith('.events') ? (r.timestamp ?? '').slice(0, 7) : table.endsWith('.score_ledger') ? (r.event_time ?? '').slice(0, 7) : '';
+}
+
 export function isDataError(err: unknown): boolean {
   const code = clickhouseErrorCode(err);
   return code !== undefined && DATA_ERRORS.has(code);

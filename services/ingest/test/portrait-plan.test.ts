@@ -22,9 +22,11 @@ describe('planning a batch for the portraits', () => {
     expect(planned).toMatchObject({ ok: false, reason: 'no_identity', issues: [{ path: 'anonymousId' }] });
   });
 
-  it('refuses an order whose amount no sum could hold', () => {
-    const [planned] = planEvents([raw({ type: 'track', userId: 'ann', event: 'Order Completed', properties: { order_id: 'o', revenue: 1e308 } })], new LinkCache(), rules, settings);
-    expect(planned).toMatchObject({ ok: false, reason: 'invalid_event' });
+  it('refuses an order whose amount is not a number from 0 to 1e15 (what sums can hold exactly)', () => {
+    for (const revenue of [1e308, Number.POSITIVE_INFINITY, -5, Number.NaN]) {
+      const [planned] = planEvents([raw({ type: 'track', userId: 'ann', event: 'Order Completed', properties: { order_id: 'o', revenue } })], new LinkCache(), rules, settings);
+      expect(planned, String(revenue)).toMatchObject({ ok: false, reason: 'invalid_event' });
+    }
   });
 
   it("gives a visitor's later events in the batch to the lead its identify links it to", () => {

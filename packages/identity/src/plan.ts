@@ -96,6 +96,12 @@ export interface Link {
   readonly from: string;
   readonly to: string;
   readonly reason: 'identify' | 'alias' | 'form' | 'email_claimed' | 'visitor_identified';
+  /**
+   * Worked out from what the stores knew rather than said by the event (an event without a user id, given to a lead
+   * found by its email's owner or its visitor's link): a link's record is its earliest statement, and a derived one
+   * stands only until a statement of it arrives, whatever the order (see linkProfile-2.lua).
+   */
+  readonly derived?: true;
 }
 
 export interface Conflict {
@@ -133,6 +139,10 @@ export function decideIdentity(event: TrackedEvent, claims: IdentityClaims, foun
   if (claims.userId) lead = userProfile(claims.userId);
   else if (claims.email && knownVisitor) lead = knownVisitor;
   else if (claims.email) lead = found.emailOwner ?? emailProfile(claims.email);
+  // The event's own visitor it states directly, with whatever names the person (a user id or an email); a link of
+  // another profile (a provisional lead) into a user it states only with its user id, and otherwise derives it from
+  // what the stores said (see Link).
+  const derived = claims.userId ? {} : ({ derived: true } as const);
 
   // A user (by userId, or a visitor known as one) stating an email claims it; the email's owner needs no claim.
   if (lead && claims.email && (claims.userId || knownVisitor)) {
@@ -140,7 +150,7 @@ export function decideIdentity(event: TrackedEvent, claims: IdentityClaims, foun
     if (owner === undefined || owner === lead || profileKind(owner) === 'email') {
       // Said every time, not only the first: a replay after a crash must still write every link and claim,
       // and each of them is idempotent. A provisional lead of this email that never existed links harmlessly.
-      links.push({ from: emailProfile(claims.email), to: lead, reason: 'email_claimed' });
+      links.push({ from: emailProfile(claims.email), to: lead, reason: 'email_claimed', ...derived });
       emailClaim = { email: claims.email, owner: lead };
     } else {
       conflicts.push({ kind: 'email_owned_by_another_lead', profile: lead, claimedBy: lead, existing: owner, detail: `${claims.email} already belongs to ${owner}` });
@@ -157,7 +167,7 @@ export function decideIdentity(event: TrackedEvent, claims: IdentityClaims, foun
     else if (profileKind(linked) === 'email' && profileKind(lead) === 'user') {
       // The visitor filled in a form as a provisional email lead and now is a user: the same browser says they are
       // one person, and a provisional lead is no known lead, so it is linked into the user (the visitor follows).
-      if (!links.some((l) => l.from === linked)) links.push({ from: linked, to: lead, reason: 'visitor_identified' });
+      if (!links.some((l) => l.from === linked)) links.push({ from: linked, to: lead, reason: 'visitor_identified', ...derived });
     } else {
       conflicts.push({
         kind: 'anonymous_linked_elsewhere',

@@ -13,6 +13,8 @@ export const BOUNDS = {
   memberCap: 500,
   /** Profiles remembered as linked into one lead (its devices and email identities). */
   linkedFromCap: 100,
+  /** Companies a lead is remembered to have acted for (the latest): where a new role of the lead is judged. */
+  companiesCap: 20,
   /** Alert outbox markers per lead or company (enqueued ones also go after the retention). */
   markerCap: 100,
 } as const;

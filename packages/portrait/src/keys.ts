@@ -7,7 +7,7 @@ export function profileKeys(namespace: string, profileId: string): ProfileKeys {
   const cached = recentProfiles.get(cacheKey);
   if (cached) return cached;
   const p = hashTagPrefix(namespace, 'p', profileId);
-  const keys = { state: `${p}state`, traits: `${p}traits`, seen: `${p}seen`, orders: `${p}orders`, log: `${p}log`, ledger: `${p}ledger`, from: `${p}from`, alerts: `${p}alerts` } as const;
+  const keys = { state: `${p}state`, traits: `${p}traits`, seen: `${p}seen`, orders: `${p}orders`, log: `${p}log`, ledger: `${p}ledger`, from: `${p}from`, alerts: `${p}alerts`, companies: `${p}companies` } as const;
   // The ingest worker asks for the same active leads' keys several times per event; a bounded memo saves building
   // (and collecting) eight strings each time.
   if (recentProfiles.size >= RECENT_PROFILES) recentProfiles.clear();
@@ -26,6 +26,8 @@ export interface ProfileKeys {
   readonly from: string;
   /** HASH of alert outbox markers (see markAlert). */
   readonly alerts: string;
+  /** ZSET of the companies the profile acted for, by latest event time. */
+  readonly companies: string;
 }
 
 const RECENT_PROFILES = 20_000;

@@ -135,6 +135,11 @@ function optionalTime(v: string | undefined): number | undefined {
   return v === undefined ? undefined : fromBase36(v);
 }
 
+/** The companies a lead acted for, newest first, as applyEvent hands them back with a statement of traits. */
+export function companiesOfState(state: Readonly<Record<string, string>>): string[] {
+  return (state.companies ?? '').split('\t').filter(Boolean);
+}
+
 /** The lead's company, from its state: 'company' = '<event ms, base 36>\t<company id>' (the latest by event time). */
 export function companyOfState(state: Readonly<Record<string, string>>): string | undefined {
   const value = state.company;

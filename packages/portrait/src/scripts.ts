@@ -6,13 +6,14 @@ const lua = (file: string) => readLuaScript(new URL(`./lua/${file}`, import.meta
 /** The portrait's Lua scripts, defined once per client as named commands (see each file's header for its contract). */
 export function definePortraitScripts(redis: Redis) {
   return {
-    applyEvent: defineScript(redis, lua('applyEvent-6.lua')),
-    linkProfile: defineScript(redis, lua('linkProfile-2.lua')),
-    mergeProfile: defineScript(redis, lua('mergeProfile-6.lua')),
-    carryAlertState: defineScript(redis, lua('carryAlertState-1.lua')),
+    applyEvent: defineScript(redis, lua('applyEvent-7.lua')),
+    linkProfile: defineScript(redis, lua('linkProfile-3.lua')),
+    mergeProfile: defineScript(redis, lua('mergeProfile-7.lua')),
+    carryAlertState: defineScript(redis, lua('carryAlertState-2.lua')),
     claimEmail: defineScript(redis, lua('claimEmail-1.lua')),
     applyCompany: defineScript(redis, lua('applyCompany-6.lua')),
     readBuyingGroups: defineScript(redis, lua('readBuyingGroups-2.lua')),
+    joinCompany: defineScript(redis, lua('joinCompany-3.lua')),
     markAlert: defineScript(redis, lua('markAlert-2.lua')),
     raiseHeld: defineScript(redis, lua('raiseHeld-1.lua')),
     boundedAdd: defineScript(redis, lua('boundedAdd-1.lua')),

@@ -25,6 +25,8 @@ export interface PortraitLayout {
   readonly memberCap: number;
   /** Profiles remembered as linked into one lead. */
   readonly linkedFromCap: number;
+  /** Companies remembered per lead. */
+  readonly companiesCap: number;
   /** Expiry of a visitor's keys, and of a merged profile's link, renewed by its events. */
   readonly visitorTtlMs: number;
   /** The state fields an apply hands back for alert decisions (alertStateFields of the rules in force). */
@@ -37,8 +39,9 @@ export type PortraitStep =
   | { readonly kind: 'apply'; readonly profile: string; readonly contribution: string }
   | { readonly kind: 'company'; readonly company: string; readonly member: string; readonly contribution: string }
   | { readonly kind: 'readGroups'; readonly company: string; readonly rules: readonly string[] }
+  | { readonly kind: 'joinCompany'; readonly company: string; readonly member: string; readonly replaces: string; readonly at: number; readonly engagements: readonly { readonly a: string; readonly w: number; readonly t: number }[] }
   | { readonly kind: 'claim'; readonly email: string; readonly owner: string }
-  | { readonly kind: 'link'; readonly from: string; readonly to: string; readonly reason: string; readonly messageId: string; readonly at: number }
+  | { readonly kind: 'link'; readonly from: string; readonly to: string; readonly reason: string; readonly messageId: string; readonly at: number; readonly derived?: boolean }
   | { readonly kind: 'linkedFrom'; readonly lead: string; readonly from: string }
   | { readonly kind: 'carryAlerts'; readonly lead: string; readonly fields: string }
   | { readonly kind: 'merge'; readonly profile: string }
@@ -53,16 +56,17 @@ export type StateFields = Record<string, string>;
 
 export interface Outcomes {
   lookupEmail: { readonly status: 'found'; readonly owner?: string };
-  lookupLink: { readonly status: 'found'; readonly lead?: string; readonly at?: number; readonly merged: boolean };
+  lookupLink: { readonly status: 'found'; readonly lead?: string; readonly at?: number; readonly derived: boolean; readonly merged: boolean };
   apply:
     | { readonly status: 'applied' | 'duplicate'; readonly state: StateFields }
     | { readonly status: 'duplicate_order' }
     | { readonly status: 'redirect'; readonly to: string };
   company: { readonly status: 'applied' | 'duplicate'; readonly groups: StateFields };
   readGroups: { readonly status: 'read'; readonly groups: StateFields };
+  joinCompany: { readonly status: 'joined'; readonly groups: StateFields };
   claim: { readonly status: 'claimed' } | { readonly status: 'conflict'; readonly owner: string };
   link:
-    | { readonly status: 'linked'; readonly reason: string; readonly messageId: string; readonly at: number; readonly merged: boolean; readonly alertState: string; readonly history: readonly string[] }
+    | { readonly status: 'linked'; readonly reason: string; readonly messageId: string; readonly at: number; readonly derived: boolean; readonly merged: boolean; readonly alertState: string; readonly history: readonly string[] }
     | { readonly status: 'conflict'; readonly existing: string };
   linkedFrom: { readonly status: 'added' | 'present' | 'full' };
   carryAlerts: { readonly status: 'carried' };
@@ -122,8 +126,8 @@ export function readReply<K extends StepKind>(kind: K, raw: unknown): Outcomes[K
       case 'lookupEmail':
         return { status: 'found', ...(typeof raw === 'string' ? { owner: raw } : {}) };
       case 'lookupLink': {
-        const [lead, at, merged] = list as (string | null)[];
-        return { status: 'found', ...(lead ? { lead } : {}), ...(at ? { at: Number(at) } : {}), merged: merged === '1' };
+        const [lead, at, merged, derived] = list as (string | null)[];
+        return { status: 'found', ...(lead ? { lead } : {}), ...(at ? { at: Number(at) } : {}), derived: derived === '1', merged: merged === '1' };
       }
       case 'apply':
         if (status === 'redirect') return { status, to: String(list[1]) };
@@ -136,6 +140,9 @@ export function readReply<K extends StepKind>(kind: K, raw: unknown): Outcomes[K
       case 'readGroups':
         if (status === 'read') return { status, groups: hashFromReply(list.slice(1)) };
         break;
+      case 'joinCompany':
+        if (status === 'joined') return { status, groups: hashFromReply(list.slice(1)) };
+        break;
       case 'claim':
         if (status === 'claimed') return { status };
         if (status === 'conflict') return { status, owner: String(list[1]) };
@@ -143,8 +150,8 @@ export function readReply<K extends StepKind>(kind: K, raw: unknown): Outcomes[K
       case 'link':
         if (status === 'conflict') return { status, existing: String(list[1]) };
         if (status === 'linked') {
-          const [, reason, messageId, at, merged, alertState, ...history] = list.map(String);
-          return { status, reason: reason as string, messageId: messageId as string, at: Number(at), merged: merged === '1', alertState: alertState as string, history };
+          const [, reason, messageId, at, merged, alertState, derived, ...history] = list.map(String);
+          return { status, reason: reason as string, messageId: messageId as string, at: Number(at), derived: derived === '1', merged: merged === '1', alertState: alertState as string, history };
         }
         break;
       case 'linkedFrom':
@@ -181,13 +188,13 @@ function queueStep(pipeline: ChainableCommander, scripts: PortraitScripts, layou
       pipeline.get(emailOwnerKey(ns, step.email));
       return;
     case 'lookupLink':
-      pipeline.hmget(profileKeys(ns, step.profile).state, 'linked_to', 'link_at', 'merged');
+      pipeline.hmget(profileKeys(ns, step.profile).state, 'linked_to', 'link_at', 'merged', 'link_derived');
       return;
     case 'apply': {
       const k = profileKeys(ns, step.profile);
       const linkable = !step.profile.startsWith('u:');
       const ttl = step.profile.startsWith('a:') ? layout.visitorTtlMs : 0;
-      scripts.applyEvent.queue(pipeline, [k.state, k.traits, k.seen, k.orders, k.log, k.ledger], [now, layout.dedupWindowMs, linkable ? layout.logCap : 0, step.contribution, layout.ledgerCap, ttl, layout.traitCap, layout.orderCap, ...layout.alertFields]);
+      scripts.applyEvent.queue(pipeline, [k.state, k.traits, k.seen, k.orders, k.log, k.ledger, k.companies], [now, layout.dedupWindowMs, linkable ? layout.logCap : 0, step.contribution, layout.ledgerCap, ttl, layout.traitCap, layout.orderCap, layout.companiesCap, ...layout.alertFields]);
       return;
     }
     case 'company': {
@@ -200,23 +207,28 @@ function queueStep(pipeline: ChainableCommander, scripts: PortraitScripts, layou
       scripts.readBuyingGroups.queue(pipeline, [k.state, k.bg], [JSON.stringify(step.rules.map((a) => ({ a })))]);
       return;
     }
+    case 'joinCompany': {
+      const k = companyKeys(ns, step.company);
+      scripts.joinCompany.queue(pipeline, [k.members, k.bg, k.state], [now, step.member, step.replaces, step.at, layout.memberCap, JSON.stringify(step.engagements)]);
+      return;
+    }
     case 'claim':
       scripts.claimEmail.queue(pipeline, [emailOwnerKey(ns, step.email)], [step.owner]);
       return;
     case 'link': {
       const k = profileKeys(ns, step.from);
-      scripts.linkProfile.queue(pipeline, [k.state, k.log], [step.to, step.reason, step.messageId, step.at]);
+      scripts.linkProfile.queue(pipeline, [k.state, k.log, k.alerts], [step.to, step.reason, step.messageId, step.at, step.derived ? '1' : '0']);
       return;
     }
     case 'linkedFrom':
       scripts.boundedAdd.queue(pipeline, [profileKeys(ns, step.lead).from], [step.from, layout.linkedFromCap]);
       return;
     case 'carryAlerts':
-      scripts.carryAlertState.queue(pipeline, [profileKeys(ns, step.lead).state], [step.fields]);
+      scripts.carryAlertState.queue(pipeline, [profileKeys(ns, step.lead).state, profileKeys(ns, step.lead).alerts], [step.fields, now]);
       return;
     case 'merge': {
       const k = profileKeys(ns, step.profile);
-      scripts.mergeProfile.queue(pipeline, [k.state, k.log, k.traits, k.seen, k.orders, k.ledger], [layout.visitorTtlMs]);
+      scripts.mergeProfile.queue(pipeline, [k.state, k.log, k.traits, k.seen, k.orders, k.ledger, k.companies], [layout.visitorTtlMs]);
       return;
     }
     case 'lastSeen':

@@ -11,11 +11,12 @@ describe('reading a reply for its step', () => {
   });
 
   it("reads a link's record, whether it is merged, and the history still to replay", () => {
-    expect(readReply('link', ['linked', 'identify', 'm-1', '1764000000000', '0', '{}', '{"m":"a"}', '{"m":"b"}'])).toEqual({
+    expect(readReply('link', ['linked', 'identify', 'm-1', '1764000000000', '0', '{}', '0', '{"m":"a"}', '{"m":"b"}'])).toEqual({
       status: 'linked',
       reason: 'identify',
       messageId: 'm-1',
       at: 1764000000000,
+      derived: false,
       merged: false,
       alertState: '{}',
       history: ['{"m":"a"}', '{"m":"b"}'],
@@ -23,7 +24,7 @@ describe('reading a reply for its step', () => {
   });
 
   it('reads a lookup of a link that is not there as nothing found', () => {
-    expect(readReply('lookupLink', [null, null, null])).toEqual({ status: 'found', merged: false });
+    expect(readReply('lookupLink', [null, null, null, null])).toEqual({ status: 'found', derived: false, merged: false });
   });
 
   it('refuses a reply of a shape its step never gives, naming the step', () => {

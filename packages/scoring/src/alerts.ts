@@ -60,6 +60,11 @@ export interface AlertContext {
   readonly timeZone: string;
   /** Alerts are for the present: an event older than this fires no form or tier alert. */
   readonly freshnessMs: number;
+  /**
+   * The contribution was judged before, for a provisional lead this lead has taken over: what fired then stands (runs
+   * and crossings come over with the provisional lead's alert state), and its form does not fire a second time.
+   */
+  readonly judgedBefore?: boolean;
 }
 
 const NOTHING: AlertDecision = { firings: [], holds: [] };
@@ -132,7 +137,7 @@ export function decideAlerts(ctx: AlertContext): AlertDecision {
         lastFired: { runStart: today, day: today, until },
       });
     } else if (rule.kind === 'form') {
-      if (!fresh || !c.fa?.includes(rule.id)) continue;
+      if (!fresh || ctx.judgedBefore || !c.fa?.includes(rule.id)) continue;
       firings.push({ ruleId: rule.id, kind: 'form', window: `form-${c.m}`, action: rule.action, evidence: { formId: c.fm, submittedAt: new Date(c.t).toISOString() } });
     }
   }

@@ -86,6 +86,8 @@ function formAlertsOf(rules: Rules, event: TrackedEvent): { ruleIds: string[]; f
  *   bg buying-group alerts whose pattern the event matches: a alert id, w its window (ms), kept per company and
  *      member and pruned once older than the window
  *   co the company the event was about (the lead's company: the latest by event time)
+ *   cb on a lead's contribution, the buying-group rules the event engages at its company (as `bg` there), so that a
+ *      visitor's history taken over by a lead makes the lead a member with those engagements
  *   s  true when the caller wants the profile's state back (to decide alerts on it)
  * Alert decisions read the contribution, not the event (packages/scoring/src/alerts.ts), so a visitor's history
  * replayed into a lead from its stored contributions is judged like the events it came from.
@@ -105,6 +107,7 @@ export const contributionSchema = z.object({
   fm: z.string().optional(),
   co: z.string().optional(),
   bg: z.array(z.object({ a: z.string(), w: z.number().int().positive() })).optional(),
+  cb: z.array(z.object({ a: z.string(), w: z.number().int().positive() })).optional(),
   s: z.boolean().optional(),
 });
 export type Contribution = z.infer<typeof contributionSchema>;

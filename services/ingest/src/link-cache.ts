@@ -2,8 +2,10 @@
  * has been replayed there (merged). */
 export interface KnownLink {
   readonly lead: string;
-  /** Event time of the link's earliest statement, when known. */
+  /** Event time of the link's record (its earliest statement), when known. */
   readonly at?: number;
+  /** The record is only derived (see Link in packages/identity): a statement of the link would replace it. */
+  readonly derived?: boolean;
   readonly merged: boolean;
 }
 
@@ -24,9 +26,11 @@ export class LinkCache {
   setLink(profile: string, link: KnownLink): void {
     const known = this.links.get(profile);
     // What is known stays known: a redirect that names the lead says nothing of the record's time or the merge.
-    const merged = { ...link, merged: link.merged || (known?.lead === link.lead && known.merged) };
-    const at = link.at ?? (known?.lead === link.lead ? known.at : undefined);
-    this.put(this.links, profile, at === undefined ? { lead: merged.lead, merged: merged.merged } : { ...merged, at });
+    const same = known?.lead === link.lead;
+    const merged = link.merged || (same && known.merged);
+    // The record's time and kind go together: a redirect that names the lead says neither.
+    const record = link.at !== undefined ? { at: link.at, derived: link.derived === true } : same && known.at !== undefined ? { at: known.at, derived: known.derived === true } : {};
+    this.put(this.links, profile, { lead: link.lead, merged, ...record });
   }
   emailOwner(email: string): string | undefined {
     return this.emails.get(email);

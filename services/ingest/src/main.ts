@@ -67,6 +67,7 @@ const layout = {
   orderCap: BOUNDS.orderCap,
   memberCap: BOUNDS.memberCap,
   linkedFromCap: BOUNDS.linkedFromCap,
+  companiesCap: BOUNDS.companiesCap,
 };
 // A marker outlives any replay that could fire it again: the dedup window, and a day more than fresh alerts.
 const markerRetentionMs = Math.max(config.ingest.dedupWindowMs, config.ingest.alertFreshnessMs) + 86_400_000;

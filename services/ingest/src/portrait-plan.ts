@@ -64,8 +64,8 @@ export function planEvents(events: readonly TrackedEvent[], cache: LinkCache, ru
       const badOrder = order && orderIssue(order);
       if (badOrder) return { ok: false, index, event, reason: 'invalid_event', message: `the order cannot be counted: ${badOrder}`, issues: [{ path: 'properties', message: badOrder }] };
       const base = contributionOf(event, rules, settings.timeZone);
-      const contribution = companyId ? { ...base, co: companyId } : base;
       const companyContribution = companyId ? companyContributionOf(event, rules, base) : undefined;
+      const contribution = companyId ? { ...base, co: companyId, ...(companyContribution?.bg ? { cb: companyContribution.bg } : {}) } : base;
       const company = companyId && companyContribution ? { id: companyId, contribution: companyContribution, json: JSON.stringify(companyContribution) } : undefined;
       const work = { index, event, contribution, json: JSON.stringify(contribution), ...(company ? { company } : {}) };
       if (isCompanyOnly(event)) return { ok: true, work };

@@ -6,7 +6,7 @@ import { alertStateOf, companyAlertStateOf } from '@leadscore/portrait';
 import { decideAlerts, decideCompanyAlerts, type AlertDecision, type AlertState, type Hold, type LastFired, type Rules } from '@leadscore/scoring';
 import type { AlertOutbox, Firing } from './alert-outbox.ts';
 import type { IngestMetrics } from './metrics.ts';
-import type { CompanyJudgment, Judgment, PortraitWriter } from './portrait-writer.ts';
+import type { CompanyJudgment, Judgment, MergedProfile, PortraitWriter } from './portrait-writer.ts';
 import { conflictRow, eventRow, insertedAt, ledgerRows, linkRow } from './rows.ts';
 import type { Warehouse } from './warehouse.ts';
 
@@ -34,6 +34,27 @@ export interface BatchProcessorDeps {
  */
 export class EventsRefusedError extends Error {
   override readonly name = 'EventsRefusedError';
+}
+
+/** Alert state fields as a link hands them over (alert_last:*, held:*), as decisions read them. */
+function decidedOf(fields: Readonly<Record<string, string>>): Decided | undefined {
+  const state = alertStateOf(fields);
+  const heldUntil = Object.fromEntries(Object.entries(state.heldUntil).filter((e): e is [string, number] => e[1] !== undefined));
+  const lastFired = Object.fromEntries(Object.entries(state.lastFired).filter((e): e is [string, LastFired] => e[1] !== undefined));
+  return Object.keys(heldUntil).length + Object.keys(lastFired).length > 0 ? { lastFired, heldUntil } : undefined;
+}
+
+/** What a batch decided for a subject, as alert state fields (carryAlertState-2.lua reads them). */
+function decidedFields(subject: string, firings: readonly Firing[], holds: ReadonlyMap<string, readonly Hold[]>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const { lead, candidate } of firings) {
+    if (lead !== subject) continue;
+    fields[`alert:${candidate.ruleId}:${candidate.window}`] = 'fired';
+    const f = candidate.lastFired;
+    if (f) fields[`alert_last:${candidate.ruleId}`] = [f.runStart, f.day, ...(f.until !== undefined ? [f.until] : [])].join('|');
+  }
+  for (const h of holds.get(subject) ?? []) fields[`held:${h.ruleId}`] = String(Math.max(h.until, Number(fields[`held:${h.ruleId}`] ?? Number.NEGATIVE_INFINITY)));
+  return fields;
 }
 
 /** Failed tries remembered per record, for this many records at most (a record is forgotten once its batch is done). */
@@ -85,12 +106,28 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     all.set(subject, decided);
   }
 
-  function judgeLeads(judgments: readonly Judgment[], rules: Rules, now: number): { firings: Firing[]; holds: Map<string, Hold[]> } {
+  function judgeLeads(judgments: readonly Judgment[], merged: readonly MergedProfile[], rules: Rules, now: number): { firings: Firing[]; holds: Map<string, Hold[]> } {
     const firings: Firing[] = [];
     const holds = new Map<string, Hold[]>();
     const decided = new Map<string, Decided>();
-    for (const { lead, contribution, state } of judgments) {
-      const decision = decideAlerts({ rules, contribution, state: withDecided(alertStateOf(state), decided.get(lead)), now, timeZone: deps.timeZone, freshnessMs: deps.freshnessMs });
+    // From the event that links a profile into a lead on, the lead's alerts see the profile's: what its link handed
+    // over from Redis, and what this batch decided for it. In separate batches the link would have carried both
+    // (carryAlertState) before the lead's later events were judged.
+    const decidedFor = (lead: string, index: number): Decided | undefined => {
+      const own = decided.get(lead);
+      const taken = merged.filter((m) => m.to === lead && m.index <= index).flatMap((m) => [decidedOf(m.alertState), decidedFor(m.from, index)]);
+      const all = [...(own ? [own] : []), ...taken.filter((d): d is Decided => d !== undefined)];
+      if (all.length <= 1) return all[0];
+      const lastFired: Record<string, LastFired> = {};
+      const heldUntil: Record<string, number> = {};
+      for (const d of all) {
+        for (const [rule, f] of Object.entries(d.lastFired)) if (!lastFired[rule] || f.day > (lastFired[rule] as LastFired).day) lastFired[rule] = f;
+        for (const [rule, until] of Object.entries(d.heldUntil)) heldUntil[rule] = Math.max(until, heldUntil[rule] ?? Number.NEGATIVE_INFINITY);
+      }
+      return { lastFired, heldUntil };
+    };
+    for (const { index, lead, contribution, state, judgedBefore } of judgments) {
+      const decision = decideAlerts({ rules, contribution, state: withDecided(alertStateOf(state), decidedFor(lead, index)), now, timeZone: deps.timeZone, freshnessMs: deps.freshnessMs, ...(judgedBefore ? { judgedBefore } : {}) });
       noteDecided(decided, lead, decision);
       for (const candidate of decision.firings) firings.push({ lead, candidate, messageId: contribution.m, rulesVersion: rules.version });
       if (decision.holds.length > 0) holds.set(lead, [...(holds.get(lead) ?? []), ...decision.holds]);
@@ -178,10 +215,12 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     // the same); the outbox markers keep each firing to one job, and holds are raised only after the marks.
     const rules = deps.rules();
     const now = (deps.now ?? Date.now)();
-    const leads = judgeLeads(portraits.judgments, rules, now);
+    const leads = judgeLeads(portraits.judgments, portraits.merged, rules, now);
     const companies = await judgeCompanies(portraits.companyJudgments, rules, now);
-    const enqueued = await deps.outbox.fire([...leads.firings, ...companies.firings]);
+    const firings = [...leads.firings, ...companies.firings];
+    const enqueued = await deps.outbox.fire(firings);
     await deps.portraits.raiseHolds([...leads.holds, ...companies.holds].map(([subject, holds]) => ({ subject, holds })));
+    await deps.portraits.carryAlerts(portraits.merged.map(({ from, to }) => ({ lead: to, fields: decidedFields(from, firings, leads.holds) })));
 
     if (letters.length > 0) {
       for (const l of letters) log.warn({ partition: batch.partition, offset: l.message.offset, eventId: l.messageId, reason: l.reason, issues: l.issues }, 'record refused; sent to the dead-letter topic');

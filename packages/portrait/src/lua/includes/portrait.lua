@@ -230,10 +230,18 @@ local function addTagTimes(state, c)
   end
 end
 
--- The lead's company: the one its latest event (by event time) was about, 'company' = '<event ms, base 36>\t<id>'.
-local function setCompany(state, c)
+-- The lead's company: the one its latest event (by event time, then the larger id) was about,
+-- 'company' = '<event ms, base 36>\t<id>'; and every company it acted for, latest first: KEYS companies ZSET
+-- (company id -> latest event time), the newest `cap`, so a member's new role can be judged at each of them.
+local function setCompany(state, companies, c, cap)
   if not c.co then return end
   local current = redis.call('HGET', state, 'company')
-  local at = current and tonumber(string.match(current, '^(%w+)\t'), 36)
-  if not at or c.t >= at then redis.call('HSET', state, 'company', base36(c.t) .. '\t' .. c.co) end
+  local at, id = nil, nil
+  if current then
+    local tab = string.find(current, '\t', 1, true)
+    at, id = tonumber(string.sub(current, 1, tab - 1), 36), string.sub(current, tab + 1)
+  end
+  if not at or c.t > at or (c.t == at and c.co > id) then redis.call('HSET', state, 'company', base36(c.t) .. '\t' .. c.co) end
+  redis.call('ZADD', companies, 'GT', c.t, c.co)
+  if redis.call('ZCARD', companies) > cap then redis.call('ZREMRANGEBYRANK', companies, 0, -cap - 1) end
 end

@@ -3,9 +3,10 @@
   two, so a firing the linked profile had is not made again for the lead, and a replay changes nothing.
     alert_last:<rule> = '<run start>|<day>[|<until ms>]'  later by day, then run start, then until
     held:<rule>       = '<until ms>'                      the larger
+    alert:<rule>:<window>                                 a marker the lead lacks, as enqueued (that firing was sent)
 
-  KEYS[1] state HASH of the lead
-  ARGV[1] JSON {field: value} (fields other than alert_last:* and held:* are ignored)
+  KEYS[1] state HASH of the lead   KEYS[2] alerts HASH of the lead (outbox markers)
+  ARGV[1] JSON {field: value} (other fields are ignored)   ARGV[2] now (ms)
 
   Returns {'carried', <fields changed>}
 ]]
@@ -27,12 +28,15 @@ local function later(a, b)
   return false
 end
 for field, value in pairs(given) do
-  local current = redis.call('HGET', KEYS[1], field)
+  local current = nil
+  if string.sub(field, 1, 6) ~= 'alert:' then current = redis.call('HGET', KEYS[1], field) end
   local take = false
   if string.sub(field, 1, 5) == 'held:' then
     take = not current or tonumber(value) > tonumber(current)
   elseif string.sub(field, 1, 11) == 'alert_last:' then
     take = not current or later(value, current)
+  elseif string.sub(field, 1, 6) == 'alert:' then
+    if redis.call('HSETNX', KEYS[2], field, 'enqueued\t' .. ARGV[2]) == 1 then changed = changed + 1 end
   end
   if take then
     redis.call('HSET', KEYS[1], field, value)

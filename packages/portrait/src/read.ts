@@ -247,6 +247,10 @@ export function alertStateFields(rules: Pick<Rules, 'weights' | 'alerts' | 'defa
 }
 
 /** `alert_last:<rule>` as markAlert stores it: '<run start>|<day>[|<held until>]'. */
+export function encodeLastFired(f: LastFired): string {
+  return [f.runStart, f.day, ...(f.until !== undefined ? [f.until] : [])].join('|');
+}
+
 export function parseLastFired(value: string): LastFired {
   const [runStart, day, until] = value.split('|').map(Number);
   return { runStart: runStart as number, day: day as number, ...(until !== undefined && Number.isFinite(until) ? { until } : {}) };

@@ -3,8 +3,8 @@ import type { Queue } from 'bullmq';
 import { alertJobId, type HotLeadJob } from '@leadscore/events';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@leadscore/log';
-import { BOUNDS, isFailure, runSteps, subjectKeys, type PortraitLayout, type PortraitScripts } from '@leadscore/portrait';
-import type { AlertCandidate, LastFired } from '@leadscore/scoring';
+import { BOUNDS, encodeLastFired, isFailure, runSteps, subjectKeys, type PortraitLayout, type PortraitScripts } from '@leadscore/portrait';
+import type { AlertCandidate } from '@leadscore/scoring';
 
 const PENDING_SHARDS = 16;
 const pendingIndexKey = (namespace: string, shard: number) => `${namespace}:idx:alerts_pending:{${shard}}`;
@@ -22,8 +22,6 @@ export interface Firing {
   readonly messageId: string;
   readonly rulesVersion: string;
 }
-
-const lastFiredText = (f: LastFired) => [f.runStart, f.day, ...(f.until !== undefined ? [f.until] : [])].join('|');
 
 /**
  * The outbox between a subject's state and the queue, which live in different Redis slots: the subject's script
@@ -81,7 +79,7 @@ export function createAlertOutbox(deps: { layout: PortraitLayout; redis: Redis; 
           ruleId: candidate.ruleId,
           window: candidate.window,
           job: JSON.stringify(job),
-          lastFired: candidate.lastFired ? lastFiredText(candidate.lastFired) : '',
+          lastFired: candidate.lastFired ? encodeLastFired(candidate.lastFired) : '',
           retentionMs: deps.markerRetentionMs,
           cap: MARKER_CAP,
           entry: { job, field: `alert:${candidate.ruleId}:${candidate.window}` },

@@ -2,11 +2,11 @@ import type { KafkaMessage, Message } from 'kafkajs';
 import { decodeEvent, deadLetter, encodeDeadLetter, type DeadLetterReason, type TrackedEvent } from '@leadscore/events';
 import type { PartitionBatch } from '@leadscore/kafka';
 import type { Logger } from '@leadscore/log';
-import { alertStateOf, companyAlertStateOf } from '@leadscore/portrait';
-import { decideAlerts, decideCompanyAlerts, type AlertDecision, type AlertState, type Hold, type LastFired, type Rules } from '@leadscore/scoring';
-import type { AlertOutbox, Firing } from './alert-outbox.ts';
+import type { Rules } from '@leadscore/scoring';
+import { decidedFields, judgeCompanies, judgeLeads, membersToJudge } from './alert-judgments.ts';
+import type { AlertOutbox } from './alert-outbox.ts';
 import type { IngestMetrics } from './metrics.ts';
-import type { CompanyJudgment, Judgment, MergedProfile, PortraitWriter } from './portrait-writer.ts';
+import type { PortraitWriter } from './portrait-writer.ts';
 import { conflictRow, eventRow, insertedAt, ledgerRows, linkRow } from './rows.ts';
 import type { Warehouse } from './warehouse.ts';
 
@@ -36,35 +36,8 @@ export class EventsRefusedError extends Error {
   override readonly name = 'EventsRefusedError';
 }
 
-/** Alert state fields as a link hands them over (alert_last:*, held:*), as decisions read them. */
-function decidedOf(fields: Readonly<Record<string, string>>): Decided | undefined {
-  const state = alertStateOf(fields);
-  const heldUntil = Object.fromEntries(Object.entries(state.heldUntil).filter((e): e is [string, number] => e[1] !== undefined));
-  const lastFired = Object.fromEntries(Object.entries(state.lastFired).filter((e): e is [string, LastFired] => e[1] !== undefined));
-  return Object.keys(heldUntil).length + Object.keys(lastFired).length > 0 ? { lastFired, heldUntil } : undefined;
-}
-
-/** What a batch decided for a subject, as alert state fields (carryAlertState-2.lua reads them). */
-function decidedFields(subject: string, firings: readonly Firing[], holds: ReadonlyMap<string, readonly Hold[]>): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const { lead, candidate } of firings) {
-    if (lead !== subject) continue;
-    fields[`alert:${candidate.ruleId}:${candidate.window}`] = 'fired';
-    const f = candidate.lastFired;
-    if (f) fields[`alert_last:${candidate.ruleId}`] = [f.runStart, f.day, ...(f.until !== undefined ? [f.until] : [])].join('|');
-  }
-  for (const h of holds.get(subject) ?? []) fields[`held:${h.ruleId}`] = String(Math.max(h.until, Number(fields[`held:${h.ruleId}`] ?? Number.NEGATIVE_INFINITY)));
-  return fields;
-}
-
 /** Failed tries remembered per record, for this many records at most (a record is forgotten once its batch is done). */
 const ATTEMPTS_CAP = 10_000;
-
-/** Firings and holds decided earlier in the batch, per subject. */
-interface Decided {
-  readonly lastFired: Record<string, LastFired>;
-  readonly heldUntil: Record<string, number>;
-}
 
 interface Letter {
   readonly message: KafkaMessage;
@@ -86,73 +59,6 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
   const { metrics, log } = deps;
   const tries = new Map<string, number>();
   const recordKey = (batch: PartitionBatch, message: KafkaMessage) => `${batch.topic}:${batch.partition}:${message.offset}`;
-
-  /**
-   * What earlier judgments of this batch decided for a subject, laid over the state the scripts handed back (which
-   * is from before the firings are marked): a later event of the same subject sees the earlier firing, as it would
-   * have had the two events come in separate batches.
-   */
-  function withDecided<S extends Pick<AlertState, 'lastFired' | 'heldUntil'>>(state: S, decided: Decided | undefined): S {
-    if (!decided) return state;
-    const heldUntil: Record<string, number | undefined> = { ...state.heldUntil };
-    for (const [rule, until] of Object.entries(decided.heldUntil)) heldUntil[rule] = Math.max(until, heldUntil[rule] ?? Number.NEGATIVE_INFINITY);
-    return { ...state, lastFired: { ...state.lastFired, ...decided.lastFired }, heldUntil };
-  }
-  function noteDecided(all: Map<string, Decided>, subject: string, decision: AlertDecision): void {
-    if (decision.firings.length === 0 && decision.holds.length === 0) return;
-    const decided = all.get(subject) ?? { lastFired: {}, heldUntil: {} };
-    for (const f of decision.firings) if (f.lastFired) decided.lastFired[f.ruleId] = f.lastFired;
-    for (const h of decision.holds) decided.heldUntil[h.ruleId] = Math.max(h.until, decided.heldUntil[h.ruleId] ?? Number.NEGATIVE_INFINITY);
-    all.set(subject, decided);
-  }
-
-  function judgeLeads(judgments: readonly Judgment[], merged: readonly MergedProfile[], rules: Rules, now: number): { firings: Firing[]; holds: Map<string, Hold[]> } {
-    const firings: Firing[] = [];
-    const holds = new Map<string, Hold[]>();
-    const decided = new Map<string, Decided>();
-    // From the event that links a profile into a lead on, the lead's alerts see the profile's: what its link handed
-    // over from Redis, and what this batch decided for it. In separate batches the link would have carried both
-    // (carryAlertState) before the lead's later events were judged.
-    const decidedFor = (lead: string, index: number): Decided | undefined => {
-      const own = decided.get(lead);
-      const taken = merged.filter((m) => m.to === lead && m.index <= index).flatMap((m) => [decidedOf(m.alertState), decidedFor(m.from, index)]);
-      const all = [...(own ? [own] : []), ...taken.filter((d): d is Decided => d !== undefined)];
-      if (all.length <= 1) return all[0];
-      const lastFired: Record<string, LastFired> = {};
-      const heldUntil: Record<string, number> = {};
-      for (const d of all) {
-        for (const [rule, f] of Object.entries(d.lastFired)) if (!lastFired[rule] || f.day > (lastFired[rule] as LastFired).day) lastFired[rule] = f;
-        for (const [rule, until] of Object.entries(d.heldUntil)) heldUntil[rule] = Math.max(until, heldUntil[rule] ?? Number.NEGATIVE_INFINITY);
-      }
-      return { lastFired, heldUntil };
-    };
-    for (const { index, lead, contribution, state, judgedBefore } of judgments) {
-      const decision = decideAlerts({ rules, contribution, state: withDecided(alertStateOf(state), decidedFor(lead, index)), now, timeZone: deps.timeZone, freshnessMs: deps.freshnessMs, ...(judgedBefore ? { judgedBefore } : {}) });
-      noteDecided(decided, lead, decision);
-      for (const candidate of decision.firings) firings.push({ lead, candidate, messageId: contribution.m, rulesVersion: rules.version });
-      if (decision.holds.length > 0) holds.set(lead, [...(holds.get(lead) ?? []), ...decision.holds]);
-    }
-    return { firings, holds };
-  }
-
-  /** Buying groups: the roles of the members who engaged, read in one round trip, judged by the rules. */
-  async function judgeCompanies(judgments: readonly CompanyJudgment[], rules: Rules, now: number): Promise<{ firings: Firing[]; holds: Map<string, Hold[]> }> {
-    const firings: Firing[] = [];
-    const holds = new Map<string, Hold[]>();
-    if (judgments.length === 0) return { firings, holds };
-    const states = judgments.map((j) => ({ judgment: j, state: companyAlertStateOf(j.groups) }));
-    const members = new Set(states.flatMap(({ state }) => Object.values(state.engagements).flatMap((list) => list.map((e) => e.member))));
-    const memberTraits = await deps.memberTraits([...members]);
-    const decided = new Map<string, Decided>();
-    for (const { judgment, state } of states) {
-      const subject = `c:${judgment.company}`;
-      const decision = decideCompanyAlerts({ rules, judge: { ruleIds: judgment.rules, flagged: judgment.flagged }, state: withDecided(state, decided.get(subject)), memberTraits, now, timeZone: deps.timeZone });
-      noteDecided(decided, subject, decision);
-      for (const candidate of decision.firings) firings.push({ lead: subject, company: judgment.company, candidate, messageId: judgment.messageId, rulesVersion: rules.version });
-      if (decision.holds.length > 0) holds.set(subject, [...(holds.get(subject) ?? []), ...decision.holds]);
-    }
-    return { firings, holds };
-  }
 
   return async function processBatch(batch: PartitionBatch): Promise<void> {
     const events: TrackedEvent[] = [];
@@ -213,10 +119,10 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
 
     // Alerts are decided on the states the scripts handed back, on every delivery (a replay after a crash decides
     // the same); the outbox markers keep each firing to one job, and holds are raised only after the marks.
-    const rules = deps.rules();
-    const now = (deps.now ?? Date.now)();
-    const leads = judgeLeads(portraits.judgments, portraits.merged, rules, now);
-    const companies = await judgeCompanies(portraits.companyJudgments, rules, now);
+    const ctx = { rules: deps.rules(), now: (deps.now ?? Date.now)(), timeZone: deps.timeZone, freshnessMs: deps.freshnessMs };
+    const leads = judgeLeads(portraits.judgments, portraits.merged, ctx);
+    const memberTraits = portraits.companyJudgments.length > 0 ? await deps.memberTraits(membersToJudge(portraits.companyJudgments)) : {};
+    const companies = judgeCompanies(portraits.companyJudgments, memberTraits, ctx);
     const firings = [...leads.firings, ...companies.firings];
     const enqueued = await deps.outbox.fire(firings);
     await deps.portraits.raiseHolds([...leads.holds, ...companies.holds].map(([subject, holds]) => ({ subject, holds })));

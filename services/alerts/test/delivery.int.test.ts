@@ -9,6 +9,7 @@ import { Queue } from 'bullmq';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '@leadscore/channels';
+import { companyKeys, encodeState, encodeTrait, profileKeys } from '@leadscore/portrait';
 import { createClickHouse, quoteIdentifier, sql } from '@leadscore/clickhouse';
 import { ALERTS_QUEUE, alertJobId, alertsQueuePrefix, type HotLeadJob } from '@leadscore/events';
 import { createRedis } from '@leadscore/redis';
@@ -127,8 +128,8 @@ beforeAll(async () => {
   await until('the alerts worker', async () => (output.includes('alerts worker running') ? true : undefined));
   // A portrait as the ingest workers write it: a lead at a company owned by Ann.
   const t = Date.now();
-  await r.hset(`${ns}:{p:u:owned}:state`, 'company', 'acme', 'company_t', String(t));
-  await r.hset(`${ns}:{c:acme}:traits`, 'owner', `${t}\tm1\t"Ann Rep"`, 'name', `${t}\tm1\t"北京星河科技"`);
+  await r.hset(profileKeys(ns, 'u:owned').state, encodeState({ company: { id: 'acme', at: t } }));
+  await r.hset(companyKeys(ns, 'acme').traits, 'owner', encodeTrait(t, 'Ann Rep'), 'name', encodeTrait(t, '北京星河科技'));
 }, 60_000);
 
 afterAll(async () => {

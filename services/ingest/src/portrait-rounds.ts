@@ -12,7 +12,7 @@ import { lookupsFor, type EventWork } from './portrait-plan.ts';
 
 /** A contribution applied to a lead, with the lead's state after it: what alert rules judge. */
 export interface Judgment {
-  /** The batch position of the event it is for (a history's: the event whose link brought it). */
+  /** The batch position of the event it is for; a history's, the batch's end (it is replayed after every link). */
   readonly index: number;
   readonly lead: string;
   readonly contribution: Contribution;
@@ -285,7 +285,8 @@ export async function takeOverHistories(batch: BatchWrite, merges: readonly Merg
   const joins = new Map<string, Join>();
   await applyEach(batch, items, (item, profile, outcome) => {
     const c = item.contribution;
-    if ('state' in outcome && c.s && isLead(profile)) batch.judgments.push({ index: item.owner.index, lead: profile, contribution: c, state: outcome.state, ...(item.from && isLead(item.from) ? { judgedBefore: true } : {}) });
+    // Judged after every link of the batch is made (whichever hop a history came over): as at the batch's end.
+    if ('state' in outcome && c.s && isLead(profile)) batch.judgments.push({ index: Number.MAX_SAFE_INTEGER, lead: profile, contribution: c, state: outcome.state, ...(item.from && isLead(item.from) ? { judgedBefore: true } : {}) });
     noteSeen(batch, profile, c);
     if (!c.co || !isLead(profile)) return;
     const key = `${c.co}\t${profile}\t${item.from ?? ''}`;

@@ -136,7 +136,10 @@ export function batchHarness(services: ServiceUrls): BatchHarness {
       for (let hop = 0; hop < 5 && links.has(p); hop++) p = links.get(p) as string;
       return p;
     };
-    read.identity_links = (read.identity_links ?? []).map((r) => ({ ...r, lead: leadOf(String(r.lead)) }));
+    // A provisional lead's link into its user is often implied by several events together (a form's email, a later
+    // event of the same browser with the user id); which of them stands as its record can depend on arrival. Its lead
+    // does not, and a visitor's link is compared in full.
+    read.identity_links = (read.identity_links ?? []).map((r) => (String(r.profile).startsWith('e:') ? { profile: r.profile, lead: leadOf(String(r.lead)) } : { ...r, lead: leadOf(String(r.lead)) }));
     read.score_ledger = (read.score_ledger ?? []).map((r) => ({ ...r, profile: leadOf(String(r.profile)) }));
     return Object.fromEntries(Object.entries(read).map(([table, rows]) => [table, rows.map((r) => JSON.stringify(r)).sort()]));
   }
@@ -257,7 +260,6 @@ export function batchHarness(services: ServiceUrls): BatchHarness {
           if (!job?.id || seen.has(job.id)) continue;
           seen.add(job.id);
           const data = job.data as HotLeadJob;
-          if (process.env.DEBUG_JOBS) console.log('JOB', ns.slice(-4), data.lead, data.rule, data.window, data.messageId);
           const key = `${leads.get(data.lead) ?? data.lead} ${data.rule}`;
           alerts[key] = (alerts[key] ?? 0) + 1;
         }

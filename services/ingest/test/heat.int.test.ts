@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { eventsWithLead } from '@leadscore/clickhouse';
 import type { TrackedEvent } from '@leadscore/events';
-import { heatOf, readPortrait, readProfile } from '@leadscore/portrait';
+import { heatOf, readLedger, readPortrait, readProfile } from '@leadscore/portrait';
 import { defaultRules, parseRules } from '@leadscore/scoring';
 import { services } from '@leadscore/tests/support/services.ts';
 import { scenario, shuffled } from './scenario.ts';
@@ -121,8 +121,8 @@ describe('the score ledger', () => {
   });
 
   it('keeps the latest lines with the lead in Redis', async () => {
-    const lines = (await world.redis.lrange(`${world.ns}:{p:u:ann}:ledger`, 0, -1)).map((l) => JSON.parse(l));
+    const lines = await readLedger(world.redis, world.ns, 'u:ann', 100);
     expect(lines.length).toBeGreaterThan(0);
-    expect(lines[0]).toMatchObject({ r: expect.any(String), w: expect.any(Number), hl: expect.any(Number), v: rules.version });
+    expect(lines[0]).toMatchObject({ ruleId: expect.any(String), weight: expect.any(Number), halfLifeMs: expect.any(Number), rulesVersion: rules.version });
   });
 });

@@ -1,3 +1,4 @@
+import { readLedger } from '@leadscore/portrait';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,8 +30,8 @@ async function versionOfNextEvent(): Promise<string[]> {
   const id = `rr-${++n}`;
   await world.produce([tracked({ type: 'page', userId: 'ann', messageId: id, timestamp: new Date().toISOString(), context: { page: { path: '/pricing' } } })]);
   await world.caughtUp();
-  const lines = (await world.redis.lrange(`${world.ns}:{p:u:ann}:ledger`, 0, -1)).map((l) => JSON.parse(l));
-  return [...new Set(lines.filter((l) => l.m === id).map((l) => `${l.r}@${l.v}:${l.w}`))].filter((s) => s.startsWith('pricing-page'));
+  const lines = await readLedger(world.redis, world.ns, 'u:ann', 100);
+  return [...new Set(lines.filter((l) => l.messageId === id).map((l) => `${l.ruleId}@${l.rulesVersion}:${l.weight}`))].filter((s) => s.startsWith('pricing-page'));
 }
 
 async function until(predicate: () => boolean, what: string) {

@@ -167,7 +167,8 @@ export function decideIdentity(event: TrackedEvent, claims: IdentityClaims, foun
     else if (profileKind(linked) === 'email' && profileKind(lead) === 'user') {
       // The visitor filled in a form as a provisional email lead and now is a user: the same browser says they are
       // one person, and a provisional lead is no known lead, so it is linked into the user (the visitor follows).
-      if (!links.some((l) => l.from === linked)) links.push({ from: linked, to: lead, reason: 'visitor_identified', ...derived });
+      // Derived: it rests on the visitor's stored link as much as on this event (an identify with the email states it).
+      if (!links.some((l) => l.from === linked)) links.push({ from: linked, to: lead, reason: 'visitor_identified', derived: true });
     } else {
       conflicts.push({
         kind: 'anonymous_linked_elsewhere',

@@ -395,7 +395,7 @@ describe('batch boundaries, by example', () => {
   // A form alert has no last firing to carry over: the provisional lead's form, replayed into the user at the link,
   // is judged again and fires again for the user (window form-<messageId>, another subject); when the identify is
   // processed first, the form lands on the user and fires once.
-  it('a demo request is announced once, whether the visitor's form or their identify is processed first', async () => {
+  it("a demo request is announced once, whether the visitor's form or their identify is processed first", async () => {
     const form = ev({ type: 'track', anonymousId: 'v-liu', event: 'Form Submitted', timestamp: day(0, 9), properties: { form_id: 'demo-request', email: 'liu@globex.example' } });
     const identify = ev({ type: 'identify', userId: 'liu', anonymousId: 'v-liu', timestamp: day(0, 10), traits: { email: 'liu@globex.example' } });
     const ways = [[[form, identify]], [[form], [identify]], [[identify], [form]]];

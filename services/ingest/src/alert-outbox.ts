@@ -111,7 +111,8 @@ export function createAlertOutbox(deps: { layout: PortraitLayout; redis: Redis; 
       const jobs: { job: HotLeadJob; field: string }[] = [];
       for (let shard = 0; shard < PENDING_SHARDS; shard++) {
         for (const entry of await redis.smembers(pendingIndexKey(ns, shard))) {
-          const [lead, field] = JSON.parse(entry) as [string, string];
+          // Entries written before they were JSON were '<lead>\t<field>'.
+          const [lead, field] = (entry.startsWith('[') ? JSON.parse(entry) : entry.split('\t')) as [string, string];
           const job = pendingJob(await redis.hget(keysOf(lead).alerts, field));
           if (job) jobs.push({ job, field });
           else await redis.srem(pendingIndexKey(ns, shard), entry);

@@ -6,7 +6,7 @@ import { quoteIdentifier } from './quote.ts';
  */
 
 /** The profile an event was recorded under: u:<userId>, e:<email> for email identities, else a:<anonymousId>. */
-const profileOfEvent = `if(user_id != '', concat('u:', user_id), if(startsWith(anonymous_id, 'email:'), concat('e:', lower(substring(anonymous_id, 7))), concat('a:', anonymous_id)))`;
+export const profileOfEvent = `if(user_id != '', concat('u:', user_id), if(startsWith(anonymous_id, 'email:'), concat('e:', lower(substring(anonymous_id, 7))), concat('a:', anonymous_id)))`;
 
 /**
  * Each event with the lead it belongs to now, resolved at query time through identity_links (at most two hops:

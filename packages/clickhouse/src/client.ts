@@ -35,8 +35,8 @@ export function createClickHouse(settings: ClickHouseSettings): ClickHouseClient
 /** The server behind the SqlExecutor interface. */
 export function serverExecutor(client: ClickHouseClient): SqlExecutor {
   return {
-    async command(sql) {
-      await client.command({ query: sql });
+    async command(sql, options) {
+      await client.command({ query: sql, ...(options?.queryId ? { query_id: options.queryId } : {}) });
     },
     async rows<T>(sql: string) {
       const result = await client.query({ query: sql, format: 'JSONEachRow' });

@@ -4,8 +4,8 @@
  * (chdb) in tests, through the same interface.
  */
 export interface SqlExecutor {
-  /** A statement without a result (DDL, INSERT … SELECT). */
-  command(sql: string): Promise<void>;
+  /** A statement without a result (DDL, INSERT … SELECT). A query id lets a watcher follow it in system.processes. */
+  command(sql: string, options?: { readonly queryId?: string }): Promise<void>;
   /** A query whose rows come back as objects (JSONEachRow). 64-bit integers arrive as strings. */
   rows<T = Record<string, unknown>>(sql: string): Promise<T[]>;
   /** Which engine answers, for messages: e.g. `clickhouse 18.16.1`. */

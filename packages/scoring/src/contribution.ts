@@ -27,6 +27,9 @@ export function eventKind(event: TrackedEvent): EventKind {
   }
 }
 
+/** The Segment e-commerce events that carry an order: the portrait, ClickHouse rows and the rollups read these. */
+export const ORDER_EVENTS = { completed: 'Order Completed', refunded: 'Order Refunded' } as const;
+
 /** Segment's default currency, for an order that names none (the spec's own default). */
 export const DEFAULT_CURRENCY = 'USD';
 
@@ -45,8 +48,8 @@ export interface Order {
  * as sent: `orderIssue` says whether it can be counted.
  */
 export function orderOf(event: TrackedEvent): Order | undefined {
-  if (event.type !== 'track' || (event.event !== 'Order Completed' && event.event !== 'Order Refunded')) return undefined;
-  const refund = event.event === 'Order Refunded';
+  if (event.type !== 'track' || (event.event !== ORDER_EVENTS.completed && event.event !== ORDER_EVENTS.refunded)) return undefined;
+  const refund = event.event === ORDER_EVENTS.refunded;
   const p = event.properties ?? {};
   return {
     id: String(p.order_id ?? ''),

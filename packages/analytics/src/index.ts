@@ -1,0 +1,4 @@
+export * from './segments.ts';
+export * from './settings.ts';
+export * from './rollup-sql.ts';
+export * from './rollup.ts';

@@ -1,0 +1,273 @@
+import { literal, profileOfEvent, quoteIdentifier, sql, type SqlFragment } from '@leadscore/clickhouse/sql';
+import { DEFAULT_CURRENCY, ORDER_EVENTS } from '@leadscore/scoring';
+import { segmentLookup } from './segments.ts';
+import type { RollupSettings } from './settings.ts';
+
+/**
+ * The rollups' definitions, as SQL. Every statement runs on ClickHouse 18.16 and on current releases: no CTEs (nested
+ * subqueries), no window functions (ranks and running totals come from sorted arrays), one JOIN per SELECT, every
+ * joined subquery aliased. Row-order independence is part of the definitions: ties are broken by value, never by the
+ * order in which rows arrive, so a rerun gives the same rows.
+ */
+
+/** A snapshot: the database, the reference time (whole seconds, UTC) and what it is computed with. */
+export interface SnapshotTarget {
+  readonly database: string;
+  readonly asOf: Date;
+  readonly settings: RollupSettings;
+}
+
+/** Reference times are DateTime values: whole seconds. */
+export function snapshotTime(at: Date): Date {
+  if (Number.isNaN(at.getTime())) throw new RangeError('the reference time is not a valid date');
+  return new Date(Math.floor(at.getTime() / 1000) * 1000);
+}
+
+/** The partition a snapshot occupies in every snapshot table (`PARTITION BY as_of`): its unix seconds. */
+export function partitionId(asOf: Date): string {
+  return String(Math.floor(asOf.getTime() / 1000));
+}
+
+interface Parts {
+  readonly db: SqlFragment;
+  /** The reference time as a DateTime literal. */
+  readonly at: string;
+  /** The reference day, a calendar day in the configured zone. */
+  readonly day: string;
+  readonly tz: string;
+}
+
+function parts(t: SnapshotTarget): Parts {
+  const tz = literal(t.settings.timeZone);
+  const at = literal(snapshotTime(t.asOf));
+  return { db: quoteIdentifier(t.database), at, day: `toDate(${at}, ${tz})`, tz };
+}
+
+/** Money is kept to 4 decimals, so sums taken in any order read the same (and -0 becomes 0). */
+const money = (expr: string) => `(round(${expr}, 4) + 0)`;
+
+/** The currency an order row is in: the one `orderOf` gives (rows written before it knew a default have ''). */
+const currencyOfRow = `if(currency = '', ${literal(DEFAULT_CURRENCY)}, currency)`;
+
+/** Units of the reporting currency per unit of `expr`'s currency; 0 when the currency has no rate. */
+function rateOf(settings: RollupSettings, expr: string): string {
+  const others = Object.entries(settings.rates).filter(([c]) => c !== settings.reportingCurrency);
+  const lookup = others.length === 0 ? '0' : `transform(${expr}, ${literal(others.map(([c]) => c))}, ${literal(others.map(([, r]) => r))}, 0)`;
+  return `toFloat64(if(${expr} = ${literal(settings.reportingCurrency)}, 1, ${lookup}))`;
+}
+
+/** A counted event: flagged traffic (bots, scanners, internal) is never activity nor an order, as in the portrait. */
+const unflagged = 'empty(flags)';
+
+/**
+ * Events up to the reference time, each with the lead it belonged to then: its profile resolved through the identity
+ * links made at or before that time (at most two hops: a visitor into a provisional email lead into a user). Events
+ * from before an identify count for the lead; a link made later changes nothing in a past snapshot. Copies of a
+ * message (an insert repeated after a crash) are not collapsed here: each use aggregates them away by its own key.
+ */
+export function resolvedEvents(t: SnapshotTarget, columns: Readonly<Record<string, string>>, where: string): string {
+  const { db, at } = parts(t);
+  const names = Object.keys(columns);
+  const inner = Object.entries(columns).map(([name, expr]) => `${expr} AS ${name}`);
+  const links = `SELECT profile, lead FROM ${db}.identity_links FINAL WHERE linked_at <= ${at}`;
+  return `SELECT ${names.join(', ')}, if(hop2 != '', hop2, p1) AS lead
+FROM (
+  SELECT ${names.join(', ')}, if(hop1 != '', hop1, profile) AS p1
+  FROM (SELECT ${[...inner, `${profileOfEvent} AS profile`].join(', ')} FROM ${db}.events WHERE timestamp <= ${at} AND (${where})) AS e
+  ANY LEFT JOIN (SELECT profile, lead AS hop1 FROM (${links})) AS l1 USING profile
+) AS e1
+ANY LEFT JOIN (SELECT profile AS p1, lead AS hop2 FROM (${links})) AS l2 USING p1`;
+}
+
+const isOrder = `type = 'track' AND event = ${literal(ORDER_EVENTS.completed)} AND order_id != '' AND ${unflagged}`;
+const isRefund = `type = 'track' AND event = ${literal(ORDER_EVENTS.refunded)} AND order_id != '' AND ${unflagged}`;
+
+/** Refunds up to the reference time, one row per message: a refund counts once however often it was inserted. */
+function refunds(t: SnapshotTarget): string {
+  const { db, at } = parts(t);
+  return `SELECT message_id, any(order_id) AS refunded_order, any(revenue) AS refund_amount, any(${currencyOfRow}) AS refund_currency
+FROM ${db}.events WHERE timestamp <= ${at} AND ${isRefund} GROUP BY message_id`;
+}
+
+/** The snapshot tables and their staging twins (same columns, same partitioning: a snapshot is published whole). */
+export const SNAPSHOT_TABLES = ['rollup_orders', 'rollup_leads'] as const;
+export const STAGING_TABLES = ['rollup_orders_staging', 'rollup_buyers_staging', 'rollup_leads_staging'] as const;
+
+/**
+ * Step 1, orders: each "Order Completed" once by order id (its earliest message by event time, then message id),
+ * owned by the lead its message resolves to, valued in the reporting currency, net of its refunds up to the
+ * reference time (refunds are matched to orders by order id, whoever sent them, and never take an order below 0).
+ * An order is counted unless it has no rate, has no known lead, or was refunded in full; `left_out` says which.
+ */
+export function ordersStage(t: SnapshotTarget): string {
+  const { db, at, tz } = parts(t);
+  const s = t.settings;
+  const orders = `SELECT order_id, argMin(lead, k) AS lead_id, argMin(message_id, k) AS first_message, argMin(timestamp, k) AS ordered_at,
+    argMin(revenue, k) AS amount, argMin(order_currency, k) AS currency
+  FROM (SELECT order_id, lead, message_id, timestamp, revenue, order_currency, (timestamp, message_id) AS k
+    FROM (${resolvedEvents(t, { order_id: 'order_id', message_id: 'message_id', timestamp: 'timestamp', revenue: 'revenue', order_currency: currencyOfRow }, isOrder)}))
+  GROUP BY order_id`;
+  const refundsByOrder = `SELECT refunded_order AS order_id, toUInt32(count()) AS refunds, sum(refund_amount * refund_rate) AS refunded,
+    toUInt32(countIf(refund_rate = 0)) AS unrated_refunds
+  FROM (SELECT refunded_order, refund_amount, ${rateOf(s, 'refund_currency')} AS refund_rate FROM (${refunds(t)}))
+  GROUP BY refunded_order`;
+  return `INSERT INTO ${db}.rollup_orders_staging (as_of, order_id, lead_id, message_id, ordered_at, purchase_day, currency, amount, rate, value, refunds, refunded, unrated_refunds, net, counted, left_out)
+SELECT ${at}, order_id, lead_id, first_message, ordered_at, toDate(ordered_at, ${tz}), currency, amount, rate, value, refunds, refunded, unrated_refunds, net,
+  left_out = '' AS counted, left_out
+FROM (
+  SELECT order_id, lead_id, first_message, ordered_at, currency, amount, rate, value, refunds, refunded, unrated_refunds,
+    ${money('greatest(value - refunded, 0)')} AS net,
+    multiIf(rate = 0, 'no_rate', startsWith(lead_id, 'a:'), 'anonymous', refunds > 0 AND refunded >= value AND value > 0, 'refunded', '') AS left_out
+  FROM (
+    SELECT order_id, lead_id, first_message, ordered_at, currency, amount, ${rateOf(s, 'currency')} AS rate, ${money('amount * rate')} AS value,
+      refunds, ${money('refunded')} AS refunded, unrated_refunds
+    FROM (${orders}) AS o
+    ANY LEFT JOIN (${refundsByOrder}) AS r USING order_id
+  )
+)`;
+}
+
+/**
+ * Step 2, buyers: leads with a counted order up to the reference time. Recency in calendar days from the last
+ * purchase day; frequency and monetary over the window (orders on days fewer than windowDays before the reference
+ * day). The lifetime-value inputs exactly as Fader & Hardie define them: purchase days (orders of one day merged, their
+ * values added), x repeat purchase days, t_x first to last purchase day, T first purchase day to the reference day,
+ * and the mean value of the repeat days (the first day excluded; 0 when x = 0).
+ */
+export function buyersStage(t: SnapshotTarget): string {
+  const { db, at, day } = parts(t);
+  const inWindow = `purchase_day > ${day} - ${t.settings.windowDays}`;
+  const counted = `FROM ${db}.rollup_orders_staging WHERE as_of = ${at} AND counted`;
+  const perLead = `SELECT lead_id, min(purchase_day) AS first_day, max(purchase_day) AS last_day,
+    toUInt32(dateDiff('day', max(purchase_day), ${day})) AS recency_days,
+    toUInt32(countIf(${inWindow})) AS frequency, ${money(`sumIf(net, ${inWindow})`)} AS monetary,
+    toUInt32(count()) AS lifetime_orders, ${money('sum(net)')} AS lifetime_revenue
+  ${counted} GROUP BY lead_id`;
+  const perDay = `SELECT lead_id, toUInt32(count() - 1) AS x, toUInt32(dateDiff('day', min(purchase_day), max(purchase_day))) AS t_x,
+    toUInt32(dateDiff('day', min(purchase_day), ${day})) AS T,
+    if(count() = 1, 0, round((sum(day_value) - argMin(day_value, purchase_day)) / (count() - 1), 6)) AS mean_repeat_value
+  FROM (SELECT lead_id, purchase_day, ${money('sum(net)')} AS day_value ${counted} GROUP BY lead_id, purchase_day)
+  GROUP BY lead_id`;
+  return `INSERT INTO ${db}.rollup_buyers_staging (as_of, lead_id, first_day, last_day, recency_days, frequency, monetary, lifetime_orders, lifetime_revenue, x, t_x, T, mean_repeat_value)
+SELECT ${at}, lead_id, first_day, last_day, recency_days, frequency, monetary, lifetime_orders, lifetime_revenue, x, t_x, T, mean_repeat_value
+FROM (${perLead}) AS b ANY LEFT JOIN (${perDay}) AS d USING lead_id`;
+}
+
+/**
+ * A score 1–5 for each distinct value of `key` over the buyers, higher values scoring higher: the quintile of the
+ * value's mid-rank. A value held by `eq` buyers with `below` buyers under it sits at (below + eq/2) / n of the way up,
+ * and scores 1 + ⌊5 × that⌋. Without ties these are exact quintiles (n/5 buyers per score); equal values always share
+ * a score, and a value held by everyone scores 3. Computed in integers, so no rounding decides a boundary.
+ */
+function scoreByValue(t: SnapshotTarget, keyExpr: string, key: string, score: string, withAbc = false): string {
+  const { db, at } = parts(t);
+  const { a, b } = t.settings.abc;
+  const distribution = `SELECT arraySort(groupArray((v, c))) AS sorted, toUInt64(sum(c)) AS n
+    FROM (SELECT ${keyExpr} AS v, toUInt64(count()) AS c FROM ${db}.rollup_buyers_staging WHERE as_of = ${at} GROUP BY v)`;
+  const scoreOf = `toUInt8(least(5, 1 + intDiv(5 * (2 * tupleElement(d, 3) + tupleElement(d, 2)), 2 * n)))`;
+  if (!withAbc) {
+    return `SELECT tupleElement(d, 1) AS ${key}, ${scoreOf} AS ${score}
+  FROM (SELECT arrayJoin(arrayMap((p, cum) -> (tupleElement(p, 1), tupleElement(p, 2), cum - tupleElement(p, 2)), sorted, arrayCumSum(arrayMap(p -> tupleElement(p, 2), sorted)))) AS d, n
+    FROM (${distribution}))`;
+  }
+  // ABC: the revenue of the buyers strictly above a value is the total less the running sum up to it; its share of
+  // the total places the value (and every buyer holding it) in A, B or C.
+  return `SELECT tupleElement(d, 1) AS ${key}, ${scoreOf} AS ${score},
+    multiIf(tupleElement(d, 1) <= 0 OR total <= 0, 'C', (total - tupleElement(d, 4)) / total < ${a}, 'A', (total - tupleElement(d, 4)) / total < ${b}, 'B', 'C') AS abc_class
+  FROM (SELECT arrayJoin(arrayMap((p, cum, cumRevenue) -> (tupleElement(p, 1), tupleElement(p, 2), cum - tupleElement(p, 2), cumRevenue), sorted,
+      arrayCumSum(arrayMap(p -> tupleElement(p, 2), sorted)), revenue)) AS d, n, arrayElement(revenue, -1) AS total
+    FROM (SELECT sorted, n, arrayCumSum(arrayMap(p -> if(tupleElement(p, 1) > 0, tupleElement(p, 1) * tupleElement(p, 2), 0), sorted)) AS revenue FROM (${distribution})))`;
+}
+
+const BUYER_COLUMNS = ['lead_id', 'first_day', 'last_day', 'recency_days', 'frequency', 'monetary', 'lifetime_orders', 'lifetime_revenue', 'x', 't_x', 'T', 'mean_repeat_value'];
+
+/** Buyers with their R, F, M scores and ABC class. */
+function scoredBuyers(t: SnapshotTarget): string {
+  const { db, at } = parts(t);
+  const cols = BUYER_COLUMNS.join(', ');
+  const withR = `SELECT ${cols}, r_score FROM (SELECT ${cols}, -toInt64(recency_days) AS r_key FROM ${db}.rollup_buyers_staging WHERE as_of = ${at}) AS b
+    ANY LEFT JOIN (${scoreByValue(t, '-toInt64(recency_days)', 'r_key', 'r_score')}) AS rs USING r_key`;
+  const withF = `SELECT ${cols}, r_score, f_score FROM (${withR}) AS br ANY LEFT JOIN (${scoreByValue(t, 'frequency', 'frequency', 'f_score')}) AS fs USING frequency`;
+  return `SELECT ${cols}, r_score, f_score, m_score, abc_class, toUInt8(1) AS buyer
+  FROM (${withF}) AS bf ANY LEFT JOIN (${scoreByValue(t, 'monetary', 'monetary', 'm_score', true)}) AS ms USING monetary`;
+}
+
+/** A lead's company as the portrait keeps it: a group id, else its email's domain unless free mail. */
+function companyOfRow(settings: RollupSettings): string {
+  const domain = `arrayElement(splitByChar('@', email), -1)`;
+  return `if(group_id != '', group_id, if(email != '' AND NOT has(${literal(settings.freeMailDomains.length > 0 ? settings.freeMailDomains : [''])}, ${domain}), concat('domain:', ${domain}), ''))`;
+}
+
+/**
+ * Step 3, leads: every known lead (a user or an email, not an anonymous visitor) with an event up to the reference
+ * time, its company (of its latest unflagged event naming one), its activity, and, for buyers, RFM, segment, ABC class
+ * and lifetime-value inputs. Lifecycle stages, each "within N days" meaning fewer than N days before the reference day:
+ * prospect (no counted order ever); new (first order within newDays); active (an order within activeDays); dormant
+ * (last order within dormantDays, or unflagged activity within activityDays); churned (neither).
+ */
+export function leadsStage(t: SnapshotTarget): string {
+  const { db, at, day, tz } = parts(t);
+  const s = t.settings;
+  const { codes, segments } = segmentLookup(s.segments);
+  const leads = `SELECT lead AS lead_id, argMaxIf(company, (timestamp, message_id), company != '' AND active) AS company_id, min(timestamp) AS first_seen_at,
+    maxIf(timestamp, active) AS last_active, countIf(active) AS active_events
+  FROM (${resolvedEvents(t, { message_id: 'message_id', timestamp: 'timestamp', company: companyOfRow(s), active: unflagged }, '1')})
+  WHERE NOT startsWith(lead, 'a:')
+  GROUP BY lead`;
+  const activeDaysAgo = `dateDiff('day', toDate(last_active, ${tz}), ${day})`;
+  const code = `concat(toString(r_score), toString(f_score), toString(m_score))`;
+  const stage = `multiIf(buyer = 0, 'prospect',
+    dateDiff('day', first_day, ${day}) < ${s.newDays}, 'new',
+    recency_days < ${s.activeDays}, 'active',
+    recency_days < ${s.dormantDays} OR (active_events > 0 AND ${activeDaysAgo} < ${s.activityDays}), 'dormant',
+    'churned')`;
+  const whenBuyer = (expr: string) => `if(buyer = 1, toNullable(${expr}), NULL)`;
+  return `INSERT INTO ${db}.rollup_leads_staging (as_of, lead_id, company_id, first_seen_at, last_active_at, buyer, first_order_day, last_order_day,
+  lifetime_orders, lifetime_revenue, recency_days, frequency, monetary, r_score, f_score, m_score, rfm_code, rfm_segment, lifecycle_stage, abc_class,
+  x, t_x, T, mean_repeat_value)
+SELECT ${at}, lead_id, company_id, first_seen_at, if(active_events > 0, toNullable(last_active), NULL), buyer, ${whenBuyer('first_day')}, ${whenBuyer('last_day')},
+  lifetime_orders, lifetime_revenue, ${whenBuyer('recency_days')}, frequency, monetary, ${whenBuyer('r_score')}, ${whenBuyer('f_score')}, ${whenBuyer('m_score')},
+  ${whenBuyer(code)}, ${whenBuyer(`transform(${code}, ${literal(codes)}, ${literal(segments)}, '')`)}, ${stage}, ${whenBuyer('abc_class')},
+  ${whenBuyer('x')}, ${whenBuyer('t_x')}, ${whenBuyer('T')}, ${whenBuyer('mean_repeat_value')}
+FROM (${leads}) AS l ANY LEFT JOIN (${scoredBuyers(t)}) AS b USING lead_id`;
+}
+
+/** Clears a snapshot's partition in the staging tables (left over by a run that stopped, or done with). */
+export function clearStaging(t: SnapshotTarget): string[] {
+  const { db } = parts(t);
+  return STAGING_TABLES.map((table) => sql`ALTER TABLE ${db}.${quoteIdentifier(table)} DROP PARTITION ID ${partitionId(snapshotTime(t.asOf))}`);
+}
+
+/**
+ * Publishes a snapshot: each table's partition replaced at once by its staging twin's, so readers see the previous
+ * snapshot or the new one, never half of one, and a rerun replaces rather than adds.
+ */
+export function publishSnapshot(t: SnapshotTarget): string[] {
+  const { db } = parts(t);
+  return SNAPSHOT_TABLES.map(
+    (table) => sql`ALTER TABLE ${db}.${quoteIdentifier(table)} REPLACE PARTITION ID ${partitionId(snapshotTime(t.asOf))} FROM ${db}.${quoteIdentifier(`${table}_staging`)}`,
+  );
+}
+
+/** What a snapshot's summary reads, each a query of one row or a few, named. */
+export function summaryQueries(t: SnapshotTarget) {
+  const { db, at } = parts(t);
+  return {
+    leads: `SELECT toUInt64(count()) AS leads, toUInt64(countIf(buyer = 1)) AS buyers, ${money('sum(monetary)')} AS revenue FROM ${db}.rollup_leads WHERE as_of = ${at}`,
+    orders: `SELECT toUInt64(countIf(counted = 1)) AS counted, toUInt64(countIf(left_out = 'anonymous')) AS anonymous, toUInt64(countIf(left_out = 'refunded')) AS refunded,
+  toUInt64(sum(unrated_refunds)) AS unrated_refunds FROM ${db}.rollup_orders WHERE as_of = ${at}`,
+    unrated: `SELECT currency, toUInt64(count()) AS orders, ${money('sum(amount)')} AS amount FROM ${db}.rollup_orders WHERE as_of = ${at} AND left_out = 'no_rate' GROUP BY currency ORDER BY currency`,
+    unmatchedRefunds: `SELECT toUInt64(count()) AS unmatched FROM (${refunds(t)}) WHERE refunded_order NOT IN (SELECT order_id FROM ${db}.rollup_orders WHERE as_of = ${at})`,
+    stages: `SELECT lifecycle_stage AS name, toUInt64(count()) AS leads FROM ${db}.rollup_leads WHERE as_of = ${at} GROUP BY name ORDER BY name`,
+    classes: `SELECT assumeNotNull(abc_class) AS name, toUInt64(count()) AS leads FROM ${db}.rollup_leads WHERE as_of = ${at} AND buyer = 1 GROUP BY name ORDER BY name`,
+    segments: `SELECT assumeNotNull(rfm_segment) AS name, toUInt64(count()) AS leads FROM ${db}.rollup_leads WHERE as_of = ${at} AND buyer = 1 GROUP BY name ORDER BY name`,
+  } as const;
+}
+
+/**
+ * The yardstick of `pnpm bench:rollups`: the least an analyst's query over the same resolved events does — each
+ * event's lead, then events and revenue per lead.
+ */
+export function plainScan(t: SnapshotTarget): string {
+  return `SELECT lead, count() AS events, sum(revenue) AS revenue FROM (${resolvedEvents(t, { revenue: 'revenue' }, '1')}) GROUP BY lead`;
+}

@@ -1,0 +1,160 @@
+-- Analyst rollups (packages/analytics computes them; docs/analysts.md explains every column). A snapshot is the
+-- rollup as of one reference time: its rows sit in one partition (as_of) of each snapshot table, built in the staging
+-- twin and published with REPLACE PARTITION, so a rerun replaces its snapshot whole and past snapshots stay queryable.
+
+-- One row per snapshot: when it ran, what it counted, what it left out, and the settings it used.
+CREATE TABLE IF NOT EXISTS {{db}}.rollup_runs {{on_cluster}} (
+  as_of DateTime('UTC'),
+  started_at DateTime('UTC'),
+  finished_at DateTime('UTC'),
+  duration_ms UInt32,
+  leads UInt64,
+  buyers UInt64,
+  orders UInt64,
+  revenue Float64,
+  reporting_currency String,
+  unrated_currencies Array(String),
+  unrated_orders Array(UInt64),
+  unrated_amounts Array(Float64),
+  anonymous_orders UInt64,
+  refunded_orders UInt64,
+  unrated_refunds UInt64,
+  unmatched_refunds UInt64,
+  settings String
+) ENGINE = {{engine:rollup_runs:ReplacingMergeTree(finished_at)}}
+ORDER BY as_of;
+
+-- Each order as a snapshot counted it: once by order id, its lead, its value in the reporting currency net of
+-- refunds, and why it was left out ('' when counted).
+CREATE TABLE IF NOT EXISTS {{db}}.rollup_orders {{on_cluster}} (
+  as_of DateTime('UTC'),
+  order_id String,
+  lead_id String,
+  message_id String,
+  ordered_at DateTime('UTC'),
+  purchase_day Date,
+  currency String,
+  amount Float64,
+  rate Float64,
+  value Float64,
+  refunds UInt32,
+  refunded Float64,
+  unrated_refunds UInt32,
+  net Float64,
+  counted UInt8,
+  left_out String
+) ENGINE = {{engine:rollup_orders:MergeTree()}}
+PARTITION BY as_of
+ORDER BY (lead_id, order_id);
+
+CREATE TABLE IF NOT EXISTS {{db}}.rollup_orders_staging {{on_cluster}} (
+  as_of DateTime('UTC'),
+  order_id String,
+  lead_id String,
+  message_id String,
+  ordered_at DateTime('UTC'),
+  purchase_day Date,
+  currency String,
+  amount Float64,
+  rate Float64,
+  value Float64,
+  refunds UInt32,
+  refunded Float64,
+  unrated_refunds UInt32,
+  net Float64,
+  counted UInt8,
+  left_out String
+) ENGINE = {{engine:rollup_orders_staging:MergeTree()}}
+PARTITION BY as_of
+ORDER BY (lead_id, order_id);
+
+-- Buyers of a snapshot being computed (the population the scores are quintiles of); emptied after each run.
+CREATE TABLE IF NOT EXISTS {{db}}.rollup_buyers_staging {{on_cluster}} (
+  as_of DateTime('UTC'),
+  lead_id String,
+  first_day Date,
+  last_day Date,
+  recency_days UInt32,
+  frequency UInt32,
+  monetary Float64,
+  lifetime_orders UInt32,
+  lifetime_revenue Float64,
+  x UInt32,
+  t_x UInt32,
+  T UInt32,
+  mean_repeat_value Float64
+) ENGINE = {{engine:rollup_buyers_staging:MergeTree()}}
+PARTITION BY as_of
+ORDER BY lead_id;
+
+-- Every known lead of a snapshot: RFM, segment, lifecycle stage, ABC class and lifetime-value inputs (NULL for leads
+-- without a counted order, except frequency and monetary, which are 0).
+CREATE TABLE IF NOT EXISTS {{db}}.rollup_leads {{on_cluster}} (
+  as_of DateTime('UTC'),
+  lead_id String,
+  company_id String,
+  first_seen_at DateTime('UTC'),
+  last_active_at Nullable(DateTime('UTC')),
+  buyer UInt8,
+  first_order_day Nullable(Date),
+  last_order_day Nullable(Date),
+  lifetime_orders UInt32,
+  lifetime_revenue Float64,
+  recency_days Nullable(UInt32),
+  frequency UInt32,
+  monetary Float64,
+  r_score Nullable(UInt8),
+  f_score Nullable(UInt8),
+  m_score Nullable(UInt8),
+  rfm_code Nullable(String),
+  rfm_segment Nullable(String),
+  lifecycle_stage String,
+  abc_class Nullable(String),
+  x Nullable(UInt32),
+  t_x Nullable(UInt32),
+  T Nullable(UInt32),
+  mean_repeat_value Nullable(Float64)
+) ENGINE = {{engine:rollup_leads:MergeTree()}}
+PARTITION BY as_of
+ORDER BY lead_id;
+
+CREATE TABLE IF NOT EXISTS {{db}}.rollup_leads_staging {{on_cluster}} (
+  as_of DateTime('UTC'),
+  lead_id String,
+  company_id String,
+  first_seen_at DateTime('UTC'),
+  last_active_at Nullable(DateTime('UTC')),
+  buyer UInt8,
+  first_order_day Nullable(Date),
+  last_order_day Nullable(Date),
+  lifetime_orders UInt32,
+  lifetime_revenue Float64,
+  recency_days Nullable(UInt32),
+  frequency UInt32,
+  monetary Float64,
+  r_score Nullable(UInt8),
+  f_score Nullable(UInt8),
+  m_score Nullable(UInt8),
+  rfm_code Nullable(String),
+  rfm_segment Nullable(String),
+  lifecycle_stage String,
+  abc_class Nullable(String),
+  x Nullable(UInt32),
+  t_x Nullable(UInt32),
+  T Nullable(UInt32),
+  mean_repeat_value Nullable(Float64)
+) ENGINE = {{engine:rollup_leads_staging:MergeTree()}}
+PARTITION BY as_of
+ORDER BY lead_id;
+
+-- The latest snapshot (by reference time), as analysts query it. computed_at is the snapshot's reference time.
+CREATE VIEW IF NOT EXISTS {{db}}.lead_rfm {{on_cluster}} AS
+SELECT lead_id, company_id, recency_days, frequency, monetary, r_score, f_score, m_score, rfm_segment, lifecycle_stage, abc_class, as_of AS computed_at
+FROM {{db}}.rollup_leads
+WHERE as_of = (SELECT max(as_of) FROM {{db}}.rollup_runs);
+
+-- Lifetime-value inputs of the latest snapshot's buyers (Fader & Hardie; t_x and T in days).
+CREATE VIEW IF NOT EXISTS {{db}}.lead_clv_inputs {{on_cluster}} AS
+SELECT lead_id, as_of, assumeNotNull(x) AS x, assumeNotNull(t_x) AS t_x, assumeNotNull(T) AS T, assumeNotNull(mean_repeat_value) AS mean_repeat_value
+FROM {{db}}.rollup_leads
+WHERE as_of = (SELECT max(as_of) FROM {{db}}.rollup_runs) AND buyer = 1;

@@ -56,27 +56,59 @@ function rateOf(settings: RollupSettings, expr: string): string {
   return `toFloat64(if(${expr} = ${literal(settings.reportingCurrency)}, 1, ${lookup}))`;
 }
 
+/**
+ * Orders events by time, then (for events of one second) by a hash of the message id: one UInt64, far cheaper to
+ * aggregate on than a (time, message id) tuple, and the same for every copy of a message.
+ */
+const eventOrder = `(toUInt64(timestamp) * 4294967296 + cityHash64(message_id) % 4294967296)`;
+
 /** A counted event: flagged traffic (bots, scanners, internal) is never activity nor an order, as in the portrait. */
 const unflagged = 'empty(flags)';
 
 /**
- * Events up to the reference time, each with the lead it belonged to then: its profile resolved through the identity
- * links made at or before that time (at most two hops: a visitor into a provisional email lead into a user). Events
- * from before an identify count for the lead; a link made later changes nothing in a past snapshot. Copies of a
- * message (an insert repeated after a crash) are not collapsed here: each use aggregates them away by its own key.
+ * Each linked profile with the lead it belonged to at the reference time, through the identity links made at or
+ * before it (at most two hops: a visitor into a provisional email lead into a user). Events from before an identify
+ * count for the lead; a link made later changes nothing in a past snapshot.
  */
-export function resolvedEvents(t: SnapshotTarget, columns: Readonly<Record<string, string>>, where: string): string {
+export function linksAsOf(t: SnapshotTarget): string {
   const { db, at } = parts(t);
-  const names = Object.keys(columns);
-  const inner = Object.entries(columns).map(([name, expr]) => `${expr} AS ${name}`);
   const links = `SELECT profile, lead FROM ${db}.identity_links FINAL WHERE linked_at <= ${at}`;
-  return `SELECT ${names.join(', ')}, if(hop2 != '', hop2, p1) AS lead
-FROM (
-  SELECT ${names.join(', ')}, if(hop1 != '', hop1, profile) AS p1
-  FROM (SELECT ${[...inner, `${profileOfEvent} AS profile`].join(', ')} FROM ${db}.events WHERE timestamp <= ${at} AND (${where})) AS e
-  ANY LEFT JOIN (SELECT profile, lead AS hop1 FROM (${links})) AS l1 USING profile
-) AS e1
-ANY LEFT JOIN (SELECT profile AS p1, lead AS hop2 FROM (${links})) AS l2 USING p1`;
+  return `SELECT profile, if(hop2 != '', hop2, hop1) AS resolved_lead
+    FROM (SELECT profile, lead AS hop1 FROM (${links})) AS l1
+    ANY LEFT JOIN (SELECT profile AS hop1, lead AS hop2 FROM (${links})) AS l2 USING hop1`;
+}
+
+/**
+ * Adds `lead` to rows that carry a `profile` column, from `links` (linksAsOf, or the run's staged copy of it): both
+ * hops are taken over the links before any event meets them, so each event is joined once.
+ */
+function withLead(rows: string, names: readonly string[], links: string): string {
+  const cols = ['profile', ...names].join(', ');
+  return `SELECT ${cols}, if(resolved_lead != '', resolved_lead, profile) AS lead
+FROM (${rows}) AS e
+ANY LEFT JOIN (${links}) AS l USING profile`;
+}
+
+/** The links of a snapshot as step 1 stages them: read by the steps that resolve events, computed once. */
+function stagedLinks(t: SnapshotTarget): string {
+  const { db, at } = parts(t);
+  return `SELECT profile, resolved_lead FROM ${db}.rollup_links_staging WHERE as_of = ${at}`;
+}
+
+/** Step 1, links: the identity links as of the reference time, both hops taken (see linksAsOf). */
+export function linksStage(t: SnapshotTarget): string {
+  const { db, at } = parts(t);
+  return `INSERT INTO ${db}.rollup_links_staging (as_of, profile, resolved_lead) SELECT ${at}, profile, resolved_lead FROM (${linksAsOf(t)})`;
+}
+
+/**
+ * Events up to the reference time, each with its lead then (see withLead). Copies of a message (an insert repeated
+ * after a crash) are not collapsed here: each use aggregates them away by its own key.
+ */
+export function resolvedEvents(t: SnapshotTarget, columns: Readonly<Record<string, string>>, where: string, links: string = linksAsOf(t)): string {
+  const { db, at } = parts(t);
+  const inner = Object.entries(columns).map(([name, expr]) => `${expr} AS ${name}`);
+  return withLead(`SELECT ${[...inner, `${profileOfEvent} AS profile`].join(', ')} FROM ${db}.events WHERE timestamp <= ${at} AND (${where})`, Object.keys(columns), links);
 }
 
 const isOrder = `type = 'track' AND event = ${literal(ORDER_EVENTS.completed)} AND order_id != '' AND ${unflagged}`;
@@ -91,10 +123,10 @@ FROM ${db}.events WHERE timestamp <= ${at} AND ${isRefund} GROUP BY message_id`;
 
 /** The snapshot tables and their staging twins (same columns, same partitioning: a snapshot is published whole). */
 export const SNAPSHOT_TABLES = ['rollup_orders', 'rollup_leads'] as const;
-export const STAGING_TABLES = ['rollup_orders_staging', 'rollup_buyers_staging', 'rollup_leads_staging'] as const;
+export const STAGING_TABLES = ['rollup_links_staging', 'rollup_orders_staging', 'rollup_buyers_staging', 'rollup_leads_staging'] as const;
 
 /**
- * Step 1, orders: each "Order Completed" once by order id (its earliest message by event time, then message id),
+ * Step 2, orders: each "Order Completed" once by order id (its earliest message by event time, then `eventOrder`),
  * owned by the lead its message resolves to, valued in the reporting currency, net of its refunds up to the
  * reference time (refunds are matched to orders by order id, whoever sent them, and never take an order below 0).
  * An order is counted unless it has no rate, has no known lead, or was refunded in full; `left_out` says which.
@@ -102,10 +134,10 @@ export const STAGING_TABLES = ['rollup_orders_staging', 'rollup_buyers_staging',
 export function ordersStage(t: SnapshotTarget): string {
   const { db, at, tz } = parts(t);
   const s = t.settings;
-  const orders = `SELECT order_id, argMin(lead, k) AS lead_id, argMin(message_id, k) AS first_message, argMin(timestamp, k) AS ordered_at,
+  const orders = `SELECT order_id, argMin(lead_id, k) AS lead_id, argMin(message_id, k) AS first_message, argMin(timestamp, k) AS ordered_at,
     argMin(revenue, k) AS amount, argMin(order_currency, k) AS currency
-  FROM (SELECT order_id, lead, message_id, timestamp, revenue, order_currency, (timestamp, message_id) AS k
-    FROM (${resolvedEvents(t, { order_id: 'order_id', message_id: 'message_id', timestamp: 'timestamp', revenue: 'revenue', order_currency: currencyOfRow }, isOrder)}))
+  FROM (SELECT lead AS lead_id, order_id, message_id, timestamp, revenue, order_currency, k
+    FROM (${resolvedEvents(t, { order_id: 'order_id', message_id: 'message_id', timestamp: 'timestamp', revenue: 'revenue', order_currency: currencyOfRow, k: eventOrder }, isOrder, stagedLinks(t))}))
   GROUP BY order_id`;
   const refundsByOrder = `SELECT refunded_order AS order_id, toUInt32(count()) AS refunds, sum(refund_amount * refund_rate) AS refunded,
     toUInt32(countIf(refund_rate = 0)) AS unrated_refunds
@@ -128,7 +160,7 @@ FROM (
 }
 
 /**
- * Step 2, buyers: leads with a counted order up to the reference time. Recency in calendar days from the last
+ * Step 3, buyers: leads with a counted order up to the reference time. Recency in calendar days from the last
  * purchase day; frequency and monetary over the window (orders on days fewer than windowDays before the reference
  * day). The lifetime-value inputs exactly as Fader & Hardie define them: purchase days (orders of one day merged, their
  * values added), x repeat purchase days, t_x first to last purchase day, T first purchase day to the reference day,
@@ -194,12 +226,14 @@ function scoredBuyers(t: SnapshotTarget): string {
 
 /** A lead's company as the portrait keeps it: a group id, else its email's domain unless free mail. */
 function companyOfRow(settings: RollupSettings): string {
-  const domain = `arrayElement(splitByChar('@', email), -1)`;
-  return `if(group_id != '', group_id, if(email != '' AND NOT has(${literal(settings.freeMailDomains.length > 0 ? settings.freeMailDomains : [''])}, ${domain}), concat('domain:', ${domain}), ''))`;
+  // Normalized emails hold one '@' (packages/identity), so the domain is what follows the first.
+  const domain = `substring(email, position(email, '@') + 1)`;
+  const freeMail = settings.freeMailDomains.length > 0 ? `NOT (${domain} IN (${settings.freeMailDomains.map((d) => literal(d)).join(', ')}))` : '1';
+  return `if(group_id != '', group_id, if(email != '' AND ${freeMail}, concat('domain:', ${domain}), ''))`;
 }
 
 /**
- * Step 3, leads: every known lead (a user or an email, not an anonymous visitor) with an event up to the reference
+ * Step 4, leads: every known lead (a user or an email, not an anonymous visitor) with an event up to the reference
  * time, its company (of its latest unflagged event naming one), its activity, and, for buyers, RFM, segment, ABC class
  * and lifetime-value inputs. Lifecycle stages, each "within N days" meaning fewer than N days before the reference day:
  * prospect (no counted order ever); new (first order within newDays); active (an order within activeDays); dormant
@@ -209,9 +243,9 @@ export function leadsStage(t: SnapshotTarget): string {
   const { db, at, day, tz } = parts(t);
   const s = t.settings;
   const { codes, segments } = segmentLookup(s.segments);
-  const leads = `SELECT lead AS lead_id, argMaxIf(company, (timestamp, message_id), company != '' AND active) AS company_id, min(timestamp) AS first_seen_at,
-    maxIf(timestamp, active) AS last_active, countIf(active) AS active_events
-  FROM (${resolvedEvents(t, { message_id: 'message_id', timestamp: 'timestamp', company: companyOfRow(s), active: unflagged }, '1')})
+  const leads = `SELECT lead AS lead_id, argMaxIf(company, k, company != '' AND active) AS company_id, min(timestamp) AS first_seen_at,
+    maxIf(timestamp, active) AS last_active, countIf(active) AS activity
+  FROM (${resolvedEvents(t, { timestamp: 'timestamp', active: unflagged, company: companyOfRow(s), k: eventOrder }, '1', stagedLinks(t))})
   WHERE NOT startsWith(lead, 'a:')
   GROUP BY lead`;
   const activeDaysAgo = `dateDiff('day', toDate(last_active, ${tz}), ${day})`;
@@ -219,13 +253,13 @@ export function leadsStage(t: SnapshotTarget): string {
   const stage = `multiIf(buyer = 0, 'prospect',
     dateDiff('day', first_day, ${day}) < ${s.newDays}, 'new',
     recency_days < ${s.activeDays}, 'active',
-    recency_days < ${s.dormantDays} OR (active_events > 0 AND ${activeDaysAgo} < ${s.activityDays}), 'dormant',
+    recency_days < ${s.dormantDays} OR (activity > 0 AND ${activeDaysAgo} < ${s.activityDays}), 'dormant',
     'churned')`;
   const whenBuyer = (expr: string) => `if(buyer = 1, toNullable(${expr}), NULL)`;
   return `INSERT INTO ${db}.rollup_leads_staging (as_of, lead_id, company_id, first_seen_at, last_active_at, buyer, first_order_day, last_order_day,
   lifetime_orders, lifetime_revenue, recency_days, frequency, monetary, r_score, f_score, m_score, rfm_code, rfm_segment, lifecycle_stage, abc_class,
   x, t_x, T, mean_repeat_value)
-SELECT ${at}, lead_id, company_id, first_seen_at, if(active_events > 0, toNullable(last_active), NULL), buyer, ${whenBuyer('first_day')}, ${whenBuyer('last_day')},
+SELECT ${at}, lead_id, company_id, first_seen_at, if(activity > 0, toNullable(last_active), NULL), buyer, ${whenBuyer('first_day')}, ${whenBuyer('last_day')},
   lifetime_orders, lifetime_revenue, ${whenBuyer('recency_days')}, frequency, monetary, ${whenBuyer('r_score')}, ${whenBuyer('f_score')}, ${whenBuyer('m_score')},
   ${whenBuyer(code)}, ${whenBuyer(`transform(${code}, ${literal(codes)}, ${literal(segments)}, '')`)}, ${stage}, ${whenBuyer('abc_class')},
   ${whenBuyer('x')}, ${whenBuyer('t_x')}, ${whenBuyer('T')}, ${whenBuyer('mean_repeat_value')}

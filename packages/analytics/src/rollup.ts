@@ -4,6 +4,7 @@ import {
   buyersStage,
   clearStaging,
   leadsStage,
+  linksStage,
   ordersStage,
   partitionId,
   publishSnapshot,
@@ -14,7 +15,7 @@ import {
 
 /** One step of a rollup: statements run in order, and what to count afterwards to show progress. */
 export interface RollupStep {
-  readonly name: 'clear' | 'orders' | 'buyers' | 'leads' | 'publish' | 'tidy';
+  readonly name: 'clear' | 'links' | 'orders' | 'buyers' | 'leads' | 'publish' | 'tidy';
   readonly label: string;
   readonly statements: readonly string[];
   /** A query of one row `{ rows }`: what the step produced. */
@@ -28,6 +29,7 @@ export function planRollup(t: SnapshotTarget): RollupStep[] {
   const count = (table: string) => `SELECT toUInt64(count()) AS rows FROM ${db}.${table} WHERE as_of = ${at}`;
   return [
     { name: 'clear', label: 'clear what a stopped run left', statements: clearStaging(t) },
+    { name: 'links', label: 'identity links as of the reference time', statements: [linksStage(t)], produced: count('rollup_links_staging') },
     { name: 'orders', label: 'orders once by order id, net of refunds, in the reporting currency', statements: [ordersStage(t)], produced: count('rollup_orders_staging') },
     { name: 'buyers', label: 'buyers: recency, frequency, monetary, lifetime-value inputs', statements: [buyersStage(t)], produced: count('rollup_buyers_staging') },
     { name: 'leads', label: 'leads: scores, segment, lifecycle stage, ABC class', statements: [leadsStage(t)], produced: count('rollup_leads_staging') },
@@ -157,7 +159,7 @@ export async function runRollup(
   const queries = summaryQueries(target);
   const rows = Object.fromEntries(
     await Promise.all(Object.entries(queries).map(async ([name, query]) => [name, await exec.rows<Record<string, unknown>>(query)] as const)),
-  ) as SummaryRows;
+  ) as unknown as SummaryRows;
   const summary = readSummary(target, rows);
   const finishedAt = now();
   await exec.command(runRecord(target, summary, { startedAt, finishedAt }));

@@ -1,4 +1,3 @@
-import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse, migrate, quoteIdentifier, serverExecutor, sql, type SqlExecutor } from '@leadscore/clickhouse';
 import { chdbExecutor } from '@leadscore/tests/support/chdb.ts';
 import { assertTestNamespace, testNamespace } from '@leadscore/tests/support/namespace.ts';
@@ -9,7 +8,7 @@ import { services } from '@leadscore/tests/support/services.ts';
  * embedded (chdb). Each test file gets fresh databases, dropped at the end.
  */
 export function rollupEngines() {
-  let client: ClickHouseClient | undefined;
+  let client: ReturnType<typeof createClickHouse> | undefined;
   let chdb: ReturnType<typeof chdbExecutor> | undefined;
   const databases: { exec: () => SqlExecutor; db: string }[] = [];
   const engines = {

@@ -24,6 +24,16 @@ CREATE TABLE IF NOT EXISTS {{db}}.rollup_runs {{on_cluster}} (
 ) ENGINE = {{engine:rollup_runs:ReplacingMergeTree(finished_at)}}
 ORDER BY as_of;
 
+-- Identity links of a snapshot being computed, both hops taken: profile → the lead it belonged to at the reference
+-- time. Emptied after each run.
+CREATE TABLE IF NOT EXISTS {{db}}.rollup_links_staging {{on_cluster}} (
+  as_of DateTime('UTC'),
+  profile String,
+  resolved_lead String
+) ENGINE = {{engine:rollup_links_staging:MergeTree()}}
+PARTITION BY as_of
+ORDER BY profile;
+
 -- Each order as a snapshot counted it: once by order id, its lead, its value in the reporting currency net of
 -- refunds, and why it was left out ('' when counted).
 CREATE TABLE IF NOT EXISTS {{db}}.rollup_orders {{on_cluster}} (

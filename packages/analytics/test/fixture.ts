@@ -75,3 +75,10 @@ export async function insertLinks(exec: SqlExecutor, database: string, rows: rea
   const values = rows.map((r) => sql`(${r.profile}, ${r.lead}, 'identify', '', ${r.linked_at})`);
   await exec.command(`INSERT INTO ${db}.identity_links (profile, lead, reason, message_id, linked_at) VALUES ${values.join(', ')}`);
 }
+
+/** Fixtures are written relative to their reference time: `daysAgo(t, 3)` is three days before it, at `hourUtc`. */
+export function daysAgo(reference: Date, days: number, hourUtc = 4): string {
+  const at = new Date(reference.getTime() - days * 86_400_000);
+  at.setUTCHours(hourUtc, 0, 0, 0);
+  return at.toISOString();
+}

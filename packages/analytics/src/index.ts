@@ -2,3 +2,4 @@ export * from './segments.ts';
 export * from './settings.ts';
 export * from './rollup-sql.ts';
 export * from './rollup.ts';
+export * from './from-config.ts';

@@ -91,6 +91,17 @@ function toConfig(raw: RawConfig) {
       metricsPort: raw.ALERTS_METRICS_PORT,
       digestTickMs: raw.ALERTS_DIGEST_TICK_MS,
     },
+    rollups: {
+      reportingCurrency: raw.ROLLUP_CURRENCY,
+      rates: raw.ROLLUP_RATES,
+      windowDays: raw.ROLLUP_WINDOW_DAYS,
+      newDays: raw.ROLLUP_NEW_DAYS,
+      activeDays: raw.ROLLUP_ACTIVE_DAYS,
+      dormantDays: raw.ROLLUP_DORMANT_DAYS,
+      activityDays: raw.ROLLUP_ACTIVITY_DAYS,
+      abc: raw.ROLLUP_ABC_SHARES,
+      segmentMapFile: raw.ROLLUP_SEGMENT_MAP_FILE === '' ? undefined : raw.ROLLUP_SEGMENT_MAP_FILE,
+    },
     clickhouse: {
       url: raw.CLICKHOUSE_URL,
       database: raw.CLICKHOUSE_DATABASE === '' ? raw.NAMESPACE : raw.CLICKHOUSE_DATABASE,
@@ -137,6 +148,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 /** Rules across variables, or about where a value came from. */
 function crossChecks(raw: RawConfig, env: Readonly<Record<string, string | undefined>>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  if (raw.ROLLUP_ACTIVE_DAYS > raw.ROLLUP_DORMANT_DAYS) {
+    problems.push({ variable: 'ROLLUP_ACTIVE_DAYS', value: String(raw.ROLLUP_ACTIVE_DAYS), reason: `must not exceed ROLLUP_DORMANT_DAYS (${raw.ROLLUP_DORMANT_DAYS})` });
+  }
   if (raw.NODE_ENV === 'production') {
     for (const name of ['COLLECTOR_WRITE_KEYS', 'COLLECTOR_IMPORT_KEYS', 'COLLECTOR_LINK_SECRET'] as const) {
       if (!env[name]) problems.push({ variable: name, value: '(unset)', reason: 'must be set in production: the development value is public' });

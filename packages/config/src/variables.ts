@@ -5,7 +5,7 @@ import { z } from 'zod';
  * the schema that parses it. The README's configuration table is checked against this list by a test.
  */
 export interface VariableSpec {
-  readonly section: 'general' | 'kafka' | 'redis' | 'clickhouse' | 'collector' | 'noise' | 'ingest' | 'alerts';
+  readonly section: 'general' | 'kafka' | 'redis' | 'clickhouse' | 'collector' | 'noise' | 'ingest' | 'alerts' | 'rollups';
   readonly default: string;
   readonly doc: string;
   readonly schema: z.ZodType;
@@ -77,6 +77,24 @@ const originList = z
   .string()
   .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
   .pipe(z.array(z.union([z.literal('*'), z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/, 'expected * or origins such as https://www.example.com')])));
+
+/** `EUR=1.08,CNY=0.14`: units of the reporting currency per unit of each other currency. */
+const rateList = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+  .pipe(z.array(z.string().regex(/^[A-Z]{3}=\d+(\.\d+)?$/, 'expected CUR=rate pairs such as EUR=1.08,CNY=0.14 (three capital letters, a positive number)')))
+  .transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, 3), Number(p.slice(4))])) as Record<string, number>)
+  .refine((rates) => Object.values(rates).every((r) => r > 0 && Number.isFinite(r)), 'every rate must be above 0');
+
+const days = (max: number) => z.coerce.number().int().min(1).max(max);
+
+/** `80,15`: the A share and the B share of revenue, in percent. */
+const abcShares = z
+  .string()
+  .regex(/^\s*\d+(\.\d+)?\s*,\s*\d+(\.\d+)?\s*$/, 'expected two percentages such as 80,15 (A, then B)')
+  .transform((s) => s.split(',').map((p) => Number(p.trim())) as [number, number])
+  .refine(([a, b]) => a > 0 && b > 0 && a + b <= 100, 'A and B must be above 0 and add up to at most 100')
+  .transform(([a, b]) => ({ a: a / 100, b: (a + b) / 100 }));
 
 export const variables = {
   NODE_ENV: {
@@ -431,6 +449,60 @@ export const variables = {
     default: '9465',
     doc: 'Port of the alerts worker\'s /metrics and /healthz (0: any free port).',
     schema: z.coerce.number().int().min(0).max(65535),
+  },
+  ROLLUP_CURRENCY: {
+    section: 'rollups',
+    default: 'USD',
+    doc: 'Currency the rollups report money in.',
+    schema: z.string().regex(/^[A-Z]{3}$/, 'expected a three-letter currency code such as USD'),
+  },
+  ROLLUP_RATES: {
+    section: 'rollups',
+    default: '',
+    doc: 'Conversion rates into ROLLUP_CURRENCY, e.g. `EUR=1.08,CNY=0.14`. An order in a currency without a rate is left out of the rollups and counted per currency in the snapshot summary.',
+    schema: rateList,
+  },
+  ROLLUP_WINDOW_DAYS: {
+    section: 'rollups',
+    default: '365',
+    doc: 'Days of orders that RFM frequency and monetary (and ABC) count, up to the reference day.',
+    schema: days(36_500),
+  },
+  ROLLUP_NEW_DAYS: {
+    section: 'rollups',
+    default: '90',
+    doc: 'Lifecycle: a buyer whose first order is fewer than this many days old is new.',
+    schema: days(36_500),
+  },
+  ROLLUP_ACTIVE_DAYS: {
+    section: 'rollups',
+    default: '180',
+    doc: 'Lifecycle: a buyer with an order fewer than this many days old is active.',
+    schema: days(36_500),
+  },
+  ROLLUP_DORMANT_DAYS: {
+    section: 'rollups',
+    default: '365',
+    doc: 'Lifecycle: a buyer whose last order is fewer than this many days old (or with activity within ROLLUP_ACTIVITY_DAYS) is dormant; otherwise churned.',
+    schema: days(36_500),
+  },
+  ROLLUP_ACTIVITY_DAYS: {
+    section: 'rollups',
+    default: '90',
+    doc: 'Lifecycle: activity (any unflagged event) fewer than this many days old keeps a lapsed buyer dormant rather than churned.',
+    schema: days(36_500),
+  },
+  ROLLUP_ABC_SHARES: {
+    section: 'rollups',
+    default: '80,15',
+    doc: 'ABC classes: A are the buyers making the first 80 % of the window\'s net revenue, B the next 15 %, C the rest.',
+    schema: abcShares,
+  },
+  ROLLUP_SEGMENT_MAP_FILE: {
+    section: 'rollups',
+    default: '',
+    doc: 'A JSON file mapping segment names to RFM codes (all 125, each once), replacing the built-in map of 11 segments (packages/analytics/src/rfm-segments.json).',
+    schema: z.string(),
   },
 } as const satisfies Record<string, VariableSpec>;
 

@@ -60,6 +60,15 @@ const badValues: Record<VariableName, string> = {
   INGEST_SESSION_TIMEOUT_MS: '1000',
   FREE_MAIL_DOMAINS: 'gmail com',
   COLLECTOR_LINGER_MS: 'soon',
+  ROLLUP_CURRENCY: 'usd',
+  ROLLUP_RATES: 'EUR:1.08',
+  ROLLUP_WINDOW_DAYS: '0',
+  ROLLUP_NEW_DAYS: 'ninety',
+  ROLLUP_ACTIVE_DAYS: '999999',
+  ROLLUP_DORMANT_DAYS: '-1',
+  ROLLUP_ACTIVITY_DAYS: '1.5',
+  ROLLUP_ABC_SHARES: '90,20',
+  ROLLUP_SEGMENT_MAP_FILE: '',
 };
 
 describe('configuration', () => {
@@ -76,6 +85,16 @@ describe('configuration', () => {
     expect(loadConfig({ NAMESPACE: 'acme', CLICKHOUSE_DATABASE: 'analytics' }).clickhouse.database).toBe('analytics');
   });
 
+  it('reads rollup rates and ABC shares', () => {
+    const { rollups } = loadConfig({ ROLLUP_RATES: 'EUR=1.08, CNY=0.14', ROLLUP_ABC_SHARES: '70,20' });
+    expect(rollups.rates).toEqual({ EUR: 1.08, CNY: 0.14 });
+    expect(rollups.abc).toEqual({ a: 0.7, b: 0.9 });
+  });
+
+  it('refuses an active period longer than the dormant one, naming it', () => {
+    expect(() => loadConfig({ ROLLUP_ACTIVE_DAYS: '400' })).toThrow(/ROLLUP_ACTIVE_DAYS=400: must not exceed ROLLUP_DORMANT_DAYS \(365\)/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ KAFKA_EVENTS_PARTITIONS: '' }).kafka.eventsPartitions).toBe(6);
   });
@@ -86,7 +105,7 @@ describe('configuration', () => {
 
   for (const [name, bad] of Object.entries(badValues) as [VariableName, string][]) {
     // Any string is valid for these (a rules file is checked when it is read); empty means the default.
-    if (name === 'CLICKHOUSE_PASSWORD' || name === 'COLLECTOR_HOST' || name === 'RULES_FILE') continue;
+    if (name === 'CLICKHOUSE_PASSWORD' || name === 'COLLECTOR_HOST' || name === 'RULES_FILE' || name === 'ROLLUP_SEGMENT_MAP_FILE') continue;
     it(`refuses a bad ${name} and names it`, () => {
       const error = (() => {
         try {

@@ -1,0 +1,94 @@
+/**
+ * `pnpm rollup [--as-of <ISO time>]`: computes the analysts' lead rollup (RFM, segment, lifecycle stage, ABC class,
+ * lifetime-value inputs) as of a reference time, default now, into ClickHouse snapshot tables, and prints what it
+ * counted. Running it again for the same time replaces that snapshot with the same rows. Progress goes to stderr (each
+ * step, and the rows ClickHouse has read while a step runs); the summary to stdout. docs/analysts.md explains it all.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { rollupSettingsFromConfig, runRollup, snapshotName, type RollupSummary, type StepProgress } from '@leadscore/analytics';
+import { createClickHouse, migrate, serverExecutor, sql } from '@leadscore/clickhouse';
+import { ConfigError, EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
+import { createLogger } from '@leadscore/log';
+
+const { values: args } = parseArgs({ options: { 'as-of': { type: 'string' } } });
+const config = loadConfigOrExit('rollup');
+const log = createLogger({ service: 'rollup', level: config.logLevel, namespace: config.namespace });
+
+function settingsOrExit() {
+  try {
+    return rollupSettingsFromConfig(config, (path) => readFileSync(path, 'utf8'));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`rollup: ${err.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}
+
+const asOf = args['as-of'] === undefined ? new Date() : new Date(args['as-of']);
+if (Number.isNaN(asOf.getTime())) {
+  process.stderr.write(`rollup: --as-of ${JSON.stringify(args['as-of'])} is not a time (expected ISO 8601, e.g. 2026-06-30T00:00:00Z)\n`);
+  process.exit(2);
+}
+const settings = settingsOrExit();
+const client = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 3_600_000 });
+const exec = serverExecutor(client);
+const target = { database: config.clickhouse.database, asOf, settings };
+const err = (line: string) => process.stderr.write(`${line}\n`);
+const n = (x: number) => x.toLocaleString('en-US');
+
+/** While a step runs, what ClickHouse reports of it: rows read of the rows it expects to read. */
+function watch(queryId: string, label: string): () => void {
+  const began = performance.now();
+  const timer = setInterval(async () => {
+    try {
+      const [p] = await exec.rows<{ read_rows: string; total_rows_approx: string }>(
+        sql`SELECT read_rows, total_rows_approx FROM system.processes WHERE query_id = ${queryId}`,
+      );
+      const seconds = ((performance.now() - began) / 1000).toFixed(0);
+      if (p) err(`  ${label}: ${n(Number(p.read_rows))} of ~${n(Number(p.total_rows_approx))} rows read, ${seconds} s`);
+    } catch {
+      // progress is best-effort; the step itself reports failures
+    }
+  }, 2000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function printSummary(s: RollupSummary, ms: number): void {
+  const list = (xs: readonly { name: string; leads: number }[]) => xs.map((x) => `${x.name} ${n(x.leads)}`).join(', ') || 'none';
+  console.log(`snapshot ${snapshotName(s.asOf)} UTC of ${config.clickhouse.database}, computed in ${(ms / 1000).toFixed(2)} s`);
+  console.log(`  leads ${n(s.leads)}, buyers ${n(s.buyers)}, orders counted ${n(s.orders)}, window net revenue ${n(s.revenue)} ${s.reportingCurrency}`);
+  console.log(`  lifecycle: ${list(s.stages)}`);
+  console.log(`  ABC: ${list(s.classes)}`);
+  console.log(`  segments: ${list(s.segments)}`);
+  for (const u of s.unrated) console.log(`  left out, no rate for ${u.currency}: ${n(u.orders)} orders, ${n(u.amount)} ${u.currency} (set ROLLUP_RATES)`);
+  if (s.anonymousOrders > 0) console.log(`  left out, placed by visitors not linked to a lead: ${n(s.anonymousOrders)} orders`);
+  if (s.refundedOrders > 0) console.log(`  refunded in full (not purchases): ${n(s.refundedOrders)} orders`);
+  if (s.unmatchedRefunds > 0 || s.unratedRefunds > 0) console.log(`  refunds of unknown orders ${n(s.unmatchedRefunds)}, refunds without a rate ${n(s.unratedRefunds)}`);
+  console.log(`query next: clickhouse-client --user analyst --database ${config.clickhouse.database} --query "SELECT rfm_segment, count() FROM lead_rfm GROUP BY rfm_segment ORDER BY count() DESC"`);
+}
+
+try {
+  await migrate(exec, config.clickhouse);
+  err(`rollup of ${config.clickhouse.database} as of ${snapshotName(asOf)} UTC (days in ${settings.timeZone}, money in ${settings.reportingCurrency})`);
+  let stop = () => {};
+  const result = await runRollup(exec, target, {
+    onStep: (p: StepProgress) => {
+      stop();
+      if (p.ms === undefined) {
+        stop = p.queryId ? watch(p.queryId, p.step.name) : () => {};
+        return;
+      }
+      err(`[${p.index + 1}/${p.of}] ${p.step.label}: ${(p.ms / 1000).toFixed(2)} s${p.rows === undefined ? '' : `, ${n(p.rows)} rows`}`);
+    },
+  });
+  stop();
+  printSummary(result.summary, result.ms);
+  log.info({ asOf: result.summary.asOf, leads: result.summary.leads, buyers: result.summary.buyers, ms: result.ms }, 'rollup snapshot published');
+} catch (e) {
+  log.fatal({ err: e, asOf }, 'rollup failed');
+  process.exitCode = 1;
+} finally {
+  await client.close();
+}

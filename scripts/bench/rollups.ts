@@ -11,7 +11,7 @@
  * rate), 2 % of orders half refunded; 1 % of events are flagged.
  */
 import { parseArgs } from 'node:util';
-import { createClickHouse, migrate, quoteIdentifier, serverExecutor, sql } from '@leadscore/clickhouse';
+import { createClickHouse, migrate, quoteIdentifier, serverExecutor, sql, type SqlExecutor } from '@leadscore/clickhouse';
 import { loadConfigOrExit } from '@leadscore/config';
 import { plainScan, rollupSettings, runRollup, type SnapshotTarget } from '@leadscore/analytics';
 import { benchNamespace, fmt, progress } from './lib.ts';
@@ -22,6 +22,7 @@ const { values: args } = parseArgs({
     leads: { type: 'string', default: '100000' },
     runs: { type: 'string', default: '3' },
     keep: { type: 'boolean', default: false },
+    engine: { type: 'string', default: 'server' },
   },
 });
 const events = Number(args.events);
@@ -29,9 +30,29 @@ const leads = Number(args.leads);
 const runs = Math.max(1, Number(args.runs));
 if (!(events >= leads && leads >= 10)) throw new Error('--events must be at least --leads, and --leads at least 10');
 
+if (args.engine !== 'server' && args.engine !== 'chdb') throw new Error('--engine is server (the ClickHouse of CLICKHOUSE_URL) or chdb (current ClickHouse, embedded)');
 const config = loadConfigOrExit('bench:rollups');
 const client = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 600_000 });
-const exec = serverExecutor(client);
+const exec: SqlExecutor & { close?: () => void } = args.engine === 'chdb' ? await embedded() : serverExecutor(client);
+
+/** Current ClickHouse in this process (chdb), behind the same executor: the same SQL measured on a current engine. */
+async function embedded(): Promise<SqlExecutor & { close: () => void }> {
+  const { Session } = await import('chdb');
+  const session = new Session();
+  session.query('SET output_format_json_quote_64bit_integers = 1');
+  return {
+    async command(text) {
+      session.query(text, 'TabSeparated');
+    },
+    async rows<T>(text: string) {
+      return session.query(text, 'JSONEachRow').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as T);
+    },
+    async describe() {
+      return `chdb ${session.query('SELECT version()', 'TabSeparated').trim()}`;
+    },
+    close: () => session.cleanup(),
+  };
+}
 const database = benchNamespace('rollups');
 const db = quoteIdentifier(database);
 const asOf = new Date('2026-11-30T12:00:00Z');
@@ -75,7 +96,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; valu
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 try {
-  progress(`seeding ${fmt(events)} events for ${fmt(leads)} leads into ${database}`);
+  progress(`seeding ${fmt(events)} events for ${fmt(leads)} leads into ${database} on ${await exec.describe()}`);
   const seeded = await timed(seed);
   progress(`seeded ${fmt(seeded.value)} rows in ${seeded.seconds.toFixed(1)} s`);
   const scanTimes: number[] = [];
@@ -90,9 +111,10 @@ try {
     scanTimes.push(scan.seconds);
     resolvedLeads = Number(scan.value[0]?.leads ?? 0);
     const rollup = await timed(() =>
-      runRollup(exec, target, { onStep: (p) => p.ms !== undefined && progress(`  run ${run}/${runs} step ${p.index + 1}/${p.of} ${p.step.name}: ${(p.ms / 1000).toFixed(2)} s${p.rows === undefined ? '' : `, ${fmt(p.rows)} rows`}`) }),
+      runRollup(exec, target),
     );
     rollupTimes.push(rollup.seconds);
+    progress(`  run ${run}/${runs} steps: ${rollup.value.steps.map((st) => `${st.name} ${st.ms.toFixed(0)} ms`).join(', ')}`);
     buyers = rollup.value.summary.buyers;
     progress(`run ${run}/${runs}: scan ${scan.seconds.toFixed(2)} s, rollup ${rollup.seconds.toFixed(2)} s (${fmt(rollup.value.summary.leads)} leads, ${fmt(buyers)} buyers)`);
   }
@@ -100,8 +122,10 @@ try {
   const rollupS = median(rollupTimes);
   console.log(`plain scan of the resolved events (${fmt(resolvedLeads)} profiles): median ${scanS.toFixed(2)} s of ${runs}`);
   console.log(`rollup (orders, buyers, leads, publish): median ${rollupS.toFixed(2)} s of ${runs}`);
+  console.log(`engine: ${await exec.describe()}`);
   console.log(`events=${seeded.value} leads=${leads} buyers=${buyers} rollup_s=${rollupS.toFixed(3)} scan_s=${scanS.toFixed(3)} ratio=${(rollupS / scanS).toFixed(2)}`);
 } finally {
-  if (!args.keep) await client.command({ query: sql`DROP DATABASE IF EXISTS ${db}` });
+  if (!args.keep) await exec.command(sql`DROP DATABASE IF EXISTS ${db}`);
+  exec.close?.();
   await client.close();
 }

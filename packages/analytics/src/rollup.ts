@@ -129,7 +129,7 @@ export interface StepProgress {
 export interface RollupResult {
   readonly summary: RollupSummary;
   readonly ms: number;
-  readonly steps: readonly { readonly name: RollupStep['name']; readonly ms: number; readonly rows?: number }[];
+  readonly steps: readonly { readonly name: RollupStep['name'] | 'summary'; readonly ms: number; readonly rows?: number }[];
 }
 
 /** Do: runs the plan on an executor, step by step, then records the snapshot's summary. */
@@ -143,7 +143,7 @@ export async function runRollup(
   const startedAt = now();
   const plan = planRollup(target);
   const run = randomBytes(4).toString('hex');
-  const steps: { name: RollupStep['name']; ms: number; rows?: number }[] = [];
+  const steps: { name: RollupStep['name'] | 'summary'; ms: number; rows?: number }[] = [];
   for (const [index, step] of plan.entries()) {
     const began = performance.now();
     for (const [i, statement] of step.statements.entries()) {
@@ -156,11 +156,13 @@ export async function runRollup(
     steps.push({ name: step.name, ms, ...(rows === undefined ? {} : { rows }) });
     hooks.onStep?.({ step, index, of: plan.length, ms, ...(rows === undefined ? {} : { rows }) });
   }
+  const summaryBegan = performance.now();
   const queries = summaryQueries(target);
   const rows = Object.fromEntries(
     await Promise.all(Object.entries(queries).map(async ([name, query]) => [name, await exec.rows<Record<string, unknown>>(query)] as const)),
   ) as unknown as SummaryRows;
   const summary = readSummary(target, rows);
+  steps.push({ name: 'summary', ms: performance.now() - summaryBegan });
   const finishedAt = now();
   await exec.command(runRecord(target, summary, { startedAt, finishedAt }));
   return { summary, ms: finishedAt.getTime() - startedAt.getTime(), steps };

@@ -1,6 +1,7 @@
 /**
  * `pnpm bench`: every part's benchmark in one run — bench:collector, bench:ingest (1 and 2 workers, beside a bare
- * kafkajs consumer and redis-benchmark's EVALSHA of a trivial script) and bench:alerts — one after the other, each in a
+ * kafkajs consumer and redis-benchmark's EVALSHA of a trivial script), bench:alerts and bench:rollups (the analysts'
+ * lead rollup of 1 million events beside a plain scan of them) — one after the other, each in a
  * process of its own as `pnpm bench:<part>` would run it, so a part's figures are the same as when run alone. Their
  * progress goes to stderr as it happens; their figures go to stdout as each ends, followed by a summary table and one
  * line of every part's `key=value` figures.
@@ -14,7 +15,7 @@
  * Exits non-zero, naming the part, if any part fails; the others still run.
  * Last line: bench:ingest's last line (events_per_s=… baseline_events_per_s=… ratio=… p50_ms=… p99_ms=… workers=…
  * redis_evalsha_per_s=… ratio_redis=… events_per_s_2_workers=… …), then bench:collector's keys prefixed `collector_`,
- * bench:alerts's prefixed `alerts_`, and wall_s=… (the whole run).
+ * bench:alerts's prefixed `alerts_`, bench:rollups's prefixed `rollups_`, and wall_s=… (the whole run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -57,6 +58,7 @@ const PARTS: readonly Part[] = [
     prefix: '',
   },
   { name: 'bench:alerts', script: 'scripts/bench/alerts.ts', args: quick ? ['--jobs', '500', '--paced-jobs', '100', '--trace-jobs', '100'] : [], prefix: 'alerts_' },
+  { name: 'bench:rollups', script: 'scripts/bench/rollups.ts', args: quick ? ['--events', '100000', '--leads', '10000', '--runs', '1'] : [], prefix: 'rollups_' },
 ];
 
 interface PartResult {
@@ -179,6 +181,11 @@ function rows(result: PartResult): Row[] {
     }
     case 'bench:alerts':
       return [[result.part.name, `${v('deliveries_per_s')} deliveries/s, enqueue → receipt p99 ${v('p99_ms')} ms`, `bare loop of signed POSTs ${v('baseline_per_s')}/s`, v('ratio'), secs]];
+    case 'bench:rollups':
+      return [
+        [result.part.name, `lead rollup of ${v('events')} events, ${v('leads')} leads: ${v('rollup_s')} s`, `plain scan of the resolved events ${v('scan_s')} s`, `${v('ratio')}×`, secs],
+        ['  raw rows', '', `the scan without deduplication ${v('scan_raw_s')} s`, `${v('ratio_raw')}×`, ''],
+      ];
     default:
       return [[result.part.name, [...f].map(([k, x]) => `${k}=${x}`).join(' '), '', '', secs]];
   }

@@ -1,9 +1,11 @@
 /**
- * `pnpm bench:rollups [--events N] [--leads N] [--runs N] [--keep]`: seeds N events for N leads into a ClickHouse
- * database of its own, then times the lead rollup (every step up to the published snapshot) beside a plain scan of
- * the same resolved events in the same run (each event's lead through identity_links as of the same reference time,
- * then events and revenue per lead). Runs alternate; the medians are compared. The last line:
- *   events=… leads=… buyers=… rollup_s=… scan_s=… ratio=…
+ * `pnpm bench:rollups [--events N] [--leads N] [--runs N] [--engine server|chdb] [--keep]`: seeds N events for N
+ * leads into a ClickHouse database of its own, then times the lead rollup (every step up to the published snapshot
+ * and its summary) beside a plain scan of the same resolved events in the same run: each event deduplicated by
+ * message id (FINAL), its lead through identity_links as of the same reference time, then events and revenue per lead.
+ * The same scan over raw rows (no deduplication: cheaper, and wrong after a repeated insert) is timed too. Runs
+ * alternate; the medians are compared. The last line:
+ *   events=… leads=… buyers=… rollup_s=… scan_s=… ratio=… scan_raw_s=… ratio_raw=…
  *
  * The market: every lead has events/leads events over two years; half of the leads start as anonymous visitors whose
  * first three events are linked to them by an identify; one event of each lead states an email (a quarter free mail),
@@ -100,6 +102,7 @@ try {
   const seeded = await timed(seed);
   progress(`seeded ${fmt(seeded.value)} rows in ${seeded.seconds.toFixed(1)} s`);
   const scanTimes: number[] = [];
+  const rawTimes: number[] = [];
   const rollupTimes: number[] = [];
   let buyers = 0;
   let resolvedLeads = 0;
@@ -110,20 +113,23 @@ try {
     const scan = await timed(() => exec.rows<{ leads: string }>(`SELECT count() AS leads, sum(events) AS events FROM (${plainScan(target)})`));
     scanTimes.push(scan.seconds);
     resolvedLeads = Number(scan.value[0]?.leads ?? 0);
+    const raw = await timed(() => exec.rows(`SELECT count() AS leads, sum(events) AS events FROM (${plainScan(target, { deduplicated: false })})`));
+    rawTimes.push(raw.seconds);
     const rollup = await timed(() =>
       runRollup(exec, target),
     );
     rollupTimes.push(rollup.seconds);
     progress(`  run ${run}/${runs} steps: ${rollup.value.steps.map((st) => `${st.name} ${st.ms.toFixed(0)} ms`).join(', ')}`);
     buyers = rollup.value.summary.buyers;
-    progress(`run ${run}/${runs}: scan ${scan.seconds.toFixed(2)} s, rollup ${rollup.seconds.toFixed(2)} s (${fmt(rollup.value.summary.leads)} leads, ${fmt(buyers)} buyers)`);
+    progress(`run ${run}/${runs}: scan ${scan.seconds.toFixed(2)} s (raw rows ${raw.seconds.toFixed(2)} s), rollup ${rollup.seconds.toFixed(2)} s (${fmt(rollup.value.summary.leads)} leads, ${fmt(buyers)} buyers)`);
   }
   const scanS = median(scanTimes);
+  const rawS = median(rawTimes);
   const rollupS = median(rollupTimes);
-  console.log(`plain scan of the resolved events (${fmt(resolvedLeads)} profiles): median ${scanS.toFixed(2)} s of ${runs}`);
+  console.log(`plain scan of the resolved events (${fmt(resolvedLeads)} profiles): median ${scanS.toFixed(2)} s of ${runs}; over raw rows, not deduplicated: ${rawS.toFixed(2)} s`);
   console.log(`rollup (orders, buyers, leads, publish): median ${rollupS.toFixed(2)} s of ${runs}`);
   console.log(`engine: ${await exec.describe()}`);
-  console.log(`events=${seeded.value} leads=${leads} buyers=${buyers} rollup_s=${rollupS.toFixed(3)} scan_s=${scanS.toFixed(3)} ratio=${(rollupS / scanS).toFixed(2)}`);
+  console.log(`events=${seeded.value} leads=${leads} buyers=${buyers} rollup_s=${rollupS.toFixed(3)} scan_s=${scanS.toFixed(3)} ratio=${(rollupS / scanS).toFixed(2)} scan_raw_s=${rawS.toFixed(3)} ratio_raw=${(rollupS / rawS).toFixed(2)}`);
 } finally {
   if (!args.keep) await exec.command(sql`DROP DATABASE IF EXISTS ${db}`);
   exec.close?.();

@@ -21,5 +21,6 @@ describe('pnpm bench --quick', () => {
     expect(last).toMatch(/^events_per_s=\d+ baseline_events_per_s=\d+ ratio=[\d.]+ p50_ms=[\d.]+ p99_ms=[\d.]+ workers=1 /);
     expect(last).toMatch(/ events_per_s_2_workers=\d+ /);
     expect(last).toMatch(/ redis_evalsha_per_s=\d+ /);
+    expect(last).toMatch(/ rollups_events=\d+ rollups_leads=10000 rollups_buyers=\d+ rollups_rollup_s=[\d.]+ rollups_scan_s=[\d.]+ rollups_ratio=[\d.]+ /);
   });
 });

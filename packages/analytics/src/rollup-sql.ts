@@ -105,10 +105,17 @@ export function linksStage(t: SnapshotTarget): string {
  * Events up to the reference time, each with its lead then (see withLead). Copies of a message (an insert repeated
  * after a crash) are not collapsed here: each use aggregates them away by its own key.
  */
-export function resolvedEvents(t: SnapshotTarget, columns: Readonly<Record<string, string>>, where: string, links: string = linksAsOf(t)): string {
+export function resolvedEvents(
+  t: SnapshotTarget,
+  columns: Readonly<Record<string, string>>,
+  where: string,
+  links: string = linksAsOf(t),
+  options: { readonly deduplicated?: boolean } = {},
+): string {
   const { db, at } = parts(t);
   const inner = Object.entries(columns).map(([name, expr]) => `${expr} AS ${name}`);
-  return withLead(`SELECT ${[...inner, `${profileOfEvent} AS profile`].join(', ')} FROM ${db}.events WHERE timestamp <= ${at} AND (${where})`, Object.keys(columns), links);
+  const source = `${db}.events${options.deduplicated ? ' FINAL' : ''}`;
+  return withLead(`SELECT ${[...inner, `${profileOfEvent} AS profile`].join(', ')} FROM ${source} WHERE timestamp <= ${at} AND (${where})`, Object.keys(columns), links);
 }
 
 const isOrder = `type = 'track' AND event = ${literal(ORDER_EVENTS.completed)} AND order_id != '' AND ${unflagged}`;
@@ -300,8 +307,11 @@ export function summaryQueries(t: SnapshotTarget) {
 
 /**
  * The yardstick of `pnpm bench:rollups`: the least an analyst's query over the same resolved events does — each
- * event's lead, then events and revenue per lead.
+ * event's lead, then events and revenue per lead. Counting events needs them deduplicated by message id (FINAL), as
+ * the rollups' inputs are defined; `deduplicated: false` reads raw rows, which is cheaper and wrong after a repeated
+ * insert (the rollups themselves count nothing twice without FINAL: orders by order id, refunds by message id,
+ * activity by its latest time).
  */
-export function plainScan(t: SnapshotTarget): string {
-  return `SELECT lead, count() AS events, sum(revenue) AS revenue FROM (${resolvedEvents(t, { revenue: 'revenue' }, '1')}) GROUP BY lead`;
+export function plainScan(t: SnapshotTarget, options: { readonly deduplicated: boolean } = { deduplicated: true }): string {
+  return `SELECT lead, count() AS events, sum(revenue) AS revenue FROM (${resolvedEvents(t, { revenue: 'revenue' }, '1', linksAsOf(t), options)}) GROUP BY lead`;
 }

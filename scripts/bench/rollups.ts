@@ -35,26 +35,9 @@ if (!(events >= leads && leads >= 10)) throw new Error('--events must be at leas
 if (args.engine !== 'server' && args.engine !== 'chdb') throw new Error('--engine is server (the ClickHouse of CLICKHOUSE_URL) or chdb (current ClickHouse, embedded)');
 const config = loadConfigOrExit('bench:rollups');
 const client = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 600_000 });
-const exec: SqlExecutor & { close?: () => void } = args.engine === 'chdb' ? await embedded() : serverExecutor(client);
+// chdb: current ClickHouse in this process, behind the same executor, to measure the same SQL on a current engine.
+const exec: SqlExecutor & { close?: () => void } = args.engine === 'chdb' ? (await import('@leadscore/clickhouse/chdb')).chdbExecutor() : serverExecutor(client);
 
-/** Current ClickHouse in this process (chdb), behind the same executor: the same SQL measured on a current engine. */
-async function embedded(): Promise<SqlExecutor & { close: () => void }> {
-  const { Session } = await import('chdb');
-  const session = new Session();
-  session.query('SET output_format_json_quote_64bit_integers = 1');
-  return {
-    async command(text) {
-      session.query(text, 'TabSeparated');
-    },
-    async rows<T>(text: string) {
-      return session.query(text, 'JSONEachRow').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as T);
-    },
-    async describe() {
-      return `chdb ${session.query('SELECT version()', 'TabSeparated').trim()}`;
-    },
-    close: () => session.cleanup(),
-  };
-}
 const database = benchNamespace('rollups');
 const db = quoteIdentifier(database);
 const asOf = new Date('2026-11-30T12:00:00Z');

@@ -1,6 +1,7 @@
 -- Analyst rollups (packages/analytics computes them; docs/analysts.md explains every column). A snapshot is the
 -- rollup as of one reference time: its rows sit in one partition (as_of) of each snapshot table, built in the staging
--- twin and published with REPLACE PARTITION, so a rerun replaces its snapshot whole and past snapshots stay queryable.
+-- twin (the same columns, by CREATE … AS) and published with REPLACE PARTITION, so a rerun replaces its snapshot whole
+-- and past snapshots stay queryable.
 
 -- One row per snapshot: when it ran, what it counted, what it left out, and the settings it used.
 CREATE TABLE IF NOT EXISTS {{db}}.rollup_runs {{on_cluster}} (
@@ -57,24 +58,8 @@ CREATE TABLE IF NOT EXISTS {{db}}.rollup_orders {{on_cluster}} (
 PARTITION BY as_of
 ORDER BY (lead_id, order_id);
 
-CREATE TABLE IF NOT EXISTS {{db}}.rollup_orders_staging {{on_cluster}} (
-  as_of DateTime('UTC'),
-  order_id String,
-  lead_id String,
-  message_id String,
-  ordered_at DateTime('UTC'),
-  purchase_day Date,
-  currency String,
-  amount Float64,
-  rate Float64,
-  value Float64,
-  refunds UInt32,
-  refunded Float64,
-  unrated_refunds UInt32,
-  net Float64,
-  counted UInt8,
-  left_out String
-) ENGINE = {{engine:rollup_orders_staging:MergeTree()}}
+CREATE TABLE IF NOT EXISTS {{db}}.rollup_orders_staging {{on_cluster}} AS {{db}}.rollup_orders
+ENGINE = {{engine:rollup_orders_staging:MergeTree()}}
 PARTITION BY as_of
 ORDER BY (lead_id, order_id);
 
@@ -128,32 +113,8 @@ CREATE TABLE IF NOT EXISTS {{db}}.rollup_leads {{on_cluster}} (
 PARTITION BY as_of
 ORDER BY lead_id;
 
-CREATE TABLE IF NOT EXISTS {{db}}.rollup_leads_staging {{on_cluster}} (
-  as_of DateTime('UTC'),
-  lead_id String,
-  company_id String,
-  first_seen_at DateTime('UTC'),
-  last_active_at Nullable(DateTime('UTC')),
-  buyer UInt8,
-  first_order_day Nullable(Date),
-  last_order_day Nullable(Date),
-  lifetime_orders UInt32,
-  lifetime_revenue Float64,
-  recency_days Nullable(UInt32),
-  frequency UInt32,
-  monetary Float64,
-  r_score Nullable(UInt8),
-  f_score Nullable(UInt8),
-  m_score Nullable(UInt8),
-  rfm_code Nullable(String),
-  rfm_segment Nullable(String),
-  lifecycle_stage String,
-  abc_class Nullable(String),
-  x Nullable(UInt32),
-  t_x Nullable(UInt32),
-  T Nullable(UInt32),
-  mean_repeat_value Nullable(Float64)
-) ENGINE = {{engine:rollup_leads_staging:MergeTree()}}
+CREATE TABLE IF NOT EXISTS {{db}}.rollup_leads_staging {{on_cluster}} AS {{db}}.rollup_leads
+ENGINE = {{engine:rollup_leads_staging:MergeTree()}}
 PARTITION BY as_of
 ORDER BY lead_id;
 

@@ -30,7 +30,7 @@ afterAll(async () => {
 describe('pnpm rollup', () => {
   it('publishes a snapshot, showing each step and then what it counted and left out', async () => {
     const { stdout, stderr } = await rollup('--as-of', '2026-06-30T00:00:00Z');
-    expect(stderr).toMatch(/\[7\/7\] empty the staging partitions/);
+    expect(stderr).toMatch(/\[9\/9\] empty the staging partitions/);
     expect(stdout).toContain(`snapshot 2026-06-30 00:00:00 UTC of ${namespace}`);
     expect(stdout).toContain('leads 3, buyers 1, orders counted 1, window net revenue 110 USD');
     expect(stdout).toContain('left out, no rate for JPY: 1 orders, 9 JPY (set ROLLUP_RATES)');

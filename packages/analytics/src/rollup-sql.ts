@@ -129,8 +129,15 @@ FROM ${db}.events WHERE timestamp <= ${at} AND ${isRefund} GROUP BY message_id`;
 }
 
 /** The snapshot tables and their staging twins (same columns, same partitioning: a snapshot is published whole). */
-export const SNAPSHOT_TABLES = ['rollup_orders', 'rollup_leads'] as const;
-export const STAGING_TABLES = ['rollup_links_staging', 'rollup_orders_staging', 'rollup_buyers_staging', 'rollup_leads_staging'] as const;
+export const SNAPSHOT_TABLES = ['rollup_orders', 'rollup_leads', 'rollup_companies'] as const;
+export const STAGING_TABLES = [
+  'rollup_links_staging',
+  'rollup_orders_staging',
+  'rollup_buyers_staging',
+  'rollup_leads_staging',
+  'rollup_company_buyers_staging',
+  'rollup_companies_staging',
+] as const;
 
 /**
  * Step 2, orders: each "Order Completed" once by order id (its earliest message by event time, then `eventOrder`),
@@ -166,30 +173,52 @@ FROM (
 )`;
 }
 
+/** Leads or companies: what a rollup scores, each with its id column, its buyers' staging table and its snapshots. */
+export interface Entity {
+  readonly kind: 'lead' | 'company';
+  readonly id: 'lead_id' | 'company_id';
+  readonly buyers: string;
+  readonly table: 'rollup_leads' | 'rollup_companies';
+}
+export const LEADS: Entity = { kind: 'lead', id: 'lead_id', buyers: 'rollup_buyers_staging', table: 'rollup_leads' };
+export const COMPANIES: Entity = { kind: 'company', id: 'company_id', buyers: 'rollup_company_buyers_staging', table: 'rollup_companies' };
+
 /**
- * Step 3, buyers: leads with a counted order up to the reference time. Recency in calendar days from the last
- * purchase day; frequency and monetary over the window (orders on days fewer than windowDays before the reference
- * day). The lifetime-value inputs exactly as Fader & Hardie define them: purchase days (orders of one day merged, their
- * values added), x repeat purchase days, t_x first to last purchase day, T first purchase day to the reference day,
- * and the mean value of the repeat days (the first day excluded; 0 when x = 0).
+ * The counted orders of an entity: a lead's own; a company's, its members' as of the reference time (each order once
+ * by order id, with the lead that placed it, so two members sharing one order id count it once).
  */
-export function buyersStage(t: SnapshotTarget): string {
+function countedOrders(t: SnapshotTarget, e: Entity): string {
+  const { db, at } = parts(t);
+  const orders = `SELECT lead_id, purchase_day, net FROM ${db}.rollup_orders_staging WHERE as_of = ${at} AND counted`;
+  if (e.kind === 'lead') return orders;
+  return `SELECT company_id, purchase_day, net FROM (${orders}) AS o
+    ANY INNER JOIN (SELECT lead_id, company_id FROM ${db}.rollup_leads_staging WHERE as_of = ${at} AND company_id != '') AS m USING lead_id`;
+}
+
+/**
+ * Step 3 (leads) and 5 (companies), buyers: those with a counted order up to the reference time. Recency in calendar
+ * days from the last purchase day; frequency and monetary over the window (orders on days fewer than windowDays before
+ * the reference day). The lifetime-value inputs exactly as Fader & Hardie define them: purchase days (orders of one
+ * day merged, their values added), x repeat purchase days, t_x first to last purchase day, T first purchase day to the
+ * reference day, and the mean value of the repeat days (the first day excluded; 0 when x = 0).
+ */
+export function buyersStage(t: SnapshotTarget, e: Entity = LEADS): string {
   const { db, at, day } = parts(t);
   const inWindow = `purchase_day > ${day} - ${t.settings.windowDays}`;
-  const counted = `FROM ${db}.rollup_orders_staging WHERE as_of = ${at} AND counted`;
-  const perLead = `SELECT lead_id, min(purchase_day) AS first_day, max(purchase_day) AS last_day,
+  const counted = countedOrders(t, e);
+  const perBuyer = `SELECT ${e.id}, min(purchase_day) AS first_day, max(purchase_day) AS last_day,
     toUInt32(dateDiff('day', max(purchase_day), ${day})) AS recency_days,
     toUInt32(countIf(${inWindow})) AS frequency, ${money(`sumIf(net, ${inWindow})`)} AS monetary,
     toUInt32(count()) AS lifetime_orders, ${money('sum(net)')} AS lifetime_revenue
-  ${counted} GROUP BY lead_id`;
-  const perDay = `SELECT lead_id, toUInt32(count() - 1) AS x, toUInt32(dateDiff('day', min(purchase_day), max(purchase_day))) AS t_x,
+  FROM (${counted}) GROUP BY ${e.id}`;
+  const perDay = `SELECT ${e.id}, toUInt32(count() - 1) AS x, toUInt32(dateDiff('day', min(purchase_day), max(purchase_day))) AS t_x,
     toUInt32(dateDiff('day', min(purchase_day), ${day})) AS T,
     if(count() = 1, 0, round((sum(day_value) - argMin(day_value, purchase_day)) / (count() - 1), 6)) AS mean_repeat_value
-  FROM (SELECT lead_id, purchase_day, ${money('sum(net)')} AS day_value ${counted} GROUP BY lead_id, purchase_day)
-  GROUP BY lead_id`;
-  return `INSERT INTO ${db}.rollup_buyers_staging (as_of, lead_id, first_day, last_day, recency_days, frequency, monetary, lifetime_orders, lifetime_revenue, x, t_x, T, mean_repeat_value)
-SELECT ${at}, lead_id, first_day, last_day, recency_days, frequency, monetary, lifetime_orders, lifetime_revenue, x, t_x, T, mean_repeat_value
-FROM (${perLead}) AS b ANY LEFT JOIN (${perDay}) AS d USING lead_id`;
+  FROM (SELECT ${e.id}, purchase_day, ${money('sum(net)')} AS day_value FROM (${counted}) GROUP BY ${e.id}, purchase_day)
+  GROUP BY ${e.id}`;
+  return `INSERT INTO ${db}.${e.buyers} (as_of, ${e.id}, first_day, last_day, recency_days, frequency, monetary, lifetime_orders, lifetime_revenue, x, t_x, T, mean_repeat_value)
+SELECT ${at}, ${e.id}, first_day, last_day, recency_days, frequency, monetary, lifetime_orders, lifetime_revenue, x, t_x, T, mean_repeat_value
+FROM (${perBuyer}) AS b ANY LEFT JOIN (${perDay}) AS d USING ${e.id}`;
 }
 
 /**
@@ -198,11 +227,11 @@ FROM (${perLead}) AS b ANY LEFT JOIN (${perDay}) AS d USING lead_id`;
  * and scores 1 + ⌊5 × that⌋. Without ties these are exact quintiles (n/5 buyers per score); equal values always share
  * a score, and a value held by everyone scores 3. Computed in integers, so no rounding decides a boundary.
  */
-function scoreByValue(t: SnapshotTarget, keyExpr: string, key: string, score: string, withAbc = false): string {
+function scoreByValue(t: SnapshotTarget, e: Entity, keyExpr: string, key: string, score: string, withAbc = false): string {
   const { db, at } = parts(t);
   const { a, b } = t.settings.abc;
   const distribution = `SELECT arraySort(groupArray((v, c))) AS sorted, toUInt64(sum(c)) AS n
-    FROM (SELECT ${keyExpr} AS v, toUInt64(count()) AS c FROM ${db}.rollup_buyers_staging WHERE as_of = ${at} GROUP BY v)`;
+    FROM (SELECT ${keyExpr} AS v, toUInt64(count()) AS c FROM ${db}.${e.buyers} WHERE as_of = ${at} GROUP BY v)`;
   const scoreOf = `toUInt8(least(5, 1 + intDiv(5 * (2 * tupleElement(d, 3) + tupleElement(d, 2)), 2 * n)))`;
   if (!withAbc) {
     return `SELECT tupleElement(d, 1) AS ${key}, ${scoreOf} AS ${score}
@@ -218,17 +247,17 @@ function scoreByValue(t: SnapshotTarget, keyExpr: string, key: string, score: st
     FROM (SELECT sorted, n, arrayCumSum(arrayMap(p -> if(tupleElement(p, 1) > 0, tupleElement(p, 1) * tupleElement(p, 2), 0), sorted)) AS revenue FROM (${distribution})))`;
 }
 
-const BUYER_COLUMNS = ['lead_id', 'first_day', 'last_day', 'recency_days', 'frequency', 'monetary', 'lifetime_orders', 'lifetime_revenue', 'x', 't_x', 'T', 'mean_repeat_value'];
+const BUYER_METRICS = ['first_day', 'last_day', 'recency_days', 'frequency', 'monetary', 'lifetime_orders', 'lifetime_revenue', 'x', 't_x', 'T', 'mean_repeat_value'];
 
 /** Buyers with their R, F, M scores and ABC class. */
-function scoredBuyers(t: SnapshotTarget): string {
+function scoredBuyers(t: SnapshotTarget, e: Entity): string {
   const { db, at } = parts(t);
-  const cols = BUYER_COLUMNS.join(', ');
-  const withR = `SELECT ${cols}, r_score FROM (SELECT ${cols}, -toInt64(recency_days) AS r_key FROM ${db}.rollup_buyers_staging WHERE as_of = ${at}) AS b
-    ANY LEFT JOIN (${scoreByValue(t, '-toInt64(recency_days)', 'r_key', 'r_score')}) AS rs USING r_key`;
-  const withF = `SELECT ${cols}, r_score, f_score FROM (${withR}) AS br ANY LEFT JOIN (${scoreByValue(t, 'frequency', 'frequency', 'f_score')}) AS fs USING frequency`;
+  const cols = [e.id, ...BUYER_METRICS].join(', ');
+  const withR = `SELECT ${cols}, r_score FROM (SELECT ${cols}, -toInt64(recency_days) AS r_key FROM ${db}.${e.buyers} WHERE as_of = ${at}) AS b
+    ANY LEFT JOIN (${scoreByValue(t, e, '-toInt64(recency_days)', 'r_key', 'r_score')}) AS rs USING r_key`;
+  const withF = `SELECT ${cols}, r_score, f_score FROM (${withR}) AS br ANY LEFT JOIN (${scoreByValue(t, e, 'frequency', 'frequency', 'f_score')}) AS fs USING frequency`;
   return `SELECT ${cols}, r_score, f_score, m_score, abc_class, toUInt8(1) AS buyer
-  FROM (${withF}) AS bf ANY LEFT JOIN (${scoreByValue(t, 'monetary', 'monetary', 'm_score', true)}) AS ms USING monetary`;
+  FROM (${withF}) AS bf ANY LEFT JOIN (${scoreByValue(t, e, 'monetary', 'monetary', 'm_score', true)}) AS ms USING monetary`;
 }
 
 /** A lead's company as the portrait keeps it: a group id, else its email's domain unless free mail. */
@@ -239,38 +268,117 @@ function companyOfRow(settings: RollupSettings): string {
   return `if(group_id != '', group_id, if(email != '' AND ${freeMail}, concat('domain:', ${domain}), ''))`;
 }
 
+/** The columns every scored row has, leads and companies alike, from its activity and its buyer metrics. */
+function scoredColumns(t: SnapshotTarget): Record<string, string> {
+  const { day, tz } = parts(t);
+  const s = t.settings;
+  const { codes, segments } = segmentLookup(s.segments);
+  const activeDaysAgo = `dateDiff('day', toDate(last_active, ${tz}), ${day})`;
+  const code = `concat(toString(r_score), toString(f_score), toString(m_score))`;
+  const whenBuyer = (expr: string) => `if(buyer = 1, toNullable(${expr}), NULL)`;
+  return {
+    last_active_at: 'if(activity > 0, toNullable(last_active), NULL)',
+    buyer: 'buyer',
+    first_order_day: whenBuyer('first_day'),
+    last_order_day: whenBuyer('last_day'),
+    lifetime_orders: 'lifetime_orders',
+    lifetime_revenue: 'lifetime_revenue',
+    recency_days: whenBuyer('recency_days'),
+    frequency: 'frequency',
+    monetary: 'monetary',
+    r_score: whenBuyer('r_score'),
+    f_score: whenBuyer('f_score'),
+    m_score: whenBuyer('m_score'),
+    rfm_code: whenBuyer(code),
+    rfm_segment: whenBuyer(`transform(${code}, ${literal(codes)}, ${literal(segments)}, '')`),
+    // The first rule that holds, each "within N days" meaning fewer than N days before the reference day.
+    lifecycle_stage: `multiIf(buyer = 0, 'prospect',
+    dateDiff('day', first_day, ${day}) < ${s.newDays}, 'new',
+    recency_days < ${s.activeDays}, 'active',
+    recency_days < ${s.dormantDays} OR (activity > 0 AND ${activeDaysAgo} < ${s.activityDays}), 'dormant',
+    'churned')`,
+    abc_class: whenBuyer('abc_class'),
+  };
+}
+
+/**
+ * How each row moved since the previous snapshot (the latest published one before this reference time): its stage and
+ * segment there (for transition counts), and, as Klaviyo shows on a profile, the stage and segment it had before its
+ * last change and when that change was (the first snapshot that showed the current value).
+ */
+function withHistory(t: SnapshotTarget, e: Entity, rows: string, names: readonly string[]): { sql: string; columns: string[] } {
+  const { db, at } = parts(t);
+  // The epoch when there is none: no snapshot has that reference time, so nothing matches it.
+  const previousAsOf = `(SELECT max(as_of) FROM ${db}.rollup_runs WHERE as_of < ${at})`;
+  const previous = `SELECT ${e.id}, toUInt8(1) AS seen, as_of AS p_as_of, lifecycle_stage AS p_stage, rfm_segment AS p_segment, previous_stage AS p_previous_stage,
+    previous_segment AS p_previous_segment, stage_changed_at AS p_stage_changed_at, segment_changed_at AS p_segment_changed_at
+    FROM ${db}.${e.table} WHERE as_of = ${previousAsOf}`;
+  const stageChanged = `(seen = 0 OR p_stage != lifecycle_stage)`;
+  const segmentChanged = `(seen = 0 OR NOT ifNull(p_segment = rfm_segment, isNull(p_segment) AND isNull(rfm_segment)))`;
+  const history: Record<string, string> = {
+    previous_as_of: `if(${previousAsOf} = toDateTime(0, 'UTC'), NULL, toNullable(${previousAsOf}))`,
+    stage_at_previous: 'if(seen = 1, toNullable(p_stage), NULL)',
+    segment_at_previous: 'if(seen = 1, p_segment, NULL)',
+    previous_stage: `if(seen = 0, NULL, if(${stageChanged}, toNullable(p_stage), p_previous_stage))`,
+    previous_segment: `if(seen = 0, NULL, if(${segmentChanged}, p_segment, p_previous_segment))`,
+    stage_changed_at: `if(${stageChanged}, ${at}, p_stage_changed_at)`,
+    segment_changed_at: `if(${segmentChanged}, ${at}, p_segment_changed_at)`,
+  };
+  return {
+    sql: `SELECT ${names.join(', ')}, ${Object.entries(history).map(([n, x]) => `${x} AS ${n}`).join(', ')}
+FROM (${rows}) AS cur ANY LEFT JOIN (${previous}) AS prev USING ${e.id}`,
+    columns: [...names, ...Object.keys(history)],
+  };
+}
+
 /**
  * Step 4, leads: every known lead (a user or an email, not an anonymous visitor) with an event up to the reference
  * time, its company (of its latest unflagged event naming one), its activity, and, for buyers, RFM, segment, ABC class
- * and lifetime-value inputs. Lifecycle stages, each "within N days" meaning fewer than N days before the reference day:
- * prospect (no counted order ever); new (first order within newDays); active (an order within activeDays); dormant
- * (last order within dormantDays, or unflagged activity within activityDays); churned (neither).
+ * and lifetime-value inputs. Lifecycle stages: prospect (no counted order ever); new (first order within newDays);
+ * active (an order within activeDays); dormant (last order within dormantDays, or unflagged activity within
+ * activityDays); churned (neither).
  */
 export function leadsStage(t: SnapshotTarget): string {
-  const { db, at, day, tz } = parts(t);
+  const { db, at } = parts(t);
   const s = t.settings;
-  const { codes, segments } = segmentLookup(s.segments);
   const leads = `SELECT lead AS lead_id, argMaxIf(company, k, company != '' AND active) AS company_id, min(timestamp) AS first_seen_at,
     maxIf(timestamp, active) AS last_active, countIf(active) AS activity
   FROM (${resolvedEvents(t, { timestamp: 'timestamp', active: unflagged, company: companyOfRow(s), k: eventOrder }, '1', stagedLinks(t))})
   WHERE NOT startsWith(lead, 'a:')
   GROUP BY lead`;
-  const activeDaysAgo = `dateDiff('day', toDate(last_active, ${tz}), ${day})`;
-  const code = `concat(toString(r_score), toString(f_score), toString(m_score))`;
-  const stage = `multiIf(buyer = 0, 'prospect',
-    dateDiff('day', first_day, ${day}) < ${s.newDays}, 'new',
-    recency_days < ${s.activeDays}, 'active',
-    recency_days < ${s.dormantDays} OR (activity > 0 AND ${activeDaysAgo} < ${s.activityDays}), 'dormant',
-    'churned')`;
   const whenBuyer = (expr: string) => `if(buyer = 1, toNullable(${expr}), NULL)`;
-  return `INSERT INTO ${db}.rollup_leads_staging (as_of, lead_id, company_id, first_seen_at, last_active_at, buyer, first_order_day, last_order_day,
-  lifetime_orders, lifetime_revenue, recency_days, frequency, monetary, r_score, f_score, m_score, rfm_code, rfm_segment, lifecycle_stage, abc_class,
-  x, t_x, T, mean_repeat_value)
-SELECT ${at}, lead_id, company_id, first_seen_at, if(activity > 0, toNullable(last_active), NULL), buyer, ${whenBuyer('first_day')}, ${whenBuyer('last_day')},
-  lifetime_orders, lifetime_revenue, ${whenBuyer('recency_days')}, frequency, monetary, ${whenBuyer('r_score')}, ${whenBuyer('f_score')}, ${whenBuyer('m_score')},
-  ${whenBuyer(code)}, ${whenBuyer(`transform(${code}, ${literal(codes)}, ${literal(segments)}, '')`)}, ${stage}, ${whenBuyer('abc_class')},
-  ${whenBuyer('x')}, ${whenBuyer('t_x')}, ${whenBuyer('T')}, ${whenBuyer('mean_repeat_value')}
-FROM (${leads}) AS l ANY LEFT JOIN (${scoredBuyers(t)}) AS b USING lead_id`;
+  const columns: Record<string, string> = {
+    lead_id: 'lead_id',
+    company_id: 'company_id',
+    first_seen_at: 'first_seen_at',
+    ...scoredColumns(t),
+    x: whenBuyer('x'),
+    t_x: whenBuyer('t_x'),
+    T: whenBuyer('T'),
+    mean_repeat_value: whenBuyer('mean_repeat_value'),
+  };
+  const rows = `SELECT ${Object.entries(columns).map(([n, x]) => `${x} AS ${n}`).join(', ')}
+FROM (${leads}) AS l ANY LEFT JOIN (${scoredBuyers(t, LEADS)}) AS b USING lead_id`;
+  const all = withHistory(t, LEADS, rows, Object.keys(columns));
+  return `INSERT INTO ${db}.rollup_leads_staging (as_of, ${all.columns.join(', ')})
+SELECT ${at}, ${all.columns.join(', ')} FROM (${all.sql})`;
+}
+
+/**
+ * Step 6, companies: every company a known lead belongs to (as of the reference time), scored like the leads from its
+ * members' orders, each order once by order id; its activity is its members'.
+ */
+export function companiesStage(t: SnapshotTarget): string {
+  const { db, at } = parts(t);
+  const members = `SELECT company_id, toUInt32(count()) AS known_leads, toUInt32(countIf(buyer = 1)) AS buyers,
+    max(ifNull(last_active_at, toDateTime(0, 'UTC'))) AS last_active, countIf(isNotNull(last_active_at)) AS activity
+  FROM ${db}.rollup_leads_staging WHERE as_of = ${at} AND company_id != '' GROUP BY company_id`;
+  const columns: Record<string, string> = { company_id: 'company_id', known_leads: 'known_leads', buyers: 'buyers', ...scoredColumns(t) };
+  const rows = `SELECT ${Object.entries(columns).map(([n, x]) => `${x} AS ${n}`).join(', ')}
+FROM (${members}) AS m ANY LEFT JOIN (${scoredBuyers(t, COMPANIES)}) AS b USING company_id`;
+  const all = withHistory(t, COMPANIES, rows, Object.keys(columns));
+  return `INSERT INTO ${db}.rollup_companies_staging (as_of, ${all.columns.join(', ')})
+SELECT ${at}, ${all.columns.join(', ')} FROM (${all.sql})`;
 }
 
 /** Clears a snapshot's partition in the staging tables (left over by a run that stopped, or done with). */
@@ -279,14 +387,20 @@ export function clearStaging(t: SnapshotTarget): string[] {
   return STAGING_TABLES.map((table) => sql`ALTER TABLE ${db}.${quoteIdentifier(table)} DROP PARTITION ID ${partitionId(snapshotTime(t.asOf))}`);
 }
 
+export type SnapshotTable = (typeof SNAPSHOT_TABLES)[number];
+
 /**
  * Publishes a snapshot: each table's partition replaced at once by its staging twin's, so readers see the previous
- * snapshot or the new one, never half of one, and a rerun replaces rather than adds.
+ * snapshot or the new one, never half of one, and a rerun replaces rather than adds. A table the snapshot has no rows
+ * for has its partition dropped instead (current ClickHouse refuses to replace a partition from an empty one).
  */
-export function publishSnapshot(t: SnapshotTarget): string[] {
+export function publishSnapshot(t: SnapshotTarget, staged: Readonly<Record<SnapshotTable, number>>): string[] {
   const { db } = parts(t);
-  return SNAPSHOT_TABLES.map(
-    (table) => sql`ALTER TABLE ${db}.${quoteIdentifier(table)} REPLACE PARTITION ID ${partitionId(snapshotTime(t.asOf))} FROM ${db}.${quoteIdentifier(`${table}_staging`)}`,
+  const id = partitionId(snapshotTime(t.asOf));
+  return SNAPSHOT_TABLES.map((table) =>
+    staged[table] > 0
+      ? sql`ALTER TABLE ${db}.${quoteIdentifier(table)} REPLACE PARTITION ID ${id} FROM ${db}.${quoteIdentifier(`${table}_staging`)}`
+      : sql`ALTER TABLE ${db}.${quoteIdentifier(table)} DROP PARTITION ID ${id}`,
   );
 }
 
@@ -295,6 +409,7 @@ export function summaryQueries(t: SnapshotTarget) {
   const { db, at } = parts(t);
   return {
     leads: `SELECT toUInt64(count()) AS leads, toUInt64(countIf(buyer = 1)) AS buyers, ${money('sum(monetary)')} AS revenue FROM ${db}.rollup_leads WHERE as_of = ${at}`,
+    companies: `SELECT toUInt64(count()) AS companies, toUInt64(countIf(buyer = 1)) AS buyers FROM ${db}.rollup_companies WHERE as_of = ${at}`,
     orders: `SELECT toUInt64(countIf(counted = 1)) AS counted, toUInt64(countIf(left_out = 'anonymous')) AS anonymous, toUInt64(countIf(left_out = 'refunded')) AS refunded,
   toUInt64(sum(unrated_refunds)) AS unrated_refunds FROM ${db}.rollup_orders WHERE as_of = ${at}`,
     unrated: `SELECT currency, toUInt64(count()) AS orders, ${money('sum(amount)')} AS amount FROM ${db}.rollup_orders WHERE as_of = ${at} AND left_out = 'no_rate' GROUP BY currency ORDER BY currency`,

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { formatDateTime, literal, quoteIdentifier, type SqlExecutor } from '@leadscore/clickhouse/sql';
 import {
   buyersStage,
+  companiesStage,
+  COMPANIES,
   clearStaging,
   leadsStage,
   linksStage,
@@ -10,16 +12,21 @@ import {
   publishSnapshot,
   snapshotTime,
   summaryQueries,
+  type SnapshotTable,
   type SnapshotTarget,
 } from './rollup-sql.ts';
 
-/** One step of a rollup: statements run in order, and what to count afterwards to show progress. */
+/**
+ * One step of a rollup: statements run in order (decided from what the earlier steps produced, for the publishing
+ * step), and what to count afterwards, for progress and for what to publish.
+ */
 export interface RollupStep {
-  readonly name: 'clear' | 'links' | 'orders' | 'buyers' | 'leads' | 'publish' | 'tidy';
+  readonly name: 'clear' | 'links' | 'orders' | 'buyers' | 'leads' | 'company_buyers' | 'companies' | 'publish' | 'tidy';
   readonly label: string;
-  readonly statements: readonly string[];
-  /** A query of one row `{ rows }`: what the step produced. */
+  readonly statements: readonly string[] | ((staged: Readonly<Record<SnapshotTable, number>>) => readonly string[]);
+  /** A query of one row `{ rows }`: what the step produced, and the snapshot table it feeds. */
   readonly produced?: string;
+  readonly feeds?: SnapshotTable;
 }
 
 /** Decide: the steps that compute and publish a snapshot. Pure. */
@@ -30,10 +37,12 @@ export function planRollup(t: SnapshotTarget): RollupStep[] {
   return [
     { name: 'clear', label: 'clear what a stopped run left', statements: clearStaging(t) },
     { name: 'links', label: 'identity links as of the reference time', statements: [linksStage(t)], produced: count('rollup_links_staging') },
-    { name: 'orders', label: 'orders once by order id, net of refunds, in the reporting currency', statements: [ordersStage(t)], produced: count('rollup_orders_staging') },
+    { name: 'orders', label: 'orders once by order id, net of refunds, in the reporting currency', statements: [ordersStage(t)], produced: count('rollup_orders_staging'), feeds: 'rollup_orders' },
     { name: 'buyers', label: 'buyers: recency, frequency, monetary, lifetime-value inputs', statements: [buyersStage(t)], produced: count('rollup_buyers_staging') },
-    { name: 'leads', label: 'leads: scores, segment, lifecycle stage, ABC class', statements: [leadsStage(t)], produced: count('rollup_leads_staging') },
-    { name: 'publish', label: 'publish the snapshot', statements: publishSnapshot(t) },
+    { name: 'leads', label: 'leads: scores, segment, lifecycle stage, ABC class, since the previous snapshot', statements: [leadsStage(t)], produced: count('rollup_leads_staging'), feeds: 'rollup_leads' },
+    { name: 'company_buyers', label: 'companies that bought, from their members\' orders', statements: [buyersStage(t, COMPANIES)], produced: count('rollup_company_buyers_staging') },
+    { name: 'companies', label: 'companies: scores, segment, lifecycle stage, ABC class, since the previous snapshot', statements: [companiesStage(t)], produced: count('rollup_companies_staging'), feeds: 'rollup_companies' },
+    { name: 'publish', label: 'publish the snapshot', statements: (staged) => publishSnapshot(t, staged) },
     { name: 'tidy', label: 'empty the staging partitions', statements: clearStaging(t) },
   ];
 }
@@ -48,6 +57,8 @@ export interface RollupSummary {
   readonly asOf: Date;
   readonly leads: number;
   readonly buyers: number;
+  readonly companies: number;
+  readonly buyingCompanies: number;
   /** Net revenue of the window over all buyers, in the reporting currency. */
   readonly revenue: number;
   readonly reportingCurrency: string;
@@ -76,6 +87,8 @@ export function readSummary(t: SnapshotTarget, rows: SummaryRows): RollupSummary
     asOf: snapshotTime(t.asOf),
     leads: num(leads.leads),
     buyers: num(leads.buyers),
+    companies: num(rows.companies[0]?.companies),
+    buyingCompanies: num(rows.companies[0]?.buyers),
     revenue: num(leads.revenue),
     reportingCurrency: t.settings.reportingCurrency,
     orders: num(orders.counted),
@@ -100,6 +113,7 @@ export function runRecord(t: SnapshotTarget, s: RollupSummary, timing: { readonl
     Math.max(0, timing.finishedAt.getTime() - timing.startedAt.getTime()),
     s.leads,
     s.buyers,
+    s.companies,
     s.orders,
     s.revenue,
     s.reportingCurrency,
@@ -112,7 +126,7 @@ export function runRecord(t: SnapshotTarget, s: RollupSummary, timing: { readonl
     s.unmatchedRefunds,
     JSON.stringify(t.settings),
   ].map(literal);
-  return `INSERT INTO ${db}.rollup_runs (as_of, started_at, finished_at, duration_ms, leads, buyers, orders, revenue, reporting_currency, unrated_currencies, unrated_orders, unrated_amounts, anonymous_orders, refunded_orders, unrated_refunds, unmatched_refunds, settings) VALUES (${values.join(', ')})`;
+  return `INSERT INTO ${db}.rollup_runs (as_of, started_at, finished_at, duration_ms, leads, buyers, companies, orders, revenue, reporting_currency, unrated_currencies, unrated_orders, unrated_amounts, anonymous_orders, refunded_orders, unrated_refunds, unmatched_refunds, settings) VALUES (${values.join(', ')})`;
 }
 
 export interface StepProgress {
@@ -144,14 +158,17 @@ export async function runRollup(
   const plan = planRollup(target);
   const run = randomBytes(4).toString('hex');
   const steps: { name: RollupStep['name'] | 'summary'; ms: number; rows?: number }[] = [];
+  const staged: Record<SnapshotTable, number> = { rollup_orders: 0, rollup_leads: 0, rollup_companies: 0 };
   for (const [index, step] of plan.entries()) {
     const began = performance.now();
-    for (const [i, statement] of step.statements.entries()) {
+    const statements = typeof step.statements === 'function' ? step.statements(staged) : step.statements;
+    for (const [i, statement] of statements.entries()) {
       const queryId = `rollup-${partitionId(target.asOf)}-${run}-${step.name}-${i}`;
       hooks.onStep?.({ step, index, of: plan.length, queryId });
       await exec.command(statement, { queryId });
     }
     const rows = step.produced ? num((await exec.rows<{ rows: string }>(step.produced))[0]?.rows) : undefined;
+    if (step.feeds && rows !== undefined) staged[step.feeds] = rows;
     const ms = performance.now() - began;
     steps.push({ name: step.name, ms, ...(rows === undefined ? {} : { rows }) });
     hooks.onStep?.({ step, index, of: plan.length, ms, ...(rows === undefined ? {} : { rows }) });

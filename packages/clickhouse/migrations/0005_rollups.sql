@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.rollup_runs {{on_cluster}} (
   duration_ms UInt32,
   leads UInt64,
   buyers UInt64,
+  companies UInt64,
   orders UInt64,
   revenue Float64,
   reporting_currency String,
@@ -82,6 +83,10 @@ CREATE TABLE IF NOT EXISTS {{db}}.rollup_buyers_staging {{on_cluster}} (
 PARTITION BY as_of
 ORDER BY lead_id;
 
+-- How a row moved since the previous snapshot (rollup_leads and rollup_companies alike): its stage and segment in
+-- the previous snapshot (NULL when it was not there), the stage and segment it had before its last change, and when
+-- each last changed (the first snapshot showing the current value).
+
 -- Every known lead of a snapshot: RFM, segment, lifecycle stage, ABC class and lifetime-value inputs (NULL for leads
 -- without a counted order, except frequency and monetary, which are 0).
 CREATE TABLE IF NOT EXISTS {{db}}.rollup_leads {{on_cluster}} (
@@ -108,7 +113,14 @@ CREATE TABLE IF NOT EXISTS {{db}}.rollup_leads {{on_cluster}} (
   x Nullable(UInt32),
   t_x Nullable(UInt32),
   T Nullable(UInt32),
-  mean_repeat_value Nullable(Float64)
+  mean_repeat_value Nullable(Float64),
+  previous_as_of Nullable(DateTime('UTC')),
+  stage_at_previous Nullable(String),
+  segment_at_previous Nullable(String),
+  previous_stage Nullable(String),
+  previous_segment Nullable(String),
+  stage_changed_at DateTime('UTC'),
+  segment_changed_at DateTime('UTC')
 ) ENGINE = {{engine:rollup_leads:MergeTree()}}
 PARTITION BY as_of
 ORDER BY lead_id;
@@ -117,6 +129,64 @@ CREATE TABLE IF NOT EXISTS {{db}}.rollup_leads_staging {{on_cluster}} AS {{db}}.
 ENGINE = {{engine:rollup_leads_staging:MergeTree()}}
 PARTITION BY as_of
 ORDER BY lead_id;
+
+-- Companies that bought, of a snapshot being computed; emptied after each run.
+CREATE TABLE IF NOT EXISTS {{db}}.rollup_company_buyers_staging {{on_cluster}} (
+  as_of DateTime('UTC'),
+  company_id String,
+  first_day Date,
+  last_day Date,
+  recency_days UInt32,
+  frequency UInt32,
+  monetary Float64,
+  lifetime_orders UInt32,
+  lifetime_revenue Float64,
+  x UInt32,
+  t_x UInt32,
+  T UInt32,
+  mean_repeat_value Float64
+) ENGINE = {{engine:rollup_company_buyers_staging:MergeTree()}}
+PARTITION BY as_of
+ORDER BY company_id;
+
+-- Every company a known lead belonged to at a snapshot, scored like the leads from its members' orders (each order
+-- once by order id): known_leads members, buyers of them.
+CREATE TABLE IF NOT EXISTS {{db}}.rollup_companies {{on_cluster}} (
+  as_of DateTime('UTC'),
+  company_id String,
+  known_leads UInt32,
+  buyers UInt32,
+  last_active_at Nullable(DateTime('UTC')),
+  buyer UInt8,
+  first_order_day Nullable(Date),
+  last_order_day Nullable(Date),
+  lifetime_orders UInt32,
+  lifetime_revenue Float64,
+  recency_days Nullable(UInt32),
+  frequency UInt32,
+  monetary Float64,
+  r_score Nullable(UInt8),
+  f_score Nullable(UInt8),
+  m_score Nullable(UInt8),
+  rfm_code Nullable(String),
+  rfm_segment Nullable(String),
+  lifecycle_stage String,
+  abc_class Nullable(String),
+  previous_as_of Nullable(DateTime('UTC')),
+  stage_at_previous Nullable(String),
+  segment_at_previous Nullable(String),
+  previous_stage Nullable(String),
+  previous_segment Nullable(String),
+  stage_changed_at DateTime('UTC'),
+  segment_changed_at DateTime('UTC')
+) ENGINE = {{engine:rollup_companies:MergeTree()}}
+PARTITION BY as_of
+ORDER BY company_id;
+
+CREATE TABLE IF NOT EXISTS {{db}}.rollup_companies_staging {{on_cluster}} AS {{db}}.rollup_companies
+ENGINE = {{engine:rollup_companies_staging:MergeTree()}}
+PARTITION BY as_of
+ORDER BY company_id;
 
 -- The latest snapshot (by reference time), as analysts query it. computed_at is the snapshot's reference time.
 CREATE VIEW IF NOT EXISTS {{db}}.lead_rfm {{on_cluster}} AS
@@ -129,3 +199,24 @@ CREATE VIEW IF NOT EXISTS {{db}}.lead_clv_inputs {{on_cluster}} AS
 SELECT lead_id, as_of, assumeNotNull(x) AS x, assumeNotNull(t_x) AS t_x, assumeNotNull(T) AS T, assumeNotNull(mean_repeat_value) AS mean_repeat_value
 FROM {{db}}.rollup_leads
 WHERE as_of = (SELECT max(as_of) FROM {{db}}.rollup_runs) AND buyer = 1;
+
+-- The latest snapshot's companies.
+CREATE VIEW IF NOT EXISTS {{db}}.company_rfm {{on_cluster}} AS
+SELECT company_id, recency_days, frequency, monetary, r_score, f_score, m_score, rfm_segment, lifecycle_stage, abc_class, as_of AS computed_at, buyers, known_leads
+FROM {{db}}.rollup_companies
+WHERE as_of = (SELECT max(as_of) FROM {{db}}.rollup_runs);
+
+-- How the base moved between each snapshot and the one before it: leads and companies by stage and segment there
+-- (NULL: not in it) and here.
+CREATE VIEW IF NOT EXISTS {{db}}.rollup_transitions {{on_cluster}} AS
+SELECT 'lead' AS entity, assumeNotNull(previous_as_of) AS from_as_of, as_of AS to_as_of, stage_at_previous AS from_stage, lifecycle_stage AS to_stage,
+  segment_at_previous AS from_segment, rfm_segment AS to_segment, count() AS count
+FROM {{db}}.rollup_leads
+WHERE isNotNull(previous_as_of)
+GROUP BY from_as_of, to_as_of, from_stage, to_stage, from_segment, to_segment
+UNION ALL
+SELECT 'company' AS entity, assumeNotNull(previous_as_of) AS from_as_of, as_of AS to_as_of, stage_at_previous AS from_stage, lifecycle_stage AS to_stage,
+  segment_at_previous AS from_segment, rfm_segment AS to_segment, count() AS count
+FROM {{db}}.rollup_companies
+WHERE isNotNull(previous_as_of)
+GROUP BY from_as_of, to_as_of, from_stage, to_stage, from_segment, to_segment;

@@ -316,7 +316,7 @@ function withHistory(t: SnapshotTarget, e: Entity, rows: string, names: readonly
   const stageChanged = `(seen = 0 OR p_stage != lifecycle_stage)`;
   const segmentChanged = `(seen = 0 OR NOT ifNull(p_segment = rfm_segment, isNull(p_segment) AND isNull(rfm_segment)))`;
   const history: Record<string, string> = {
-    previous_as_of: `if(${previousAsOf} = toDateTime(0, 'UTC'), NULL, toNullable(${previousAsOf}))`,
+    previous_as_of: `nullIf(${previousAsOf}, toDateTime(0, 'UTC'))`,
     stage_at_previous: 'if(seen = 1, toNullable(p_stage), NULL)',
     segment_at_previous: 'if(seen = 1, p_segment, NULL)',
     previous_stage: `if(seen = 0, NULL, if(${stageChanged}, toNullable(p_stage), p_previous_stage))`,

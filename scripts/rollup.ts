@@ -1,17 +1,23 @@
 /**
- * `pnpm rollup [--as-of <ISO time>]`: computes the analysts' lead rollup (RFM, segment, lifecycle stage, ABC class,
- * lifetime-value inputs) as of a reference time, default now, into ClickHouse snapshot tables, and prints what it
- * counted. Running it again for the same time replaces that snapshot with the same rows. Progress goes to stderr (each
- * step, and the rows ClickHouse has read while a step runs); the summary to stdout. docs/analysts.md explains it all.
+ * `pnpm rollup [--as-of <ISO time>] [--publish-only]`: takes the analysts' snapshot (lead and company RFM, segment,
+ * lifecycle stage, ABC class, lifetime-value inputs, how the base moved) as of a reference time, default now, into
+ * ClickHouse, writes its verdicts back to the Redis portraits (unless --publish-only), and prints what it counted.
+ * Running it again for the same time replaces that snapshot with the same rows. Progress goes to stderr (each step,
+ * and the rows ClickHouse has read while a step runs); the summary to stdout. docs/analysts.md explains it all. The
+ * rollups worker (services/rollups) takes the same snapshots on a schedule.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { rollupSettingsFromConfig, runRollup, snapshotName, type RollupSummary, type StepProgress } from '@leadscore/analytics';
+import { rollupSettingsFromConfig, snapshotName, type RollupSummary, type StepProgress } from '@leadscore/analytics';
 import { createClickHouse, migrate, serverExecutor, sql } from '@leadscore/clickhouse';
 import { ConfigError, EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
 import { createLogger } from '@leadscore/log';
+import { definePortraitScripts } from '@leadscore/portrait';
+import { createRedis } from '@leadscore/redis';
+import { takeSnapshot } from '@leadscore/rollups/src/snapshot.ts';
+import type { WriteBackResult } from '@leadscore/rollups/src/write-back.ts';
 
-const { values: args } = parseArgs({ options: { 'as-of': { type: 'string' } } });
+const { values: args } = parseArgs({ options: { 'as-of': { type: 'string' }, 'publish-only': { type: 'boolean', default: false } } });
 const config = loadConfigOrExit('rollup');
 const log = createLogger({ service: 'rollup', level: config.logLevel, namespace: config.namespace });
 
@@ -33,7 +39,7 @@ if (Number.isNaN(asOf.getTime())) {
 const settings = settingsOrExit();
 const client = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 3_600_000 });
 const exec = serverExecutor(client);
-const target = { database: config.clickhouse.database, asOf, settings };
+const redis = args['publish-only'] ? undefined : createRedis(config.redis.url, { connectionName: 'rollup' });
 const err = (line: string) => process.stderr.write(`${line}\n`);
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -55,10 +61,11 @@ function watch(queryId: string, label: string): () => void {
   return () => clearInterval(timer);
 }
 
-function printSummary(s: RollupSummary, ms: number): void {
+function printSummary(s: RollupSummary, ms: number, written: WriteBackResult | undefined): void {
   const list = (xs: readonly { name: string; leads: number }[]) => xs.map((x) => `${x.name} ${n(x.leads)}`).join(', ') || 'none';
   console.log(`snapshot ${snapshotName(s.asOf)} UTC of ${config.clickhouse.database}, computed in ${(ms / 1000).toFixed(2)} s`);
   console.log(`  leads ${n(s.leads)}, buyers ${n(s.buyers)}, orders counted ${n(s.orders)}, window net revenue ${n(s.revenue)} ${s.reportingCurrency}`);
+  console.log(`  companies ${n(s.companies)}, of which bought ${n(s.buyingCompanies)}`);
   console.log(`  lifecycle: ${list(s.stages)}`);
   console.log(`  ABC: ${list(s.classes)}`);
   console.log(`  segments: ${list(s.segments)}`);
@@ -66,6 +73,10 @@ function printSummary(s: RollupSummary, ms: number): void {
   if (s.anonymousOrders > 0) console.log(`  left out, placed by visitors not linked to a lead: ${n(s.anonymousOrders)} orders`);
   if (s.refundedOrders > 0) console.log(`  refunded in full (not purchases): ${n(s.refundedOrders)} orders`);
   if (s.unmatchedRefunds > 0 || s.unratedRefunds > 0) console.log(`  refunds of unknown orders ${n(s.unmatchedRefunds)}, refunds without a rate ${n(s.unratedRefunds)}`);
+  if (written) {
+    const w = (c: WriteBackResult['leads']) => `${n(c.applied)} written, ${n(c.same)} unchanged, ${n(c.stale)} newer kept, ${n(c.absent + c.linked)} without a portrait`;
+    console.log(`  portraits (${(written.ms / 1000).toFixed(2)} s): leads ${w(written.leads)}; companies ${w(written.companies)}`);
+  }
   console.log(`query next: clickhouse-client --user analyst --database ${config.clickhouse.database} --query "SELECT rfm_segment, count() FROM lead_rfm GROUP BY rfm_segment ORDER BY count() DESC"`);
 }
 
@@ -73,22 +84,23 @@ try {
   await migrate(exec, config.clickhouse);
   err(`rollup of ${config.clickhouse.database} as of ${snapshotName(asOf)} UTC (days in ${settings.timeZone}, money in ${settings.reportingCurrency})`);
   let stop = () => {};
-  const result = await runRollup(exec, target, {
-    onStep: (p: StepProgress) => {
-      stop();
-      if (p.ms === undefined) {
-        stop = p.queryId ? watch(p.queryId, p.step.name) : () => {};
-        return;
-      }
-      err(`[${p.index + 1}/${p.of}] ${p.step.label}: ${(p.ms / 1000).toFixed(2)} s${p.rows === undefined ? '' : `, ${n(p.rows)} rows`}`);
-    },
-  });
+  const onStep = (p: StepProgress) => {
+    stop();
+    if (p.ms === undefined) {
+      stop = p.queryId ? watch(p.queryId, p.step.name) : () => {};
+      return;
+    }
+    err(`[${p.index + 1}/${p.of}] ${p.step.label}: ${(p.ms / 1000).toFixed(2)} s${p.rows === undefined ? '' : `, ${n(p.rows)} rows`}`);
+  };
+  const portraits = redis ? { redis, scripts: definePortraitScripts(redis), namespace: config.namespace, chunk: config.rollups.writeBackChunk } : undefined;
+  const result = await takeSnapshot({ exec, database: config.clickhouse.database, settings, onStep, ...(portraits ? { portraits } : {}) }, asOf);
   stop();
-  printSummary(result.summary, result.ms);
-  log.info({ asOf: result.summary.asOf, leads: result.summary.leads, buyers: result.summary.buyers, ms: result.ms }, 'rollup snapshot published');
+  printSummary(result.rollup.summary, result.rollup.ms, result.writeBack);
+  log.info({ asOf: result.rollup.summary.asOf, leads: result.rollup.summary.leads, buyers: result.rollup.summary.buyers, ms: result.rollup.ms, writeBackMs: result.writeBack?.ms }, 'rollup snapshot published');
 } catch (e) {
   log.fatal({ err: e, asOf }, 'rollup failed');
   process.exitCode = 1;
 } finally {
   await client.close();
+  await redis?.quit();
 }

@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const s = services();
 const client = createClickHouse({ url: s.clickhouseUrl, user: s.clickhouseUser, password: s.clickhousePassword });
 const namespace = testNamespace('rollup_cli');
-const env = { ...process.env, NAMESPACE: namespace, CLICKHOUSE_URL: s.clickhouseUrl, ROLLUP_RATES: 'EUR=1.1', LOG_LEVEL: 'warn' };
+const env = { ...process.env, NAMESPACE: namespace, CLICKHOUSE_URL: s.clickhouseUrl, REDIS_URL: s.redisUrl, ROLLUP_RATES: 'EUR=1.1', LOG_LEVEL: 'warn' };
 const rollup = (...args: string[]) => run(`${ROOT}node_modules/.bin/tsx`, ['scripts/rollup.ts', ...args], { cwd: ROOT, env });
 
 beforeAll(async () => {

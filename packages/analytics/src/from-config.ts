@@ -8,7 +8,7 @@ import { rollupSettingsSchema, type RollupSettings } from './settings.ts';
  * with a ConfigError naming ROLLUP_SEGMENT_MAP_FILE.
  */
 export function rollupSettingsFromConfig(config: Config, readFile: (path: string) => string): RollupSettings {
-  const { segmentMapFile, ...rollups } = config.rollups;
+  const { segmentMapFile, everyMs: _every, writeBackChunk: _chunk, metricsPort: _port, ...rollups } = config.rollups;
   let segments = DEFAULT_SEGMENT_MAP;
   if (segmentMapFile !== undefined) {
     const fail = (reason: string) => new ConfigError([{ variable: 'ROLLUP_SEGMENT_MAP_FILE', value: JSON.stringify(segmentMapFile), reason }]);

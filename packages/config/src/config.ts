@@ -101,6 +101,9 @@ function toConfig(raw: RawConfig) {
       activityDays: raw.ROLLUP_ACTIVITY_DAYS,
       abc: raw.ROLLUP_ABC_SHARES,
       segmentMapFile: raw.ROLLUP_SEGMENT_MAP_FILE === '' ? undefined : raw.ROLLUP_SEGMENT_MAP_FILE,
+      everyMs: Math.round(raw.ROLLUP_EVERY_MINUTES * 60_000),
+      writeBackChunk: raw.ROLLUP_WRITE_BACK_CHUNK,
+      metricsPort: raw.ROLLUPS_METRICS_PORT,
     },
     clickhouse: {
       url: raw.CLICKHOUSE_URL,

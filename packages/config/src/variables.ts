@@ -498,6 +498,24 @@ export const variables = {
     doc: 'ABC classes: A are the buyers making the first 80 % of the window\'s net revenue, B the next 15 %, C the rest.',
     schema: abcShares,
   },
+  ROLLUP_EVERY_MINUTES: {
+    section: 'rollups',
+    default: '60',
+    doc: 'How often services/rollups takes a snapshot (a BullMQ job scheduler: one run per interval across all its workers, one at a time).',
+    schema: z.coerce.number().min(0.05).max(10_080),
+  },
+  ROLLUP_WRITE_BACK_CHUNK: {
+    section: 'rollups',
+    default: '1000',
+    doc: 'Leads or companies whose snapshot verdict is written to their Redis portraits per pipeline.',
+    schema: positiveInt(100_000),
+  },
+  ROLLUPS_METRICS_PORT: {
+    section: 'rollups',
+    default: '9466',
+    doc: 'Port of the rollups worker\'s /metrics and /healthz.',
+    schema: port,
+  },
   ROLLUP_SEGMENT_MAP_FILE: {
     section: 'rollups',
     default: '',

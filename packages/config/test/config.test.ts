@@ -69,6 +69,9 @@ const badValues: Record<VariableName, string> = {
   ROLLUP_ACTIVITY_DAYS: '1.5',
   ROLLUP_ABC_SHARES: '90,20',
   ROLLUP_SEGMENT_MAP_FILE: '',
+  ROLLUP_EVERY_MINUTES: 'hourly',
+  ROLLUP_WRITE_BACK_CHUNK: '0',
+  ROLLUPS_METRICS_PORT: '99999',
 };
 
 describe('configuration', () => {

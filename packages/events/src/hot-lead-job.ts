@@ -9,6 +9,8 @@ import { z } from 'zod';
 export const ALERTS_QUEUE = 'hot-leads';
 /** The ingest workers' scheduled jobs (the quiet sweep), under the same prefix. */
 export const SWEEPS_QUEUE = 'sweeps';
+/** The rollups worker's scheduled snapshots, under the same prefix. */
+export const ROLLUPS_QUEUE = 'rollups';
 export const alertsQueuePrefix = (namespace: string) => `{${namespace}.alerts}`;
 
 export const hotLeadJobSchema = z.object({

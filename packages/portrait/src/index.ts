@@ -5,3 +5,4 @@ export * from './view.ts';
 export * from './steps.ts';
 export * from './bounds.ts';
 export * from './compact.ts';
+export * from './rollup-verdict.ts';

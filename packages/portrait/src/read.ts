@@ -1,3 +1,4 @@
+import { decodeRollupVerdict, type RollupVerdict } from './rollup-verdict.ts';
 import type { Redis } from 'ioredis';
 import { halfLifeKey, totalHeat, type AlertState, type CompanyAlertState, type HeatState, type LastFired, type Rules } from '@leadscore/scoring';
 import { decodeStreakDays, fromBase36, toBase36 } from './compact.ts';
@@ -194,6 +195,8 @@ export interface CompanyView {
   readonly firstSeen?: number;
   readonly lastSeen?: number;
   readonly heat: Record<string, HeatState>;
+  /** What the latest analysts' snapshot says of the company. */
+  readonly rollup?: RollupVerdict;
 }
 
 export async function readCompany(redis: Redis, namespace: string, companyId: string): Promise<CompanyView> {
@@ -211,6 +214,7 @@ export async function readCompany(redis: Redis, namespace: string, companyId: st
     heat: heatStates(state),
     ...(firstSeen !== undefined ? { firstSeen } : {}),
     ...(lastSeen !== undefined ? { lastSeen } : {}),
+    ...(state.rollup !== undefined && decodeRollupVerdict(state.rollup) ? { rollup: decodeRollupVerdict(state.rollup) as RollupVerdict } : {}),
   };
 }
 

@@ -18,6 +18,7 @@ export function definePortraitScripts(redis: Redis) {
     raiseHeld: defineScript(redis, lua('raiseHeld-1.lua')),
     boundedAdd: defineScript(redis, lua('boundedAdd-1.lua')),
     forgetQuiet: defineScript(redis, lua('forgetQuiet-1.lua')),
+    applyRollup: defineScript(redis, lua('applyRollup-1.lua')),
   } satisfies Record<string, ScriptCommand>;
 }
 

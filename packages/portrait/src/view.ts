@@ -18,6 +18,7 @@ import type { Redis } from 'ioredis';
 import { decodeTagTimes } from './compact.ts';
 import { profileKeys } from './keys.ts';
 import { companyOfState, readCompany, readProfile, type CompanyView, type ProfileView } from './read.ts';
+import { decodeRollupVerdict, type RollupVerdict } from './rollup-verdict.ts';
 
 export interface TagView {
   readonly id: string;
@@ -38,6 +39,8 @@ export interface PortraitView {
   /** 0 first: A-hot, A-warm, B-hot, … */
   readonly priority: number;
   readonly lastSeen?: number;
+  /** What the latest analysts' snapshot says: lifecycle stage, RFM segment, ABC class. */
+  readonly rollup?: RollupVerdict;
 }
 
 /**
@@ -65,6 +68,7 @@ export function portraitView(rules: Rules, profile: ProfileView, state: Record<s
   const role = roleOf(rules, traits);
   const fit = fitOf(rules, { tags: tags.map((t) => t.id), role: role?.role, traits });
   const tier = tierOf(heat, rules.tiers);
+  const rollup = decodeRollupVerdict(state.rollup);
   return {
     lead: profile.profileId,
     heat,
@@ -76,6 +80,7 @@ export function portraitView(rules: Rules, profile: ProfileView, state: Record<s
     grade: fit.grade,
     priority: priorityRank(fit.grade, tier),
     ...(profile.lastSeen !== undefined ? { lastSeen: profile.lastSeen } : {}),
+    ...(rollup ? { rollup } : {}),
   };
 }
 

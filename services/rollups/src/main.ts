@@ -1,0 +1,80 @@
+/**
+ * The rollups worker: on a schedule, the analysts' snapshot (lead and company RFM, lifecycle stage, ABC class,
+ * lifetime-value inputs, how the base moved) computed and published in ClickHouse, then written back to the live
+ * portraits in Redis.
+ *   config → logger → rollup settings → ClickHouse (migrate) → Redis (portrait scripts, run lock) →
+ *   BullMQ job scheduler and worker → /metrics and /healthz; SIGTERM: finish the run in hand, close.
+ * `pnpm rollup --as-of …` takes a snapshot for an explicit time with the same code (./snapshot.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { rollupSettingsFromConfig } from '@leadscore/analytics';
+import { createClickHouse, migrate, serverExecutor } from '@leadscore/clickhouse';
+import { ConfigError, EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
+import { ROLLUPS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
+import { handleShutdown, startMetricsServer } from '@leadscore/lifecycle';
+import { createLogger } from '@leadscore/log';
+import { definePortraitScripts } from '@leadscore/portrait';
+import { createRedis } from '@leadscore/redis';
+import { createRollupsMetrics } from './metrics.ts';
+import { createRunLock } from './run-lock.ts';
+import { startSchedule } from './schedule.ts';
+import { takeSnapshot } from './snapshot.ts';
+
+const config = loadConfigOrExit('rollups');
+const log = createLogger({ service: 'rollups', level: config.logLevel, namespace: config.namespace });
+const settings = (() => {
+  try {
+    return rollupSettingsFromConfig(config, (path) => readFileSync(path, 'utf8'));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`rollups: ${err.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+})();
+
+const clickhouse = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 3_600_000 });
+const exec = serverExecutor(clickhouse);
+await migrate(exec, config.clickhouse);
+
+const redis = createRedis(config.redis.url, { connectionName: 'rollups', onError: (err) => log.warn({ err: err.message }, 'redis connection error') });
+const scripts = definePortraitScripts(redis);
+const metrics = createRollupsMetrics();
+// Held well beyond a run's usual length and extended while it lasts; a worker that dies frees it within this.
+const lock = createRunLock(redis, `${config.namespace}:lock:rollup`, 60_000);
+
+const schedule = await startSchedule({
+  queueName: ROLLUPS_QUEUE,
+  prefix: alertsQueuePrefix(config.namespace),
+  connection: createRedis(config.redis.url, { connectionName: 'rollups-queue' }),
+  workerConnection: createRedis(config.redis.url, { connectionName: 'rollups-worker' }),
+  everyMs: config.rollups.everyMs,
+  log,
+  run: async (asOf) => {
+    const outcome = await lock.run(() =>
+      takeSnapshot({ exec, database: config.clickhouse.database, settings, portraits: { redis, scripts, namespace: config.namespace, chunk: config.rollups.writeBackChunk } }, asOf),
+    );
+    if (!outcome.ran) return { published: false, reason: 'another worker is taking a snapshot' };
+    const { rollup, writeBack } = outcome.value;
+    const s = rollup.summary;
+    metrics.lastSnapshot.set(s.asOf.getTime() / 1000);
+    metrics.lastDuration.set(rollup.ms / 1000);
+    metrics.lastWriteBack.set((writeBack?.ms ?? 0) / 1000);
+    metrics.rows.set({ table: 'leads' }, s.leads);
+    metrics.rows.set({ table: 'companies' }, s.companies);
+    log.info(
+      { asOf: s.asOf, leads: s.leads, buyers: s.buyers, companies: s.companies, rollupMs: Math.round(rollup.ms), writeBackMs: Math.round(writeBack?.ms ?? 0), writeBack },
+      'rollup snapshot published and written back',
+    );
+    return { published: true, asOf: s.asOf };
+  },
+  onOutcome: (outcome) => metrics.runs.inc({ outcome }),
+});
+
+const metricsServer = await startMetricsServer(metrics.registry, '0.0.0.0', config.rollups.metricsPort);
+handleShutdown(log, [
+  { name: 'schedule (finishes the run in hand)', run: () => schedule.close(), timeoutMs: 600_000 },
+  { name: 'metrics server', run: () => new Promise<void>((resolve) => metricsServer.close(() => resolve())) },
+  { name: 'redis', run: async () => void (await redis.quit()) },
+  { name: 'clickhouse', run: () => clickhouse.close() },
+]);
+log.info({ everyMs: config.rollups.everyMs, database: config.clickhouse.database, metricsPort: (metricsServer.address() as { port: number }).port }, 'rollups worker running');

@@ -50,8 +50,10 @@ const schedule = await startSchedule({
   everyMs: config.rollups.everyMs,
   log,
   run: async (asOf) => {
-    const outcome = await lock.run(() =>
-      takeSnapshot({ exec, database: config.clickhouse.database, settings, portraits: { redis, scripts, namespace: config.namespace, chunk: config.rollups.writeBackChunk } }, asOf),
+    // A run waits its turn while another worker's lasts (a retry must not be dropped), up to an interval.
+    const outcome = await lock.run(
+      () => takeSnapshot({ exec, database: config.clickhouse.database, settings, portraits: { redis, scripts, namespace: config.namespace, chunk: config.rollups.writeBackChunk } }, asOf),
+      config.rollups.everyMs,
     );
     if (!outcome.ran) return { published: false, reason: 'another worker is taking a snapshot' };
     const { rollup, writeBack } = outcome.value;

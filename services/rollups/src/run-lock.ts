@@ -12,10 +12,17 @@ export function createRunLock(redis: Redis, key: string, holdMs: number) {
   const hold = defineScript(redis, lua('holdLock-1.lua'));
   const release = defineScript(redis, lua('releaseLock-1.lua'));
   return {
-    /** Runs `work` under the lock, or returns `{ ran: false }` at once when another worker holds it. */
-    async run<T>(work: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    /**
+     * Runs `work` under the lock, waiting up to `waitMs` for another worker's run to end (polling), else returns
+     * `{ ran: false }`.
+     */
+    async run<T>(work: () => Promise<T>, waitMs = 0): Promise<{ ran: true; value: T } | { ran: false }> {
       const token = randomUUID();
-      if (Number(await hold.run(redis, [key], [token, holdMs])) !== 1) return { ran: false };
+      const deadline = Date.now() + waitMs;
+      while (Number(await hold.run(redis, [key], [token, holdMs])) !== 1) {
+        if (Date.now() >= deadline) return { ran: false };
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
       const renew = setInterval(() => void hold.run(redis, [key], [token, holdMs]).catch(() => {}), Math.max(100, Math.floor(holdMs / 3)));
       try {
         return { ran: true, value: await work() };

@@ -9,10 +9,13 @@
  *                   would (default 300), at --rate events/s (default 100); alerts print as they arrive
  *   --follow        keep the live traffic going until Ctrl-C, then settle and print the summary
  *   --clean         remove the demo's topics, Redis keys and ClickHouse database at the end (tests use it)
- * Exit status 0 when the leads that became hot are exactly the ones the simulation made hot.
+ * At the end, the analysts' snapshot (RFM grid, lifecycle stages, top A companies) over the market and two years of
+ * its customers' billing history, written back to the portraits.
+ * Exit status 0 when the leads that became hot are exactly the ones the simulation made hot, and the billing history's
+ * customers are in the lifecycle stages it made them.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +31,11 @@ import { createLogger } from '@leadscore/log';
 import { allLastSeenIndexKeys, isLeadProfile, readCompany, readPortrait } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
 import { defaultRules, parseRules, totalHeat } from '@leadscore/scoring';
-import { deliveryOrder, simulate } from '@leadscore/simulator';
+import { billingHistory, deliveryOrder, simulate } from '@leadscore/simulator';
+import { rollupSettingsFromConfig, snapshotName } from '@leadscore/analytics';
+import { serverExecutor } from '@leadscore/clickhouse';
+import { definePortraitScripts } from '@leadscore/portrait';
+import { takeSnapshot } from '@leadscore/rollups/src/snapshot.ts';
 import { freePort, startProcess, type RunningProcess } from './bench/lib.ts';
 
 const { values: args } = parseArgs({
@@ -142,8 +149,11 @@ try {
 
 const now = new Date();
 const sim = simulate({ seed: args.seed, now, companies: Number(args.companies), weeks: 4 });
-const ordered = deliveryOrder(sim.messages, 7);
+const history = billingHistory({ seed: args.seed, now });
+const market = [...sim.messages, ...history.messages].sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
+const ordered = deliveryOrder(market, 7);
 out(`simulated market: ${args.companies} companies, ${sim.messages.length} events over 4 weeks; ${sim.expected.hot.length} leads heat up to now`);
+out(`billing history: ${Object.keys(history.expected.stages).length} customers' orders over two years, ${history.messages.length} events`);
 out('sending them through the collector (history of any age goes through /v1/import, as a backfill would)…\n');
 
 const importKey = config.collector.importKeys[0]?.key ?? 'dev_import_key';
@@ -268,6 +278,34 @@ out(`events in ClickHouse: ${events.map((e) => `${e.type} ${e.n}`).join(', ')}`)
 out('next, as an analyst:');
 out(`  clickhouse-client --port ${process.env.CLICKHOUSE_TCP_PORT ?? 9000} --database ${ns} --query "SELECT type, count() FROM events FINAL GROUP BY type"`);
 
+// --- the analysts' snapshot ----------------------------------------------------------------------------------------
+out('\n== the analysts\' snapshot (pnpm rollup; services/rollups takes one on a schedule)');
+const rollupSettings = rollupSettingsFromConfig(config, (path) => readFileSync(path, 'utf8'));
+// CNY orders need a rate to count; the demo brings one unless ROLLUP_RATES does.
+const settings = { ...rollupSettings, rates: { CNY: 0.14, ...rollupSettings.rates } };
+const snapshot = await takeSnapshot({ exec: serverExecutor(clickhouse), database: ns, settings, portraits: { redis, scripts: definePortraitScripts(redis), namespace: ns, chunk: config.rollups.writeBackChunk } }, new Date());
+const summary = snapshot.rollup.summary;
+out(`snapshot as of ${snapshotName(summary.asOf)} UTC in ${(snapshot.rollup.ms / 1000).toFixed(2)} s, written back to ${snapshot.writeBack?.leads.applied ?? 0} lead and ${snapshot.writeBack?.companies.applied ?? 0} company portraits in ${((snapshot.writeBack?.ms ?? 0) / 1000).toFixed(2)} s`);
+out(`  leads ${summary.leads}, buyers ${summary.buyers}, orders ${summary.orders}, window net revenue ${Math.round(summary.revenue).toLocaleString('en-US')} ${summary.reportingCurrency} (rates ${Object.entries(settings.rates).map(([c, r]) => `${c}=${r}`).join(', ')})`);
+out(`  lifecycle: ${summary.stages.map((x) => `${x.name} ${x.leads}`).join(', ')}`);
+out(`  ABC: ${summary.classes.map((x) => `${x.name} ${x.leads}`).join(', ')}`);
+const grid = await rows<{ r: number; f: number; n: string }>(`SELECT r_score AS r, f_score AS f, count() AS n FROM ${ns}.lead_rfm WHERE r_score IS NOT NULL GROUP BY r, f`);
+out('  RFM grid, buyers by recency (rows, 5 = most recent) and frequency (columns) score:');
+out(`        F1   F2   F3   F4   F5`);
+for (const r of [5, 4, 3, 2, 1]) out(`    R${r} ${[1, 2, 3, 4, 5].map((f) => String(grid.find((g) => g.r === r && g.f === f)?.n ?? '·').padStart(4)).join(' ')}`);
+const topA = await rows<{ company_id: string; monetary: number; buyers: number; known_leads: number; lifecycle_stage: string; rfm_segment: string | null }>(
+  `SELECT company_id, monetary, buyers, known_leads, lifecycle_stage, rfm_segment FROM ${ns}.company_rfm WHERE abc_class = 'A' ORDER BY monetary DESC, company_id LIMIT 5`,
+);
+out('  top A companies:');
+for (const c of topA) out(`    ${c.company_id.padEnd(28)} ${Math.round(c.monetary).toLocaleString('en-US').padStart(10)} ${summary.reportingCurrency}   ${c.buyers}/${c.known_leads} buyers   ${c.lifecycle_stage}, ${c.rfm_segment ?? '-'}`);
+const stagesGot = await rows<{ lead_id: string; lifecycle_stage: string }>(`SELECT lead_id, lifecycle_stage FROM ${ns}.lead_rfm`);
+const stageOf = new Map(stagesGot.map((x) => [x.lead_id, x.lifecycle_stage]));
+const stageMisses = Object.entries(history.expected.stages).filter(([lead, stage]) => stageOf.get(lead) !== stage);
+const expectedStages = Object.keys(history.expected.stages).length;
+out(`billing history stages expected ${expectedStages}, matched ${expectedStages - stageMisses.length}${stageMisses.length === 0 ? ': the same' : `: DIFFERENT (${stageMisses.map(([lead, stage]) => `${lead} expected ${stage}, got ${stageOf.get(lead) ?? 'none'}`).join('; ')})`}`);
+out('next, as an analyst (docs/analysts.md):');
+out(`  clickhouse-client --user analyst --database ${ns} --query "SELECT rfm_segment, lifecycle_stage, count() FROM lead_rfm GROUP BY rfm_segment, lifecycle_stage ORDER BY count() DESC"`);
+
 if (args.clean) {
   await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${ns}` });
   await admin.deleteTopics({ topics: [topicNames(ns).events, topicNames(ns).eventsDeadLetter] }).catch(() => {});
@@ -276,5 +314,5 @@ await clickhouse.close();
 await admin.disconnect();
 await queue.close();
 redis.disconnect();
-const ok = JSON.stringify(hot) === JSON.stringify(expectedHot) && received.every((r) => r.verified);
+const ok = JSON.stringify(hot) === JSON.stringify(expectedHot) && received.every((r) => r.verified) && stageMisses.length === 0;
 await stopAll(ok ? 0 : 1);

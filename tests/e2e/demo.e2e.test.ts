@@ -20,5 +20,15 @@ describe("the README's main-job command", () => {
     expect(stdout).toMatch(/hot leads expected (\d+), alerted \1: the same/);
     expect(stdout).toMatch(/live traffic: 300 events through \/v1\/batch/);
     expect(stdout).toMatch(/clickhouse-client .*--database demo_/);
+    // The analysts' snapshot: the grid, the stages and classes, the top A companies, and the billing history's
+    // customers in the stages the simulator made them.
+    expect(stdout).toMatch(/== the analysts' snapshot/);
+    expect(stdout).toMatch(/written back to [1-9]\d* lead and [1-9]\d* company portraits/);
+    expect(stdout).toMatch(/lifecycle: (?=.*active \d)(?=.*churned \d)(?=.*dormant \d)(?=.*new \d)(?=.*prospect \d)/);
+    expect(stdout).toMatch(/ABC: A \d+, B \d+, C \d+/);
+    expect(stdout).toMatch(/ {8}F1 {3}F2 {3}F3 {3}F4 {3}F5\n {4}R5/);
+    expect(stdout).toMatch(/top A companies:\n {4}acct_\S+ +[\d,]+ USD/);
+    expect(stdout).toMatch(/billing history stages expected (\d+), matched \1: the same/);
+    expect(stdout).toMatch(/clickhouse-client --user analyst --database demo_\S+ --query "SELECT rfm_segment/);
   });
 });

@@ -14,3 +14,4 @@ export type {
   Simulation,
   TrackMessage,
 } from './types.ts';
+export { billingHistory, type BillingHistory, type HistoryStage } from './history.ts';

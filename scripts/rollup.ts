@@ -15,6 +15,7 @@ import { createLogger } from '@leadscore/log';
 import { definePortraitScripts } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
 import { takeSnapshot } from '@leadscore/rollups/src/snapshot.ts';
+import { connectStageAlerts } from '@leadscore/rollups/src/stage-alerts.ts';
 import type { WriteBackResult } from '@leadscore/rollups/src/write-back.ts';
 
 const { values: args } = parseArgs({ options: { 'as-of': { type: 'string' }, 'publish-only': { type: 'boolean', default: false } } });
@@ -40,6 +41,7 @@ const settings = settingsOrExit();
 const client = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 3_600_000 });
 const exec = serverExecutor(client);
 const redis = args['publish-only'] ? undefined : createRedis(config.redis.url, { connectionName: 'rollup' });
+let stageAlerts: Awaited<ReturnType<typeof connectStageAlerts>> | undefined;
 const err = (line: string) => process.stderr.write(`${line}\n`);
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -92,8 +94,12 @@ try {
     }
     err(`[${p.index + 1}/${p.of}] ${p.step.label}: ${(p.ms / 1000).toFixed(2)} s${p.rows === undefined ? '' : `, ${n(p.rows)} rows`}`);
   };
-  const portraits = redis ? { redis, scripts: definePortraitScripts(redis), namespace: config.namespace, chunk: config.rollups.writeBackChunk } : undefined;
-  const result = await takeSnapshot({ exec, database: config.clickhouse.database, settings, onStep, ...(portraits ? { portraits } : {}) }, asOf);
+  const scripts = redis ? definePortraitScripts(redis) : undefined;
+  const portraits = redis && scripts ? { redis, scripts, namespace: config.namespace, chunk: config.rollups.writeBackChunk } : undefined;
+  // Stage alerts as the rollups worker fires them; a snapshot for a past time alerts nobody.
+  stageAlerts = redis && scripts ? await connectStageAlerts(config, { redis, scripts, log }) : undefined;
+  const result = await takeSnapshot({ exec, database: config.clickhouse.database, settings, onStep, ...(portraits ? { portraits } : {}), ...(stageAlerts ? { alerts: stageAlerts.alerts } : {}) }, asOf);
+  if (result.alerts > 0) console.log(`  stage alerts enqueued for sales: ${result.alerts}`);
   stop();
   printSummary(result.rollup.summary, result.rollup.ms, result.writeBack);
   log.info({ asOf: result.rollup.summary.asOf, leads: result.rollup.summary.leads, buyers: result.rollup.summary.buyers, ms: result.rollup.ms, writeBackMs: result.writeBack?.ms }, 'rollup snapshot published');
@@ -101,6 +107,7 @@ try {
   log.fatal({ err: e, asOf }, 'rollup failed');
   process.exitCode = 1;
 } finally {
+  await stageAlerts?.close();
   await client.close();
   await redis?.quit();
 }

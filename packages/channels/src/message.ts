@@ -8,7 +8,7 @@ import { z } from 'zod';
 export const LEAD_ROLES = ['EB', 'UB', 'TB', 'Coach'] as const;
 export const LEAD_GRADES = ['A', 'B', 'C', 'D'] as const;
 export const LEAD_TIERS = ['hot', 'warm', 'cold'] as const;
-export const ALERT_KINDS = ['streak', 'tier', 'form', 'buying_group', 'quiet', 'digest'] as const;
+export const ALERT_KINDS = ['streak', 'tier', 'form', 'buying_group', 'quiet', 'stage', 'digest'] as const;
 
 /** With an offset, so a time read back by a receiver in another zone means the same instant. */
 const isoDateTime = z.iso.datetime({ offset: true });

@@ -170,6 +170,13 @@ function evidencePoints(kind: AlertMessage['rule']['kind'], evidence: Record<str
     // One line per alert of the digest; their keys are for receivers, not for people.
     for (const line of take('alerts', isStringArray) ?? []) out.push(truncateChars(oneLine(line), VALUE_MAX));
     take('idempotencyKeys', isStringArray);
+  } else if (kind === 'stage') {
+    const from = take('from', isString);
+    const to = take('to', isString);
+    const abc = take('abcClass', isString);
+    const segment = take('segment', isString);
+    const snapshot = take('snapshot', isString);
+    if (to) out.push(`lifecycle stage ${from ? `${oneLine(from)} → ` : ''}${oneLine(to)}${abc ? `, class ${oneLine(abc)}` : ''}${segment ? `, segment ${oneLine(segment)}` : ''}${snapshot ? ` (snapshot of ${formatUtc(snapshot)})` : ''}`);
   } else if (kind === 'quiet') {
     const since = take('lastActiveAt', isString);
     if (since) out.push(`no counted activity since ${formatUtc(since)}`);

@@ -18,7 +18,7 @@ export const hotLeadJobSchema = z.object({
   lead: z.string(),
   company: z.string().optional(),
   rule: z.string(),
-  kind: z.enum(['streak', 'tier', 'form', 'buying_group', 'quiet']),
+  kind: z.enum(['streak', 'tier', 'form', 'buying_group', 'quiet', 'stage']),
   /** One firing: the run, the crossing, the form or the group it is about. */
   window: z.string(),
   action: z.string(),

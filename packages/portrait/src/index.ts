@@ -6,3 +6,4 @@ export * from './steps.ts';
 export * from './bounds.ts';
 export * from './compact.ts';
 export * from './rollup-verdict.ts';
+export * from './alert-outbox.ts';

@@ -1,3 +1,4 @@
+import { BOUNDS } from './bounds.ts';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { companyKeys, emailOwnerKey, profileKeys } from './keys.ts';
 import type { PortraitScripts } from './scripts.ts';
@@ -9,6 +10,22 @@ import type { PortraitScripts } from './scripts.ts';
  */
 
 /** The bounds and settings every step is sent with (see README, "What the ingest workers keep"). */
+/**
+ * The layout of a deployment's portraits: its namespace and ingest settings, with the bounds every structure keeps
+ * (BOUNDS). One definition for every service that writes portraits.
+ */
+export function portraitLayout(settings: { readonly namespace: string; readonly dedupWindowMs: number; readonly logCap: number; readonly visitorTtlMs: number }): Omit<PortraitLayout, 'alertFields'> {
+  return {
+    ...settings,
+    ledgerCap: BOUNDS.ledgerCap,
+    traitCap: BOUNDS.traitCap,
+    orderCap: BOUNDS.orderCap,
+    memberCap: BOUNDS.memberCap,
+    linkedFromCap: BOUNDS.linkedFromCap,
+    companiesCap: BOUNDS.companiesCap,
+  };
+}
+
 export interface PortraitLayout {
   readonly namespace: string;
   /** How long a message id is remembered per profile (processing time). */

@@ -30,7 +30,7 @@ export interface AlertState {
 /** A rule that fires for a lead now: once per (lead, rule, window), with the reason attached. */
 export interface AlertCandidate {
   readonly ruleId: string;
-  readonly kind: 'streak' | 'tier' | 'form' | 'quiet' | 'buying_group';
+  readonly kind: 'streak' | 'tier' | 'form' | 'quiet' | 'buying_group' | 'stage';
   /** Identifies one firing: a streak's run start, a tier crossing's event, a form's message id, a group's start. */
   readonly window: string;
   readonly action: string;

@@ -78,6 +78,7 @@ export const defaultRules = {
       action: 'several people from one company are on pricing: propose an account meeting',
     },
     { id: 'eb-engaged', kind: 'buying_group', match: { type: ['page', 'track'] }, roles: ['EB'], minRoles: 1, within: '7d', cooldown: '30d', action: 'the economic buyer is engaged: reach out' },
+    { id: 'a-customer-dormant', kind: 'stage', from: ['new', 'active'], to: 'dormant', abcClass: 'A', action: 'an A customer turned dormant: the account manager calls' },
   ],
   quiet: { after: '30d', tag: 'nurture', action: 'move to nurturing: send the newsletter sequence' },
 } satisfies RulesInput;

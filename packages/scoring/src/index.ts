@@ -8,3 +8,4 @@ export * from './match.ts';
 export * from './default-rules.ts';
 export * from './alerts.ts';
 export * from './routing.ts';
+export * from './stage-alerts.ts';

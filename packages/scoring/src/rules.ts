@@ -218,7 +218,23 @@ const buyingGroupAlert = z
   })
   .refine((a) => a.minRoles <= new Set(a.roles).size, { message: 'cannot exceed the number of distinct roles listed', path: ['minRoles'] });
 
-const alertRule = z.discriminatedUnion('kind', [streakAlert, tierAlert, formAlert, buyingGroupAlert]);
+/** Lifecycle stages as the analysts' rollups name them (packages/analytics). */
+export const LIFECYCLE_STAGES = ['prospect', 'new', 'active', 'dormant', 'churned'] as const;
+export const ABC_CLASSES = ['A', 'B', 'C'] as const;
+/**
+ * A lead (or, with `subject: company`, a company) whose lifecycle stage changes in an analysts' snapshot: into `to`,
+ * from one of `from` when given, while its ABC class is one of `abcClass` when given. Once per change.
+ */
+const stageAlert = z.strictObject({
+  ...alertBase,
+  kind: z.literal('stage'),
+  to: oneOrMany(z.enum(LIFECYCLE_STAGES)),
+  from: oneOrMany(z.enum(LIFECYCLE_STAGES)).optional(),
+  abcClass: oneOrMany(z.enum(ABC_CLASSES)).optional(),
+  subject: z.enum(['lead', 'company']).default('lead'),
+});
+
+const alertRule = z.discriminatedUnion('kind', [streakAlert, tierAlert, formAlert, buyingGroupAlert, stageAlert]);
 
 /**
  * Where alerts go. Channels are named here with their kind and target; secrets (webhook signing keys, bot secrets,

@@ -34,6 +34,8 @@ function summaryOf(job: HotLeadJob, companyName: string | undefined): string {
       return `${((e.roles as string[] | undefined) ?? []).join(', ')} of ${companyName ?? job.company ?? 'one company'} engaged within the window of rule ${job.rule}`;
     case 'quiet':
       return `no activity for ${String(e.quietDays)} days`;
+    case 'stage':
+      return `the analysts' snapshot moved ${job.lead.startsWith('c:') ? (companyName ?? job.company ?? 'the company') : 'this lead'} from ${String(e.from)} to ${String(e.to)}${e.abcClass ? ` (class ${String(e.abcClass)})` : ''}`;
     default:
       return `rule ${job.rule} fired`;
   }

@@ -1,6 +1,6 @@
 import { alertStateOf, companyAlertStateOf, encodeLastFired } from '@leadscore/portrait';
 import { decideAlerts, decideCompanyAlerts, type AlertDecision, type AlertState, type Hold, type LastFired, type Rules } from '@leadscore/scoring';
-import type { Firing } from './alert-outbox.ts';
+import type { Firing } from '@leadscore/portrait';
 import type { CompanyJudgment, Judgment, MergedProfile } from './portrait-rounds.ts';
 
 /**

@@ -9,11 +9,11 @@ import { EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
 import { createKafka, createProducer, ensureTopics, eventTopicSpecs, runBatchConsumer, topicNames } from '@leadscore/kafka';
 import { handleShutdown, startMetricsServer } from '@leadscore/lifecycle';
 import { createLogger } from '@leadscore/log';
-import { alertStateFields, BOUNDS, definePortraitScripts, readTraitValues } from '@leadscore/portrait';
+import { alertStateFields, definePortraitScripts, portraitLayout, readTraitValues } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import { ALERTS_QUEUE, SWEEPS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
-import { createAlertOutbox } from './alert-outbox.ts';
+import { createAlertOutbox } from '@leadscore/portrait';
 import { createQuietSweep } from './quiet-sweep.ts';
 import { LinkCache } from './link-cache.ts';
 import { rulesSource } from '@leadscore/rules-source';
@@ -57,18 +57,7 @@ const metrics = createIngestMetrics();
 const queueConnection = createRedis(config.redis.url, { connectionName: 'ingest-alerts', onError: (err) => log.warn({ err: err.message }, 'redis (alerts queue) connection error') });
 const queue = new Queue(ALERTS_QUEUE, { connection: queueConnection, prefix: alertsQueuePrefix(config.namespace) });
 // What Redis keeps per lead and company, and for how long (README: "What the ingest workers keep").
-const layout = {
-  namespace: config.namespace,
-  dedupWindowMs: config.ingest.dedupWindowMs,
-  logCap: config.ingest.profileLogCap,
-  visitorTtlMs: config.ingest.visitorTtlMs,
-  ledgerCap: BOUNDS.ledgerCap,
-  traitCap: BOUNDS.traitCap,
-  orderCap: BOUNDS.orderCap,
-  memberCap: BOUNDS.memberCap,
-  linkedFromCap: BOUNDS.linkedFromCap,
-  companiesCap: BOUNDS.companiesCap,
-};
+const layout = portraitLayout({ namespace: config.namespace, dedupWindowMs: config.ingest.dedupWindowMs, logCap: config.ingest.profileLogCap, visitorTtlMs: config.ingest.visitorTtlMs });
 // A marker outlives any replay that could fire it again: the dedup window, and a day more than fresh alerts.
 const markerRetentionMs = Math.max(config.ingest.dedupWindowMs, config.ingest.alertFreshnessMs) + 86_400_000;
 const outbox = createAlertOutbox({ layout: { ...layout, alertFields: [] }, redis, scripts, queue, log, attempts: config.alerts.attempts, markerRetentionMs });

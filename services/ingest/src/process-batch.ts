@@ -4,7 +4,7 @@ import type { PartitionBatch } from '@leadscore/kafka';
 import type { Logger } from '@leadscore/log';
 import type { Rules } from '@leadscore/scoring';
 import { decidedFields, judgeCompanies, judgeLeads, membersToJudge } from './alert-judgments.ts';
-import type { AlertOutbox } from './alert-outbox.ts';
+import type { AlertOutbox } from '@leadscore/portrait';
 import type { IngestMetrics } from './metrics.ts';
 import type { PortraitWriter } from './portrait-writer.ts';
 import { conflictRow, eventRow, insertedAt, ledgerRows, linkRow } from './rows.ts';

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '@leadscore/log';
 import { allLastSeenIndexKeys, isLeadProfile, profileKeys, type PortraitScripts } from '@leadscore/portrait';
 import type { Rules } from '@leadscore/scoring';
-import type { AlertOutbox, Firing } from './alert-outbox.ts';
+import type { AlertOutbox, Firing } from '@leadscore/portrait';
 
 /** Leads handled per read of an index shard: a sweep's memory and round trips stay bounded however many went quiet. */
 const PAGE = 500;

@@ -21,7 +21,7 @@ import { defaultRules, parseRules } from '@leadscore/scoring';
 import { assertTestNamespace, testNamespace } from '@leadscore/tests/support/namespace.ts';
 import type { ServiceUrls } from '@leadscore/tests/support/services.ts';
 
-import { createAlertOutbox } from '../src/alert-outbox.ts';
+import { createAlertOutbox } from '@leadscore/portrait';
 import { createInsertCoalescer } from '../src/insert-coalescer.ts';
 import { LinkCache } from '../src/link-cache.ts';
 import { createIngestMetrics } from '../src/metrics.ts';

@@ -6,7 +6,7 @@ import { createRedis } from '@leadscore/redis';
 import { defaultRules, parseRules } from '@leadscore/scoring';
 import { services } from '@leadscore/tests/support/services.ts';
 import { ALERTS_QUEUE, SWEEPS_QUEUE, alertsQueuePrefix, type HotLeadJob } from '@leadscore/events';
-import { createAlertOutbox } from '../src/alert-outbox.ts';
+import { createAlertOutbox } from '@leadscore/portrait';
 import { createQuietSweep } from '../src/quiet-sweep.ts';
 import { ingestWorld, testLayout, tracked, type IngestWorld, type Worker } from './support.ts';
 

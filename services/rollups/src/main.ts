@@ -2,8 +2,10 @@
  * The rollups worker: on a schedule, the analysts' snapshot (lead and company RFM, lifecycle stage, ABC class,
  * lifetime-value inputs, how the base moved) computed and published in ClickHouse, then written back to the live
  * portraits in Redis.
- *   config → logger → rollup settings → ClickHouse (migrate) → Redis (portrait scripts, run lock) →
- *   BullMQ job scheduler and worker → /metrics and /healthz; SIGTERM: finish the run in hand, close.
+ *   config → logger → rollup settings, scoring rules → ClickHouse (migrate) → Redis (portrait scripts, run lock,
+ *   alert outbox) → BullMQ job scheduler and worker → /metrics and /healthz; SIGTERM: finish the run in hand, close.
+ * A snapshot's stage changes fire the rules' `stage` alerts (e.g. an A customer turned dormant) through the same
+ * outbox and queue as the ingest workers' alerts: once per change, retried, never lost.
  * `pnpm rollup --as-of …` takes a snapshot for an explicit time with the same code (./snapshot.ts).
  */
 import { readFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { createRollupsMetrics } from './metrics.ts';
 import { createRunLock } from './run-lock.ts';
 import { startSchedule } from './schedule.ts';
 import { takeSnapshot } from './snapshot.ts';
+import { connectStageAlerts } from './stage-alerts.ts';
 
 const config = loadConfigOrExit('rollups');
 const log = createLogger({ service: 'rollups', level: config.logLevel, namespace: config.namespace });
@@ -39,6 +42,15 @@ await migrate(exec, config.clickhouse);
 const redis = createRedis(config.redis.url, { connectionName: 'rollups', onError: (err) => log.warn({ err: err.message }, 'redis connection error') });
 const scripts = definePortraitScripts(redis);
 const metrics = createRollupsMetrics();
+const stageAlerts = await (async () => {
+  try {
+    return await connectStageAlerts(config, { redis, scripts, log });
+  } catch (err) {
+    // An invalid rules file stops start-up, naming the bad entries, as it does the ingest workers'.
+    process.stderr.write(`rollups: ${(err as Error).message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+})();
 // Held well beyond a run's usual length and extended while it lasts; a worker that dies frees it within this.
 const lock = createRunLock(redis, `${config.namespace}:lock:rollup`, 60_000);
 
@@ -52,11 +64,21 @@ const schedule = await startSchedule({
   run: async (asOf) => {
     // A run waits its turn while another worker's lasts (a retry must not be dropped), up to an interval.
     const outcome = await lock.run(
-      () => takeSnapshot({ exec, database: config.clickhouse.database, settings, portraits: { redis, scripts, namespace: config.namespace, chunk: config.rollups.writeBackChunk } }, asOf),
+      () =>
+        takeSnapshot(
+          {
+            exec,
+            database: config.clickhouse.database,
+            settings,
+            portraits: { redis, scripts, namespace: config.namespace, chunk: config.rollups.writeBackChunk },
+            alerts: stageAlerts.alerts,
+          },
+          asOf,
+        ),
       config.rollups.everyMs,
     );
     if (!outcome.ran) return { published: false, reason: 'another worker is taking a snapshot' };
-    const { rollup, writeBack } = outcome.value;
+    const { rollup, writeBack, alerts } = outcome.value;
     const s = rollup.summary;
     metrics.lastSnapshot.set(s.asOf.getTime() / 1000);
     metrics.lastDuration.set(rollup.ms / 1000);
@@ -64,7 +86,7 @@ const schedule = await startSchedule({
     metrics.rows.set({ table: 'leads' }, s.leads);
     metrics.rows.set({ table: 'companies' }, s.companies);
     log.info(
-      { asOf: s.asOf, leads: s.leads, buyers: s.buyers, companies: s.companies, rollupMs: Math.round(rollup.ms), writeBackMs: Math.round(writeBack?.ms ?? 0), writeBack },
+      { asOf: s.asOf, leads: s.leads, buyers: s.buyers, companies: s.companies, rollupMs: Math.round(rollup.ms), writeBackMs: Math.round(writeBack?.ms ?? 0), writeBack, stageAlerts: alerts },
       'rollup snapshot published and written back',
     );
     return { published: true, asOf: s.asOf };
@@ -76,6 +98,7 @@ const metricsServer = await startMetricsServer(metrics.registry, '0.0.0.0', conf
 handleShutdown(log, [
   { name: 'schedule (finishes the run in hand)', run: () => schedule.close(), timeoutMs: 600_000 },
   { name: 'metrics server', run: () => new Promise<void>((resolve) => metricsServer.close(() => resolve())) },
+  { name: 'stage alerts (rules watcher, alerts queue)', run: () => stageAlerts.close() },
   { name: 'redis', run: async () => void (await redis.quit()) },
   { name: 'clickhouse', run: () => clickhouse.close() },
 ]);

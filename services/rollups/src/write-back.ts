@@ -50,7 +50,15 @@ const SUBJECTS = [
  * idempotent (the same verdict again is `same`; an older snapshot never overwrites a newer, `stale`).
  */
 export async function writeBack(
-  deps: { readonly exec: SqlExecutor; readonly redis: Redis; readonly scripts: PortraitScripts; readonly namespace: string; readonly chunk: number },
+  deps: {
+    readonly exec: SqlExecutor;
+    readonly redis: Redis;
+    readonly scripts: PortraitScripts;
+    readonly namespace: string;
+    readonly chunk: number;
+    /** Each page's verdicts that changed a portrait, as they are written (stage alerts are decided on these). */
+    readonly onApplied?: (writes: readonly RollupWrite[]) => Promise<void>;
+  },
   target: { readonly database: string; readonly asOf: Date },
 ): Promise<WriteBackResult> {
   const began = performance.now();
@@ -72,6 +80,7 @@ FROM ${db}.${s.table} WHERE as_of = ${literal(target.asOf)} AND ${s.id} > ${lite
       if (rows.length === 0) break;
       const written = await writeRollupVerdicts(deps.redis, deps.scripts, deps.namespace, rows.map((r) => verdictOf(r, s.subject(r.id), target.asOf)));
       for (const { outcome } of written) result[s.key][outcome] += 1;
+      await deps.onApplied?.(written.filter((w) => w.outcome === 'applied').map((w) => w.write));
       after = (rows.at(-1) as VerdictRow).id;
       if (rows.length < deps.chunk) break;
     }

@@ -3,7 +3,10 @@ import type { Queue } from 'bullmq';
 import { alertJobId, type HotLeadJob } from '@leadscore/events';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@leadscore/log';
-import { BOUNDS, encodeLastFired, isFailure, runSteps, subjectKeys, type PortraitLayout, type PortraitScripts } from '@leadscore/portrait';
+import { BOUNDS } from './bounds.ts';
+import { encodeLastFired } from './read.ts';
+import type { PortraitScripts } from './scripts.ts';
+import { isFailure, runSteps, subjectKeys, type PortraitLayout } from './steps.ts';
 import type { AlertCandidate } from '@leadscore/scoring';
 
 const PENDING_SHARDS = 16;

@@ -24,7 +24,7 @@ import { Queue } from 'bullmq';
 import { stringify } from 'yaml';
 import { renderText, verifyWebhookSignature, type AlertMessage } from '@leadscore/channels';
 import { createClickHouse } from '@leadscore/clickhouse';
-import { loadConfigOrExit } from '@leadscore/config';
+import { loadConfig, loadConfigOrExit } from '@leadscore/config';
 import { ALERTS_QUEUE, alertsQueuePrefix, type HotLeadJob } from '@leadscore/events';
 import { createKafka, topicNames } from '@leadscore/kafka';
 import { createLogger } from '@leadscore/log';
@@ -60,7 +60,10 @@ const config = loadConfigOrExit('demo');
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const ns = `demo_${new Date().toISOString().slice(0, 10).replaceAll('-', '')}_${randomBytes(2).toString('hex')}`;
 const SECRET = `whsec_demo_${randomBytes(8).toString('hex')}`;
-const rules = parseRules(defaultRules);
+// The market prices CNY at 7 to the USD: money counts in USD (the big-customer tag, the rollups) at this rate unless
+// ROLLUP_RATES says otherwise.
+const rates = process.env.ROLLUP_RATES || 'CNY=0.143';
+const rules = parseRules(defaultRules, { money: loadConfig({ ...process.env, ROLLUP_RATES: rates }).money });
 
 // A local receiver standing in for a CRM: it verifies every signature, and the demo prints what sales would read.
 const received: { verified: boolean; message: AlertMessage }[] = [];
@@ -96,6 +99,7 @@ writeFileSync(
 const [collectorPort, ingestPort, alertsPort] = await Promise.all([freePort(), freePort(), freePort()]);
 const env = {
   NAMESPACE: ns,
+  ROLLUP_RATES: rates,
   RULES_FILE: rulesFile,
   TIME_ZONE: 'UTC',
   LOG_LEVEL: 'warn',
@@ -280,9 +284,7 @@ out(`  clickhouse-client --port ${process.env.CLICKHOUSE_TCP_PORT ?? 9000} --dat
 
 // --- the analysts' snapshot ----------------------------------------------------------------------------------------
 out('\n== the analysts\' snapshot (pnpm rollup; services/rollups takes one on a schedule)');
-const rollupSettings = rollupSettingsFromConfig(config, (path) => readFileSync(path, 'utf8'));
-// CNY orders need a rate to count; the demo brings one unless ROLLUP_RATES does.
-const settings = { ...rollupSettings, rates: { CNY: 0.14, ...rollupSettings.rates } };
+const settings = rollupSettingsFromConfig(loadConfig({ ...process.env, ROLLUP_RATES: rates }), (path) => readFileSync(path, 'utf8'));
 const snapshot = await takeSnapshot({ exec: serverExecutor(clickhouse), database: ns, settings, portraits: { redis, scripts: definePortraitScripts(redis), namespace: ns, chunk: config.rollups.writeBackChunk } }, new Date());
 const summary = snapshot.rollup.summary;
 out(`snapshot as of ${snapshotName(summary.asOf)} UTC in ${(snapshot.rollup.ms / 1000).toFixed(2)} s, written back to ${snapshot.writeBack?.leads.applied ?? 0} lead and ${snapshot.writeBack?.companies.applied ?? 0} company portraits in ${((snapshot.writeBack?.ms ?? 0) / 1000).toFixed(2)} s`);

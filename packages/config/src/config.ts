@@ -91,6 +91,8 @@ function toConfig(raw: RawConfig) {
       metricsPort: raw.ALERTS_METRICS_PORT,
       digestTickMs: raw.ALERTS_DIGEST_TICK_MS,
     },
+    /** The reporting currency and its rates: the rollups' money, and the rules' orderValue conditions. */
+    money: { currency: raw.ROLLUP_CURRENCY, rates: raw.ROLLUP_RATES },
     rollups: {
       reportingCurrency: raw.ROLLUP_CURRENCY,
       rates: raw.ROLLUP_RATES,

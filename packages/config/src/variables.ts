@@ -453,13 +453,13 @@ export const variables = {
   ROLLUP_CURRENCY: {
     section: 'rollups',
     default: 'USD',
-    doc: 'Currency the rollups report money in.',
+    doc: 'The reporting currency: the rollups report money in it, and rules\' `orderValue` conditions (the default big-customer tag) compare in it.',
     schema: z.string().regex(/^[A-Z]{3}$/, 'expected a three-letter currency code such as USD'),
   },
   ROLLUP_RATES: {
     section: 'rollups',
     default: '',
-    doc: 'Conversion rates into ROLLUP_CURRENCY, e.g. `EUR=1.08,CNY=0.14`. An order in a currency without a rate is left out of the rollups and counted per currency in the snapshot summary.',
+    doc: 'Conversion rates into ROLLUP_CURRENCY, e.g. `EUR=1.08,CNY=0.14`, for the rollups and for rules\' `orderValue` alike. An order in a currency without a rate is left out of the rollups (counted per currency in the snapshot summary) and matches no `orderValue` condition.',
     schema: rateList,
   },
   ROLLUP_WINDOW_DAYS: {

@@ -1,14 +1,14 @@
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Logger } from '@leadscore/log';
-import { defaultRules, parseRules, RulesError, type Rules } from '@leadscore/scoring';
+import { defaultRules, parseRules, RulesError, type Money, type Rules } from '@leadscore/scoring';
 
 export class RulesFileError extends Error {
   override readonly name = 'RulesFileError';
 }
 
 /** Reads and validates a rules file; the error names the file and each bad entry's path. */
-export function readRulesFile(path: string): Rules {
+export function readRulesFile(path: string, money?: Money): Rules {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -22,7 +22,7 @@ export function readRulesFile(path: string): Rules {
     throw new RulesFileError(`rules file ${path} is not valid YAML: ${(err as Error).message}`);
   }
   try {
-    return parseRules(data);
+    return parseRules(data, money ? { money } : {});
   } catch (err) {
     if (err instanceof RulesError) throw new RulesFileError(`rules file ${path}: ${err.message}`);
     throw err;
@@ -33,13 +33,13 @@ export function readRulesFile(path: string): Rules {
  * The rules in force. From RULES_FILE when set (else the built-in defaults), read again on SIGHUP or when the file
  * changes; a change that does not validate is logged and the rules in force stay.
  */
-export function rulesSource(path: string | undefined, log: Logger): { current(): Rules; reload(): void; close(): void } {
-  let rules = path ? readRulesFile(path) : parseRules(defaultRules);
+export function rulesSource(path: string | undefined, log: Logger, money?: Money): { current(): Rules; reload(): void; close(): void } {
+  let rules = path ? readRulesFile(path, money) : parseRules(defaultRules, money ? { money } : {});
   log.info({ rulesVersion: rules.version, file: path ?? '(built-in defaults)' }, 'scoring rules loaded');
   const reload = () => {
     if (!path) return;
     try {
-      const next = readRulesFile(path);
+      const next = readRulesFile(path, money);
       if (next.version !== rules.version) log.info({ from: rules.version, to: next.version }, 'scoring rules reloaded');
       rules = next;
     } catch (err) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { MAX_AMOUNT, type TrackedEvent } from '@leadscore/events';
+import type { TrackedEvent } from '@leadscore/events';
+import { orderOf } from './order.ts';
 import { localDay } from './days.ts';
 import { halfLifeKey, heatContribution } from './heat.ts';
 import { isCounted, matchesEvent, scoreEvent } from './match.ts';
@@ -25,44 +26,6 @@ export function eventKind(event: TrackedEvent): EventKind {
     default:
       return 'track';
   }
-}
-
-/** The Segment e-commerce events that carry an order: the portrait, ClickHouse rows and the rollups read these. */
-export const ORDER_EVENTS = { completed: 'Order Completed', refunded: 'Order Refunded' } as const;
-
-/** Segment's default currency, for an order that names none (the spec's own default). */
-export const DEFAULT_CURRENCY = 'USD';
-
-export interface Order {
-  /** The order id ("Order Completed") or the refunded order's id ("Order Refunded"). */
-  readonly id: string;
-  /** What the order adds to revenue (a refund: what it takes back), never negative. */
-  readonly amount: number;
-  readonly currency: string;
-  readonly refund: boolean;
-}
-
-/**
- * The one reading of an order event, for the portrait and for ClickHouse alike: "Order Completed" counts its
- * revenue (else total), "Order Refunded" its amount (else total), in its currency or the default one. The amount is
- * as sent: `orderIssue` says whether it can be counted.
- */
-export function orderOf(event: TrackedEvent): Order | undefined {
-  if (event.type !== 'track' || (event.event !== ORDER_EVENTS.completed && event.event !== ORDER_EVENTS.refunded)) return undefined;
-  const refund = event.event === ORDER_EVENTS.refunded;
-  const p = event.properties ?? {};
-  return {
-    id: String(p.order_id ?? ''),
-    amount: Number(refund ? (p.amount ?? p.total) : (p.revenue ?? p.total)),
-    currency: typeof p.currency === 'string' && p.currency !== '' ? p.currency.toUpperCase() : DEFAULT_CURRENCY,
-    refund,
-  };
-}
-
-/** Why an order cannot be counted (an amount that is not a number from 0 to MAX_AMOUNT), or undefined. */
-export function orderIssue(order: Order): string | undefined {
-  if (Number.isFinite(order.amount) && order.amount >= 0 && order.amount <= MAX_AMOUNT) return undefined;
-  return `its amount ${order.amount} is not a number from 0 to ${MAX_AMOUNT}`;
 }
 
 /** The form alert rules a "Form Submitted" event fires, and its form id. */
@@ -145,9 +108,9 @@ export function contributionOf(event: TrackedEvent, rules?: Rules, timeZone = 'U
   const scores = rules ? scoreEvent(rules, event) : [];
   const counted = rules !== undefined && isCounted(rules, event);
   const zone = rules?.timeZone ?? timeZone;
-  const tagHits = counted ? rules.tags.flatMap((g) => (g.kind === 'behavioral' && matchesEvent(g.when.match, event) ? [{ g: g.id, k: g.when.atLeast }] : [])) : [];
+  const tagHits = counted ? rules.tags.flatMap((g) => (g.kind === 'behavioral' && matchesEvent(g.when.match, event, rules.money) ? [{ g: g.id, k: g.when.atLeast }] : [])) : [];
   const streakHits = counted
-    ? rules.alerts.flatMap((a) => (a.kind === 'streak' && matchesEvent(a.match, event) ? [{ a: a.id, d: localDay(t, zone) }] : []))
+    ? rules.alerts.flatMap((a) => (a.kind === 'streak' && matchesEvent(a.match, event, rules.money) ? [{ a: a.id, d: localDay(t, zone) }] : []))
     : [];
   const traits = personTraits(event);
   const order = orderOf(event);
@@ -182,6 +145,6 @@ export function companyContributionOf(event: TrackedEvent, rules?: Rules, lead?:
   const { co: _company, ...base } = lead ?? contributionOf(event, rules);
   const { tr: _personTraits, l: _ledger, sd: _streaks, bt: _tags, s: _state, fa: _forms, fm: _formId, ...rest } = base;
   const traits = event.type === 'group' ? jsonValues(event.traits) : undefined;
-  const groups = rules && isCounted(rules, event) ? rules.alerts.flatMap((a) => (a.kind === 'buying_group' && matchesEvent(a.match, event) ? [{ a: a.id, w: a.within }] : [])) : [];
+  const groups = rules && isCounted(rules, event) ? rules.alerts.flatMap((a) => (a.kind === 'buying_group' && matchesEvent(a.match, event, rules.money) ? [{ a: a.id, w: a.within }] : [])) : [];
   return { ...rest, ...(traits ? { tr: traits } : {}), ...(groups.length > 0 ? { bg: groups, s: true } : {}) };
 }

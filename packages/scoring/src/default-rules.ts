@@ -31,7 +31,7 @@ export const defaultRules = {
     { id: 'big-budget', kind: 'stated', when: { trait: { name: 'budget', gte: 100_000 } } },
     { id: 'near-term', kind: 'stated', when: { trait: { name: 'timeline', matches: 'now|immediate|this (month|quarter)|0-3 months|1-3 months|本月|本季度' } } },
     { id: 'stated-need', kind: 'stated', when: { trait: { name: 'answers.need', exists: true } } },
-    { id: 'big-customer', kind: 'behavioral', description: 'One order of 100k or more.', when: { match: { event: 'Order Completed', properties: { revenue: { gte: 100_000 } } }, atLeast: 1 } },
+    { id: 'big-customer', kind: 'behavioral', description: 'One order of 100k or more in the reporting currency.', when: { match: { event: 'Order Completed', orderValue: { gte: 100_000 } }, atLeast: 1 } },
     { id: 'case-study-reader', kind: 'behavioral', description: 'Read 3 case studies this week.', when: { match: { type: 'page', path: '^/case-studies/.+' }, atLeast: 3, within: '7d' } },
     { id: 'demo-requested', kind: 'behavioral', when: { match: { formId: 'demo-request' }, atLeast: 1, within: '30d' } },
     { id: 'pricing-interest', kind: 'behavioral', when: { match: { type: 'page', path: '^/pricing(/|$)' }, atLeast: 2, within: '14d' } },

@@ -1,4 +1,5 @@
 export * from './contribution.ts';
+export * from './order.ts';
 export * from './durations.ts';
 export * from './heat.ts';
 export * from './days.ts';

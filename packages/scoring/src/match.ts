@@ -1,3 +1,4 @@
+import { inReportingCurrency, NO_RATES, orderOf, type Money } from './order.ts';
 import type { TrackedEvent } from '@leadscore/events';
 import { eventKind } from './contribution.ts';
 import type { Tier } from './heat.ts';
@@ -127,7 +128,7 @@ function emailDomainOf(event: TrackedEvent): string | undefined {
 }
 
 /** Whether every field of `match` holds for the event. Flags are not looked at here: see `isCounted`. */
-export function matchesEvent(match: EventMatch, event: TrackedEvent): boolean {
+export function matchesEvent(match: EventMatch, event: TrackedEvent, money: Money = NO_RATES): boolean {
   if (match.type !== undefined && !match.type.includes(event.type)) return false;
   if (match.event !== undefined && !(event.type === 'track' && match.event.includes(event.event))) return false;
   if (match.kind !== undefined && !match.kind.includes(eventKind(event))) return false;
@@ -146,6 +147,11 @@ export function matchesEvent(match: EventMatch, event: TrackedEvent): boolean {
   if (match.properties !== undefined) {
     const properties = propertiesOf(event);
     for (const [name, condition] of Object.entries(match.properties)) if (!valueHolds(condition, lookup(properties, name))) return false;
+  }
+  if (match.orderValue !== undefined) {
+    const order = orderOf(event);
+    const value = order === undefined ? undefined : inReportingCurrency(money, order.amount, order.currency);
+    if (value === undefined || !valueHolds(match.orderValue, value)) return false;
   }
   if (match.emailDomain !== undefined) {
     const domain = emailDomainOf(event);
@@ -173,7 +179,7 @@ export function scoreEvent(rules: Rules, event: TrackedEvent): EventScore[] {
   if (!isCounted(rules, event)) return [];
   const out: EventScore[] = [];
   for (const rule of rules.weights) {
-    if (matchesEvent(rule.match, event)) out.push({ weight: rule.weight, halfLifeMs: rule.halfLife ?? rules.defaults.halfLife, ruleId: rule.id });
+    if (matchesEvent(rule.match, event, rules.money)) out.push({ weight: rule.weight, halfLifeMs: rule.halfLife ?? rules.defaults.halfLife, ruleId: rule.id });
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NO_RATES, type Money } from './order.ts';
 import { formatPath, MESSAGE_TYPES, type FieldIssue } from '@leadscore/events';
 import { EVENT_KINDS } from './contribution.ts';
 import { isTimeZone } from './days.ts';
@@ -107,7 +108,7 @@ const domain = z
 
 const formId = z.union([z.string().min(1), z.number().finite()], { error: 'expected a form id' }).transform(String);
 
-const MATCH_FIELDS = ['event', 'type', 'kind', 'url', 'path', 'formId', 'properties', 'emailDomain'] as const;
+const MATCH_FIELDS = ['event', 'type', 'kind', 'url', 'path', 'formId', 'properties', 'orderValue', 'emailDomain'] as const;
 
 /** Which events a rule is about. */
 export const eventMatchSchema = z
@@ -125,6 +126,12 @@ export const eventMatchSchema = z
     formId: oneOrMany(formId).optional(),
     /** Conditions on the event's properties by name (dotted for nested ones, e.g. `answers.need`). */
     properties: z.record(z.string().min(1, 'must not be empty'), valueCondition).optional(),
+    /**
+     * A condition on an order's value in the reporting currency (ROLLUP_CURRENCY, converted with ROLLUP_RATES as the
+     * rollups convert it): "Order Completed" its revenue, "Order Refunded" its amount. An order in a currency without
+     * a rate does not match.
+     */
+    orderValue: valueCondition.optional(),
     /** Domain of the person's email, subdomains included (competitors, freemail). */
     emailDomain: oneOrMany(domain).optional(),
   })
@@ -333,7 +340,8 @@ function uniqueIds(entries: readonly { id: string }[], path: (string | number)[]
   });
 }
 
-export type Rules = z.output<typeof rulesSchema>;
+/** Rules as the services use them: the file's, with the deployment's reporting currency and rates (orderValue). */
+export type Rules = z.output<typeof rulesSchema> & { readonly money: Money };
 /** The rules as written (durations and patterns as strings), e.g. for the default rules' object literal. */
 export type RulesInput = z.input<typeof rulesSchema>;
 
@@ -362,9 +370,12 @@ function fieldIssues(error: z.ZodError): FieldIssue[] {
   return out;
 }
 
-/** Validates a rules object (already parsed from YAML) and compiles it; throws RulesError listing every problem. */
-export function parseRules(input: unknown): Rules {
+/**
+ * Validates a rules object (already parsed from YAML) and compiles it; throws RulesError listing every problem.
+ * `money`: the deployment's reporting currency and rates, which `orderValue` conditions convert with (else USD only).
+ */
+export function parseRules(input: unknown, options: { readonly money?: Money } = {}): Rules {
   const result = rulesSchema.safeParse(input, { error: errorMap });
   if (!result.success) throw new RulesError(fieldIssues(result.error));
-  return result.data;
+  return { ...result.data, money: options.money ?? NO_RATES };
 }

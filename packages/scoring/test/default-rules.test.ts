@@ -90,12 +90,22 @@ describe('the default weights', () => {
 });
 
 describe('the default tags', () => {
-  it('make one order of 100k or more a big customer', () => {
+  it('make one order of 100k or more in the reporting currency a big customer', () => {
     const rule = behavioral('big-customer');
-    const order = track('Order Completed', { order_id: 'o1', revenue: 120_000, currency: 'CNY' }, '2026-01-15T10:00:00Z');
+    const order = track('Order Completed', { order_id: 'o1', revenue: 120_000 }, '2026-01-15T10:00:00Z');
     expect(matchesEvent(rule.when.match, order)).toBe(true);
     expect(behavioralTagHolds(rule, [Date.parse(order.timestamp)], Date.parse('2026-12-01T00:00:00Z'))).toBe(true);
     expect(matchesEvent(rule.when.match, track('Order Completed', { order_id: 'o2', revenue: 99_000 }, '2026-01-15T10:00:00Z'))).toBe(false);
+  });
+
+  it('convert an order in another currency as the rollups do, and leave one without a rate out', () => {
+    const rule = behavioral('big-customer');
+    const money = { currency: 'USD', rates: { CNY: 0.14 } };
+    const cny = (revenue: number) => track('Order Completed', { order_id: `o${revenue}`, revenue, currency: 'CNY' }, '2026-01-15T10:00:00Z');
+    // 120,000 CNY is 16,800 USD: not a big customer, though the number is over 100k.
+    expect(matchesEvent(rule.when.match, cny(120_000), money)).toBe(false);
+    expect(matchesEvent(rule.when.match, cny(800_000), money)).toBe(true);
+    expect(matchesEvent(rule.when.match, cny(800_000))).toBe(false);
   });
 
   it('make three case studies read within a week a tag, and two not', () => {

@@ -145,8 +145,9 @@ export function anonymousVisitor(t: Traffic, p: Person, w: Window): void {
 }
 
 /**
- * Orders from the billing system, after the buyer is known. One order of an enterprise plan is ≥ 100000 when `big`;
- * otherwise every order stays below it, so the big-customer tag is exact.
+ * Orders from the billing system, after the buyer is known, in CNY at 7 to the USD for Chinese companies. One order of
+ * an enterprise plan is worth over 100,000 USD when `big`; otherwise every order stays below 50,000 in its own
+ * currency, so the big-customer tag (100,000 in the reporting currency, with a CNY rate near 1/7) is exact.
  */
 export function purchases(t: Traffic, p: Person, w: Window, big: boolean): void {
   const cny = p.company?.chinese === true;
@@ -160,7 +161,8 @@ export function purchases(t: Traffic, p: Person, w: Window, big: boolean): void 
   times.forEach((at, i) => {
     let products: Record<string, unknown>[];
     if (i === bigIndex) {
-      const price = t.rng.int(100, 400) * 1000 * rate;
+      // At least 101,000 USD: ≥ 100,000 in the reporting currency at any CNY rate from 1/7.07 up.
+      const price = t.rng.int(101, 400) * 1000 * rate;
       products = [{ ...ENTERPRISE_PRODUCT, price, quantity: 1 }];
     } else {
       // Two of these stay far below 100000 in either currency.

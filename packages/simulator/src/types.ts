@@ -78,7 +78,7 @@ export interface Expected {
   hot: string[];
   /** `e:<email>` or `u:<userId>` of leads that left an email 30+ days ago and have been silent since. */
   cold: string[];
-  /** `u:<userId>` of leads with one Order Completed of revenue ≥ 100000. */
+  /** `u:<userId>` of leads with one Order Completed worth ≥ 100,000 USD (CNY at 7 to the USD). */
   bigCustomers: string[];
 }
 

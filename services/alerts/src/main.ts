@@ -29,7 +29,7 @@ const config = loadConfigOrExit('alerts');
 const log = createLogger({ service: 'alerts', level: config.logLevel, namespace: config.namespace });
 const rules = (() => {
   try {
-    return rulesSource(config.ingest.rulesFile, log);
+    return rulesSource(config.ingest.rulesFile, log, config.money);
   } catch (err) {
     process.stderr.write(`alerts: ${(err as Error).message}\n`);
     process.exit(EXIT_CONFIG);

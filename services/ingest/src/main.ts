@@ -45,7 +45,7 @@ await producer.connect();
 
 const rules = (() => {
   try {
-    return rulesSource(config.ingest.rulesFile, log);
+    return rulesSource(config.ingest.rulesFile, log, config.money);
   } catch (err) {
     // An invalid rules file stops start-up, naming the bad entries; nothing runs on rules nobody wrote.
     process.stderr.write(`ingest: ${(err as Error).message}\n`);

@@ -15,7 +15,7 @@ import { ingestWorld, type IngestWorld, type Worker } from './support.ts';
  */
 const now = new Date();
 const sim = simulate({ seed: 42, now, companies: 12, weeks: 4 });
-const rules = parseRules(defaultRules);
+const rules = parseRules(defaultRules, { money: { currency: 'USD', rates: { CNY: 0.143 } } });
 let world: IngestWorld;
 let collector: TestCollector;
 let worker: Worker;
@@ -23,7 +23,8 @@ let queue: Queue;
 
 beforeAll(async () => {
   world = await ingestWorld(services(), 'pipeline');
-  Object.assign(world.env, { TIME_ZONE: 'UTC' });
+  // The simulator prices CNY at 7 to the USD; the big-customer tag counts in the reporting currency.
+  Object.assign(world.env, { TIME_ZONE: 'UTC', ROLLUP_RATES: 'CNY=0.143' });
   worker = await world.startWorker();
   collector = await startTestCollector(services().kafkaBrokers, { label: 'pipeline_collector', settings: { topics: { events: world.topics.events, deadLetter: world.topics.eventsDeadLetter } } });
   // History of any age goes through /v1/import, as a backfill would; the journeys meant to alert end now.

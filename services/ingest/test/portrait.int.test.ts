@@ -22,7 +22,9 @@ beforeAll(async () => {
     tracked({ type: 'track', userId: 'ceo', event: 'Form Submitted', messageId: id(), timestamp: ago(2), properties: { form_id: 'demo-request', email: 'ceo@acme.example', timeline: 'this quarter' }, context: { groupId: 'acme' } }),
     tracked({ type: 'page', userId: 'ceo', messageId: id(), timestamp: ago(1), context: { page: { path: '/pricing' }, groupId: 'acme' } }),
     // A big order.
-    tracked({ type: 'track', userId: 'buyer', event: 'Order Completed', messageId: id(), timestamp: ago(30), properties: { order_id: 'big-1', revenue: 120000, currency: 'CNY' } }),
+    tracked({ type: 'track', userId: 'buyer', event: 'Order Completed', messageId: id(), timestamp: ago(30), properties: { order_id: 'big-1', revenue: 120000, currency: 'USD' } }),
+    // 120,000 CNY is about 17,000 USD, and this deployment has no CNY rate: not a big customer either way.
+    tracked({ type: 'track', userId: 'yuan-buyer', event: 'Order Completed', messageId: id(), timestamp: ago(30), properties: { order_id: 'cny-1', revenue: 120000, currency: 'CNY' } }),
     // Case studies, three this week.
     ...[70, 50, 20].map((h) => tracked({ type: 'page', userId: 'reader', messageId: id(), timestamp: ago(h), context: { page: { path: `/case-studies/c${h}` } } })),
     // Left an email long ago, then quiet.
@@ -51,6 +53,11 @@ describe('the live portrait', () => {
   it('tags one purchase over 100k a big customer', async () => {
     const p = await readPortrait(world.redis, world.ns, 'u:buyer', rules, now);
     expect(p.tags).toContainEqual({ id: 'big-customer', kind: 'behavioral' });
+  });
+
+  it('counts the big-customer threshold in the reporting currency, not in the order\'s own', async () => {
+    const p = await readPortrait(world.redis, world.ns, 'u:yuan-buyer', rules, now);
+    expect(p.tags.map((t) => t.id)).not.toContain('big-customer');
   });
 
   it('tags three case studies read this week, and not once the week is over', async () => {

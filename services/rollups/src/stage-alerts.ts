@@ -14,7 +14,7 @@ import type { SnapshotDeps } from './snapshot.ts';
  * other: once, retried, never lost. Enqueues what a crash left pending before anything else.
  */
 export async function connectStageAlerts(config: Config, deps: { readonly redis: Redis; readonly scripts: PortraitScripts; readonly log: Logger }) {
-  const rules = rulesSource(config.ingest.rulesFile, deps.log);
+  const rules = rulesSource(config.ingest.rulesFile, deps.log, config.money);
   const connection = createRedis(config.redis.url, { connectionName: 'rollups-alerts' });
   const queue = new Queue(ALERTS_QUEUE, { connection, prefix: alertsQueuePrefix(config.namespace) });
   const layout = portraitLayout({ namespace: config.namespace, dedupWindowMs: config.ingest.dedupWindowMs, logCap: config.ingest.profileLogCap, visitorTtlMs: config.ingest.visitorTtlMs });

@@ -5,7 +5,8 @@
  * message id (FINAL), its lead through identity_links as of the same reference time, then events and revenue per lead.
  * The same scan over raw rows (no deduplication: cheaper, and wrong after a repeated insert) is timed too. Runs
  * alternate; the medians are compared. The last line:
- *   events=… leads=… buyers=… rollup_s=… scan_s=… ratio=… scan_raw_s=… ratio_raw=…
+ *   events=… leads=… buyers=… rollup_s=… scan_s=… ratio=… scan_raw_s=… ratio_raw=… write_back_s=… write_back_subjects=…
+ * (the write-back of the last snapshot to the portraits, timed apart from the rollup).
  *
  * The market: every lead has events/leads events over two years; half of the leads start as anonymous visitors whose
  * first three events are linked to them by an identify; one event of each lead states an email (a quarter free mail),
@@ -16,6 +17,9 @@ import { parseArgs } from 'node:util';
 import { createClickHouse, migrate, quoteIdentifier, serverExecutor, sql, type SqlExecutor } from '@leadscore/clickhouse';
 import { loadConfigOrExit } from '@leadscore/config';
 import { plainScan, rollupSettings, runRollup, type SnapshotTarget } from '@leadscore/analytics';
+import { definePortraitScripts } from '@leadscore/portrait';
+import { createRedis } from '@leadscore/redis';
+import { writeBack } from '@leadscore/rollups/src/write-back.ts';
 import { benchNamespace, fmt, progress } from './lib.ts';
 
 const { values: args } = parseArgs({
@@ -106,13 +110,20 @@ try {
     buyers = rollup.value.summary.buyers;
     progress(`run ${run}/${runs}: scan ${scan.seconds.toFixed(2)} s (raw rows ${raw.seconds.toFixed(2)} s), rollup ${rollup.seconds.toFixed(2)} s (${fmt(rollup.value.summary.leads)} leads, ${fmt(buyers)} buyers)`);
   }
+  // The worker's next step, timed apart: the last snapshot's verdicts written to the portraits (none exist in this
+  // namespace, so each is checked and skipped: the round trips and script calls, not the writes, are measured).
+  const redis = createRedis(config.redis.url, { connectionName: 'bench-rollups' });
+  const written = await writeBack({ exec, redis, scripts: definePortraitScripts(redis), namespace: database, chunk: config.rollups.writeBackChunk }, { database, asOf });
+  await redis.quit();
+  const subjects = Object.values(written.leads).reduce((a, b) => a + b, 0) + Object.values(written.companies).reduce((a, b) => a + b, 0);
+  progress(`write-back: ${fmt(subjects)} leads and companies in ${(written.ms / 1000).toFixed(2)} s`);
   const scanS = median(scanTimes);
   const rawS = median(rawTimes);
   const rollupS = median(rollupTimes);
   console.log(`plain scan of the resolved events (${fmt(resolvedLeads)} profiles): median ${scanS.toFixed(2)} s of ${runs}; over raw rows, not deduplicated: ${rawS.toFixed(2)} s`);
   console.log(`rollup (orders, buyers, leads, publish): median ${rollupS.toFixed(2)} s of ${runs}`);
   console.log(`engine: ${await exec.describe()}`);
-  console.log(`events=${seeded.value} leads=${leads} buyers=${buyers} rollup_s=${rollupS.toFixed(3)} scan_s=${scanS.toFixed(3)} ratio=${(rollupS / scanS).toFixed(2)} scan_raw_s=${rawS.toFixed(3)} ratio_raw=${(rollupS / rawS).toFixed(2)}`);
+  console.log(`events=${seeded.value} leads=${leads} buyers=${buyers} rollup_s=${rollupS.toFixed(3)} scan_s=${scanS.toFixed(3)} ratio=${(rollupS / scanS).toFixed(2)} scan_raw_s=${rawS.toFixed(3)} ratio_raw=${(rollupS / rawS).toFixed(2)} write_back_s=${(written.ms / 1000).toFixed(3)} write_back_subjects=${subjects}`);
 } finally {
   if (!args.keep) await exec.command(sql`DROP DATABASE IF EXISTS ${db}`);
   exec.close?.();

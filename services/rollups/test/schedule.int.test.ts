@@ -1,36 +1,26 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { rollupSettings } from '@leadscore/analytics';
-import { createClickHouse, migrate, quoteIdentifier, serverExecutor, sql } from '@leadscore/clickhouse';
 import { ROLLUPS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
 import { createLogger } from '@leadscore/log';
 import { createRedis } from '@leadscore/redis';
-import { assertTestNamespace, testNamespace } from '@leadscore/tests/support/namespace.ts';
-import { services } from '@leadscore/tests/support/services.ts';
 import { insertEvents, order } from '../../../packages/analytics/test/fixture.ts';
 import { createRunLock } from '../src/run-lock.ts';
 import { startSchedule, type RunOutcome } from '../src/schedule.ts';
 import { takeSnapshot } from '../src/snapshot.ts';
+import { rollupsWorld } from './world.ts';
 
 /**
  * The schedule as two rollups workers run it: one snapshot per interval whichever worker takes it, never two at once,
  * and a failed run retried (for the same reference time) and reported.
  */
-const s = services();
-const ns = testNamespace('rollup_schedule');
-const clickhouse = createClickHouse({ url: s.clickhouseUrl, user: s.clickhouseUser, password: s.clickhousePassword });
-const exec = serverExecutor(clickhouse);
-const redis = createRedis(s.redisUrl, { connectionName: 'test-schedule' });
+const world = await rollupsWorld('rollup_schedule');
+const { ns, exec, redis, services: s } = world;
 const log = createLogger({ service: 'test-rollups', level: 'silent', namespace: ns });
 const closers: (() => Promise<unknown>)[] = [];
 
 afterAll(async () => {
   for (const close of closers) await close();
-  assertTestNamespace(ns);
-  await clickhouse.command({ query: sql`DROP DATABASE IF EXISTS ${quoteIdentifier(ns)}` });
-  const keys = await redis.keys(`*${ns}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-  await clickhouse.close();
+  await world.close();
 });
 
 async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
@@ -43,7 +33,6 @@ async function until(what: string, check: () => boolean, timeoutMs = 30_000): Pr
 
 describe('the rollups schedule with two workers', () => {
   it('publishes one snapshot per interval, one at a time, and retries a failed run for the same reference time', async () => {
-    await migrate(exec, { database: ns });
     await insertEvents(exec, ns, [order('u:ann', '2026-05-20T10:00:00Z', 500)]);
     const lock = createRunLock(redis, `${ns}:lock:rollup`, 10_000);
     const published: number[] = [];

@@ -1,27 +1,22 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollupSettings } from '@leadscore/analytics';
-import { createClickHouse, migrate, quoteIdentifier, serverExecutor, sql } from '@leadscore/clickhouse';
 import { loadConfig } from '@leadscore/config';
 import { ALERTS_QUEUE, alertsQueuePrefix, type HotLeadJob } from '@leadscore/events';
 import { createLogger } from '@leadscore/log';
 import { definePortraitScripts, encodeState, profileKeys } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
-import { assertTestNamespace, testNamespace } from '@leadscore/tests/support/namespace.ts';
-import { services } from '@leadscore/tests/support/services.ts';
 import { insertEvents, order } from '../../../packages/analytics/test/fixture.ts';
 import { takeSnapshot } from '../src/snapshot.ts';
 import { connectStageAlerts } from '../src/stage-alerts.ts';
+import { rollupsWorld } from './world.ts';
 
 /**
  * A snapshot's stage changes reach sales through the rules: the default "an A customer turned dormant" fires once for
  * the A customer, not for a C customer who lapsed the same way, and not again when the snapshot is taken again.
  */
-const s = services();
-const ns = testNamespace('stage_alerts');
-const clickhouse = createClickHouse({ url: s.clickhouseUrl, user: s.clickhouseUser, password: s.clickhousePassword });
-const exec = serverExecutor(clickhouse);
-const redis = createRedis(s.redisUrl, { connectionName: 'test-stage-alerts' });
+const world = await rollupsWorld('stage_alerts');
+const { ns, exec, redis, services: s } = world;
 const scripts = definePortraitScripts(redis);
 const queue = new Queue(ALERTS_QUEUE, { connection: createRedis(s.redisUrl, { connectionName: 'test-stage-alerts-queue' }), prefix: alertsQueuePrefix(ns) });
 const log = createLogger({ service: 'test-rollups', level: 'silent', namespace: ns });
@@ -42,7 +37,6 @@ const snapshot = (asOf: Date) =>
 const jobs = async () => (await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized'])).map((j) => j.data as HotLeadJob);
 
 beforeAll(async () => {
-  await migrate(exec, { database: ns });
   // ann: 1000 in June and in December 2025 (active in March, dormant by the end of June, the larger buyer: A);
   // bob: 10 at Christmas (new in March, dormant in June, class C).
   await insertEvents(exec, ns, [order('u:ann', '2025-06-01T10:00:00Z', 1000), order('u:ann', '2025-12-20T10:00:00Z', 1000), order('u:bob', '2025-12-25T10:00:00Z', 10)]);
@@ -52,12 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stageAlerts?.close();
   await queue.close();
-  assertTestNamespace(ns);
-  await clickhouse.command({ query: sql`DROP DATABASE IF EXISTS ${quoteIdentifier(ns)}` });
-  const keys = await redis.keys(`*${ns}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-  await clickhouse.close();
+  await world.close();
 });
 
 describe('stage alerts from a snapshot', () => {

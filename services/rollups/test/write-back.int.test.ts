@@ -1,20 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollupSettings } from '@leadscore/analytics';
-import { createClickHouse, migrate, quoteIdentifier, serverExecutor, sql } from '@leadscore/clickhouse';
 import { defaultRules, parseRules } from '@leadscore/scoring';
 import { companyKeys, definePortraitScripts, encodeState, profileKeys, readCompany, readPortrait, STATE_FIELDS } from '@leadscore/portrait';
-import { createRedis } from '@leadscore/redis';
-import { assertTestNamespace, testNamespace } from '@leadscore/tests/support/namespace.ts';
-import { services } from '@leadscore/tests/support/services.ts';
 import { insertEvents, order, page } from '../../../packages/analytics/test/fixture.ts';
 import { takeSnapshot } from '../src/snapshot.ts';
+import { rollupsWorld } from './world.ts';
 
 /** A snapshot's verdicts in the live portraits: shown by readPortrait, written once, never older over newer. */
-const s = services();
-const ns = testNamespace('rollup_write_back');
-const clickhouse = createClickHouse({ url: s.clickhouseUrl, user: s.clickhouseUser, password: s.clickhousePassword });
-const exec = serverExecutor(clickhouse);
-const redis = createRedis(s.redisUrl, { connectionName: 'test-write-back' });
+const world = await rollupsWorld('rollup_write_back');
+const { ns, exec, redis } = world;
 const scripts = definePortraitScripts(redis);
 const deps = { exec, database: ns, settings: rollupSettings(), portraits: { redis, scripts, namespace: ns, chunk: 2 } };
 const JUNE = new Date('2026-06-30T00:00:00Z');
@@ -22,7 +16,6 @@ const MAY = new Date('2026-05-31T00:00:00Z');
 const rules = parseRules(defaultRules);
 
 beforeAll(async () => {
-  await migrate(exec, { database: ns });
   await insertEvents(exec, ns, [
     page('u:ann', '2026-01-05T10:00:00Z', { type: 'group', event: '', group_id: 'acme' }),
     order('u:ann', '2026-05-20T10:00:00Z', 500),
@@ -35,14 +28,7 @@ beforeAll(async () => {
   await redis.hset(profileKeys(ns, 'e:dee@x.test').state, STATE_FIELDS.linkedTo, 'u:dee');
   await redis.hset(companyKeys(ns, 'acme').state, encodeState({ firstSeen: Date.parse('2026-01-05T10:00:00Z') }));
 });
-afterAll(async () => {
-  assertTestNamespace(ns);
-  await clickhouse.command({ query: sql`DROP DATABASE IF EXISTS ${quoteIdentifier(ns)}` });
-  const keys = await redis.keys(`${ns}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-  await clickhouse.close();
-});
+afterAll(() => world.close());
 
 describe('writing a snapshot back to the portraits', () => {
   it('shows stage, segment and class in readPortrait and readCompany, in pages of the configured size', async () => {

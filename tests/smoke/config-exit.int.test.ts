@@ -9,7 +9,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = `${root}node_modules/.bin/tsx`;
 
 /** Every entry point that reads the configuration; later services join this list. */
-const entryPoints = ['scripts/migrate.ts', 'scripts/dlq-replay.ts', 'scripts/alerts.ts failed', 'services/collector/src/main.ts', 'services/ingest/src/main.ts', 'services/alerts/src/main.ts', 'services/rollups/src/main.ts', 'scripts/rollup.ts'];
+const entryPoints = ['scripts/migrate.ts', 'scripts/dlq-replay.ts', 'scripts/alerts.ts failed', 'services/collector/src/main.ts', 'services/ingest/src/main.ts', 'services/alerts/src/main.ts', 'services/rollups/src/main.ts', 'scripts/rollup.ts', 'services/api/src/main.ts'];
 
 describe('a bad variable stops a process with a message naming it', () => {
   for (const entry of entryPoints) {

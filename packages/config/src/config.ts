@@ -107,6 +107,7 @@ function toConfig(raw: RawConfig) {
       writeBackChunk: raw.ROLLUP_WRITE_BACK_CHUNK,
       metricsPort: raw.ROLLUPS_METRICS_PORT,
     },
+    api: { host: raw.API_HOST, port: raw.API_PORT, tokens: raw.API_TOKENS },
     clickhouse: {
       url: raw.CLICKHOUSE_URL,
       database: raw.CLICKHOUSE_DATABASE === '' ? raw.NAMESPACE : raw.CLICKHOUSE_DATABASE,
@@ -157,7 +158,7 @@ function crossChecks(raw: RawConfig, env: Readonly<Record<string, string | undef
     problems.push({ variable: 'ROLLUP_ACTIVE_DAYS', value: String(raw.ROLLUP_ACTIVE_DAYS), reason: `must not exceed ROLLUP_DORMANT_DAYS (${raw.ROLLUP_DORMANT_DAYS})` });
   }
   if (raw.NODE_ENV === 'production') {
-    for (const name of ['COLLECTOR_WRITE_KEYS', 'COLLECTOR_IMPORT_KEYS', 'COLLECTOR_LINK_SECRET'] as const) {
+    for (const name of ['COLLECTOR_WRITE_KEYS', 'COLLECTOR_IMPORT_KEYS', 'COLLECTOR_LINK_SECRET', 'API_TOKENS'] as const) {
       if (!env[name]) problems.push({ variable: name, value: '(unset)', reason: 'must be set in production: the development value is public' });
     }
   }

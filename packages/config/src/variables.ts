@@ -5,7 +5,7 @@ import { z } from 'zod';
  * the schema that parses it. The README's configuration table is checked against this list by a test.
  */
 export interface VariableSpec {
-  readonly section: 'general' | 'kafka' | 'redis' | 'clickhouse' | 'collector' | 'noise' | 'ingest' | 'alerts' | 'rollups';
+  readonly section: 'general' | 'kafka' | 'redis' | 'clickhouse' | 'collector' | 'noise' | 'ingest' | 'alerts' | 'rollups' | 'api';
   readonly default: string;
   readonly doc: string;
   readonly schema: z.ZodType;
@@ -87,6 +87,26 @@ const rateList = z
   .refine((rates) => Object.values(rates).every((r) => r > 0 && Number.isFinite(r)), 'every rate must be above 0');
 
 const days = (max: number) => z.coerce.number().int().min(1).max(max);
+
+export const API_SCOPES = ['leads:read', 'analytics:read', 'admin'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+/** `name=token/scope+scope,…`: the API's bearer tokens, each with a name (for logs) and its scopes. */
+const apiTokenList = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9_-]{0,63}=[A-Za-z0-9_.\-]{16,200}\/[a-z:+]+$/, 'expected name=token/scopes entries (token: 16–200 letters, digits, _ . -; scopes joined by +)')
+        .refine((p) => p.slice(p.lastIndexOf('/') + 1).split('+').every((sc) => (API_SCOPES as readonly string[]).includes(sc)), `scopes are ${API_SCOPES.join(', ')}`),
+    ),
+  )
+  .transform((entries) =>
+    entries.map((e) => ({ name: e.slice(0, e.indexOf('=')), token: e.slice(e.indexOf('=') + 1, e.lastIndexOf('/')), scopes: e.slice(e.lastIndexOf('/') + 1).split('+') as ApiScope[] })),
+  )
+  .refine((tokens) => new Set(tokens.map((t) => t.token)).size === tokens.length, 'the same token is given twice');
 
 /** `80,15`: the A share and the B share of revenue, in percent. */
 const abcShares = z
@@ -521,6 +541,25 @@ export const variables = {
     default: '',
     doc: 'A JSON file mapping segment names to RFM codes (all 125, each once), replacing the built-in map of 11 segments (packages/analytics/src/rfm-segments.json).',
     schema: z.string(),
+  },
+  API_HOST: {
+    section: 'api',
+    default: '127.0.0.1',
+    doc: 'Address the sales and integration API listens on.',
+    schema: z.string().min(1),
+  },
+  API_PORT: {
+    section: 'api',
+    default: '8090',
+    doc: 'Port of the sales and integration API (and its /healthz, /readyz, /metrics, /openapi.json).',
+    schema: port,
+  },
+  API_TOKENS: {
+    section: 'api',
+    default: 'dev=dev_api_token_change_me/admin',
+    doc: 'Bearer tokens of the API, `name=token/scope+scope,…`; scopes: leads:read, analytics:read, admin (all). Must be set in production; tokens never appear in logs.',
+    schema: apiTokenList,
+    secret: true,
   },
 } as const satisfies Record<string, VariableSpec>;
 

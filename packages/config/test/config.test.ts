@@ -72,6 +72,9 @@ const badValues: Record<VariableName, string> = {
   ROLLUP_EVERY_MINUTES: 'hourly',
   ROLLUP_WRITE_BACK_CHUNK: '0',
   ROLLUPS_METRICS_PORT: '99999',
+  API_HOST: '',
+  API_PORT: 'http',
+  API_TOKENS: 'sales=short/leads:read',
 };
 
 describe('configuration', () => {
@@ -98,6 +101,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ ROLLUP_ACTIVE_DAYS: '400' })).toThrow(/ROLLUP_ACTIVE_DAYS=400: must not exceed ROLLUP_DORMANT_DAYS \(365\)/);
   });
 
+  it('reads API tokens with their names and scopes', () => {
+    expect(loadConfig({ API_TOKENS: 'crm=tok_crm_0123456789abcdef/leads:read, ops=tok_ops_0123456789abcdef/admin' }).api.tokens).toEqual([
+      { name: 'crm', token: 'tok_crm_0123456789abcdef', scopes: ['leads:read'] },
+      { name: 'ops', token: 'tok_ops_0123456789abcdef', scopes: ['admin'] },
+    ]);
+    expect(() => loadConfig({ API_TOKENS: 'crm=tok_crm_0123456789abcdef/leads:write' })).toThrow(/API_TOKENS=\(secret\): scopes are leads:read, analytics:read, admin/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ KAFKA_EVENTS_PARTITIONS: '' }).kafka.eventsPartitions).toBe(6);
   });
@@ -108,7 +119,7 @@ describe('configuration', () => {
 
   for (const [name, bad] of Object.entries(badValues) as [VariableName, string][]) {
     // Any string is valid for these (a rules file is checked when it is read); empty means the default.
-    if (name === 'CLICKHOUSE_PASSWORD' || name === 'COLLECTOR_HOST' || name === 'RULES_FILE' || name === 'ROLLUP_SEGMENT_MAP_FILE') continue;
+    if (name === 'CLICKHOUSE_PASSWORD' || name === 'COLLECTOR_HOST' || name === 'API_HOST' || name === 'RULES_FILE' || name === 'ROLLUP_SEGMENT_MAP_FILE') continue;
     it(`refuses a bad ${name} and names it`, () => {
       const error = (() => {
         try {
@@ -132,10 +143,16 @@ describe('configuration', () => {
     ]);
   });
 
-  it('requires real write and import keys in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrowError(/COLLECTOR_WRITE_KEYS[\s\S]*COLLECTOR_IMPORT_KEYS/);
+  it('requires real write keys, import keys and API tokens in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrowError(/COLLECTOR_WRITE_KEYS[\s\S]*COLLECTOR_IMPORT_KEYS[\s\S]*API_TOKENS/);
     expect(
-      loadConfig({ NODE_ENV: 'production', COLLECTOR_WRITE_KEYS: 'web=wk_live_123456', COLLECTOR_IMPORT_KEYS: 'crm=ik_live_123456', COLLECTOR_LINK_SECRET: 'a-long-production-secret' }).env,
+      loadConfig({
+        NODE_ENV: 'production',
+        COLLECTOR_WRITE_KEYS: 'web=wk_live_123456',
+        COLLECTOR_IMPORT_KEYS: 'crm=ik_live_123456',
+        COLLECTOR_LINK_SECRET: 'a-long-production-secret',
+        API_TOKENS: 'crm=tok_live_0123456789abcdef/leads:read',
+      }).env,
     ).toBe('production');
   });
 

@@ -1,0 +1,109 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ApiScope } from '@leadscore/config';
+import type { Logger } from '@leadscore/log';
+import { z } from 'zod';
+import { allows, ApiTokens, type ApiToken, type Principal } from './auth.ts';
+import type { ApiMetrics } from './metrics.ts';
+import { docsPage, openApiDocument, type RouteDoc } from './openapi.ts';
+import { readCompanyAnswer, readLeadAnswer, type ReadDeps } from './read-models.ts';
+import { companyAnswer, companyParams, leadAnswer, leadParams } from './schemas.ts';
+
+export interface ApiDeps extends ReadDeps {
+  readonly log: Logger;
+  readonly metrics: ApiMetrics;
+  /** Whether Redis and ClickHouse answer now, for /readyz. */
+  readonly ready: () => Promise<boolean>;
+}
+
+/** A request that names a bad field: 400 with each field's path and what is wrong. */
+class BadRequest extends Error {
+  constructor(readonly issues: readonly { path: string; message: string }[]) {
+    super(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  }
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'path' | 'query'): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new BadRequest(result.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })));
+}
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+interface Route extends RouteDoc {
+  readonly handle: Handler;
+}
+
+/**
+ * The sales and integration API: bearer tokens with scopes (401 without a known token, 403 without the scope),
+ * requests parsed and answers typed by the zod schemas that /openapi.json is generated from, and a log line per request
+ * that names the token, never shows it.
+ */
+export async function buildApi(settings: { readonly tokens: readonly ApiToken[]; readonly version: string }, deps: ApiDeps): Promise<FastifyInstance> {
+  const tokens = new ApiTokens(settings.tokens);
+  const app = Fastify({ logger: false, disableRequestLogging: true, bodyLimit: 1_048_576 });
+  const principals = new WeakMap<FastifyRequest, Principal>();
+
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      url: '/leads/:id',
+      scope: 'leads:read',
+      summary: 'A lead\'s portrait: traits, tags by kind, role, fit grade, heat now and over two weeks, the ledger that explains it, lifecycle stage, RFM segment and ABC class, recent events',
+      params: leadParams,
+      response: leadAnswer,
+      handle: async (request, reply) => {
+        const { id } = parse(leadParams, request.params, 'path');
+        const answer = await readLeadAnswer(deps, id);
+        return answer ?? reply.code(404).send({ error: 'not_found', message: `no lead ${id}` });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/companies/:id',
+      scope: 'leads:read',
+      summary: 'A company: members with roles and heat, the buying group\'s coverage (roles engaged, missing, and who could fill them), heat, lifecycle stage, RFM segment and ABC class',
+      params: companyParams,
+      response: companyAnswer,
+      handle: async (request, reply) => {
+        const { id } = parse(companyParams, request.params, 'path');
+        const answer = await readCompanyAnswer(deps, id);
+        return answer ?? reply.code(404).send({ error: 'not_found', message: `no company ${id}` });
+      },
+    },
+  ];
+  const doc = openApiDocument(routes, { title: 'leadscore API', version: settings.version });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const route = routes.find((r) => r.url === request.routeOptions.url && r.method === request.method);
+    if (!route?.scope) return;
+    const principal = tokens.authenticate(request.headers.authorization);
+    if (!principal) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: 'send Authorization: Bearer <token> with a token from API_TOKENS' });
+    }
+    principals.set(request, principal);
+    if (!allows(principal, route.scope as ApiScope)) {
+      return reply.code(403).send({ error: 'forbidden', message: `the token "${principal.name}" lacks the ${route.scope} scope` });
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    deps.metrics.requests.inc({ route, status: String(reply.statusCode) });
+    deps.metrics.seconds.observe({ route }, reply.elapsedTime / 1000);
+    // Who and what, never the token or other headers.
+    deps.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime), token: principals.get(request)?.name }, 'api request');
+  });
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof BadRequest) return reply.code(400).send({ error: 'invalid_request', message: err.message, issues: err.issues });
+    deps.log.error({ err, route: request.routeOptions.url }, 'api request failed');
+    return reply.code(500).send({ error: 'internal', message: 'the request failed; the service logged why' });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+
+  for (const route of routes) app.route({ method: route.method, url: route.url, handler: route.handle });
+  app.get('/openapi.json', async () => doc);
+  app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(docsPage(doc)));
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => ((await deps.ready()) ? { status: 'ready' } : reply.code(503).send({ status: 'not ready' })));
+  app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
+  return app;
+}

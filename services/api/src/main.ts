@@ -1,0 +1,57 @@
+/**
+ * The sales and integration API: who to call now, and why, over HTTP (bearer tokens with scopes).
+ *   config → logger → ClickHouse → Redis → scoring rules (for evaluating portraits) → HTTP app → listen;
+ *   SIGTERM: stop taking requests, close.
+ */
+import { createClickHouse, serverExecutor } from '@leadscore/clickhouse';
+import { EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
+import { handleShutdown } from '@leadscore/lifecycle';
+import { createLogger } from '@leadscore/log';
+import { createRedis } from '@leadscore/redis';
+import { rulesSource } from '@leadscore/rules-source';
+import { buildApi } from './app.ts';
+import { createApiMetrics } from './metrics.ts';
+
+const config = loadConfigOrExit('api');
+const log = createLogger({ service: 'api', level: config.logLevel, namespace: config.namespace });
+const clickhouse = createClickHouse(config.clickhouse);
+const exec = serverExecutor(clickhouse);
+const redis = createRedis(config.redis.url, { connectionName: 'api', onError: (err) => log.warn({ err: err.message }, 'redis connection error') });
+const rules = (() => {
+  try {
+    return rulesSource(config.ingest.rulesFile, log, config.money);
+  } catch (err) {
+    process.stderr.write(`api: ${(err as Error).message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+})();
+
+const app = await buildApi(
+  { tokens: config.api.tokens, version: '0.1.0' },
+  {
+    log,
+    metrics: createApiMetrics(),
+    redis,
+    exec,
+    database: config.clickhouse.database,
+    namespace: config.namespace,
+    rules: rules.current,
+    ready: async () => {
+      try {
+        await redis.ping();
+        return (await clickhouse.ping()).success;
+      } catch {
+        return false;
+      }
+    },
+  },
+);
+
+handleShutdown(log, [
+  { name: 'http server', run: () => app.close() },
+  { name: 'rules watcher', run: () => rules.close() },
+  { name: 'redis', run: async () => void (await redis.quit()) },
+  { name: 'clickhouse', run: () => clickhouse.close() },
+]);
+const address = await app.listen({ host: config.api.host, port: config.api.port });
+log.info({ address, tokens: config.api.tokens.map((t) => ({ name: t.name, scopes: t.scopes })) }, 'api listening');

@@ -1,0 +1,139 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serverExecutor } from '@leadscore/clickhouse';
+import { createLogger } from '@leadscore/log';
+import { ingestWorld, tracked, type IngestWorld, type Worker } from '@leadscore/ingest/test/support.ts';
+import { defaultRules, parseRules } from '@leadscore/scoring';
+import { services } from '@leadscore/tests/support/services.ts';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../src/app.ts';
+import { createApiMetrics } from '../src/metrics.ts';
+
+/**
+ * The API against real services: portraits written by a real ingest worker from events in Kafka, read over HTTP with
+ * bearer tokens and scopes.
+ */
+const SALES = 'tok_sales_0123456789abcdef';
+const ANALYST = 'tok_analyst_0123456789abcdef';
+const DAY = 86_400_000;
+const now = Date.now();
+const ago = (days: number) => new Date(now - days * DAY).toISOString();
+const logLines: string[] = [];
+let world: IngestWorld;
+let worker: Worker;
+let app: FastifyInstance;
+
+const event = (raw: Record<string, unknown>) => tracked({ messageId: `m-${Math.random().toString(36).slice(2)}`, ...raw });
+
+beforeAll(async () => {
+  world = await ingestWorld(services(), 'api');
+  await world.produce([
+    // ann: the CEO of acme, the economic buyer, on pricing today; bob: acme's CTO, last seen a month ago.
+    event({ type: 'identify', userId: 'ann', timestamp: ago(2), traits: { email: 'ann@acme.example', title: 'CEO', budget: 250000, company: { name: 'Acme' } } }),
+    event({ type: 'group', userId: 'ann', groupId: 'acme', timestamp: ago(2), traits: { name: 'Acme', industry: 'Manufacturing', employees: 800 } }),
+    event({ type: 'page', userId: 'ann', name: 'Pricing', timestamp: ago(1), properties: { path: '/pricing', url: 'https://www.example.com/pricing' }, context: { groupId: 'acme' } }),
+    event({ type: 'page', userId: 'ann', name: 'Pricing', timestamp: ago(0.01), properties: { path: '/pricing', url: 'https://www.example.com/pricing' }, context: { groupId: 'acme' } }),
+    event({ type: 'identify', userId: 'bob', timestamp: ago(30), traits: { email: 'bob@acme.example', title: 'CTO' } }),
+    event({ type: 'group', userId: 'bob', groupId: 'acme', timestamp: ago(30), traits: { name: 'Acme' } }),
+  ]);
+  worker = await world.startWorker();
+  await world.caughtUp(60_000);
+  const log = createLogger(
+    { service: 'api', level: 'info', namespace: world.ns },
+    new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  app = await buildApi(
+    {
+      tokens: [
+        { name: 'sales', token: SALES, scopes: ['leads:read'] },
+        { name: 'analyst', token: ANALYST, scopes: ['analytics:read'] },
+      ],
+      version: 'test',
+    },
+    { log, metrics: createApiMetrics(), redis: world.redis, exec: serverExecutor(world.clickhouse), database: world.ns, namespace: world.ns, rules: () => parseRules(defaultRules), ready: async () => true },
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  await worker?.stop();
+  await world?.close();
+});
+
+const get = (url: string, token?: string) => app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+describe('access', () => {
+  it('answers 401 without a token, and with an unknown one', async () => {
+    expect((await get('/leads/u:ann')).statusCode).toBe(401);
+    const unknown = await get('/leads/u:ann', 'tok_not_a_real_token_at_all');
+    expect(unknown.statusCode).toBe(401);
+    expect(unknown.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('answers 403 to a token without the scope, naming the scope', async () => {
+    const res = await get('/leads/u:ann', ANALYST);
+    expect(res.statusCode).toBe(403);
+    expect(res.json().message).toContain('leads:read');
+  });
+
+  it('never writes a token to the logs', async () => {
+    await get('/leads/u:ann', SALES);
+    await get('/leads/u:ann', ANALYST);
+    await get('/leads/u:ann', 'tok_not_a_real_token_at_all');
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.join('\n')).toContain('"token":"sales"');
+    for (const secret of [SALES, ANALYST, 'tok_not_a_real_token_at_all']) expect(logLines.join('\n')).not.toContain(secret);
+  });
+});
+
+describe('GET /leads/:id', () => {
+  it('answers the portrait with the ledger that adds up to the heat shown', async () => {
+    const res = await get('/leads/u:ann', SALES);
+    expect(res.statusCode).toBe(200);
+    const lead = res.json();
+    expect(lead).toMatchObject({ lead: 'u:ann', role: { role: 'EB' }, company: { id: 'acme' } });
+    expect(lead.tags.stated).toEqual(['big-budget']);
+    expect(lead.tags.fact).toEqual(expect.arrayContaining(['target-industry']));
+    expect(lead.traits).toMatchObject({ title: 'CEO', budget: 250000 });
+    expect(lead.heat).toBeGreaterThan(0);
+    expect(lead.ledger.lines.length).toBeGreaterThan(0);
+    expect(lead.ledger.explained).toBeCloseTo(lead.heat, 6);
+    expect(lead.ledger.unexplained).toBe(0);
+    expect(lead.heatHistory).toHaveLength(14);
+    expect(lead.timeline.map((e: { type: string }) => e.type)).toEqual(['page', 'page', 'group', 'identify']);
+  });
+
+  it('answers 400 naming the field for an id that is not a lead\'s, and 404 for a lead it does not know', async () => {
+    const bad = await get('/leads/ann', SALES);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().issues).toEqual([{ path: 'path.id', message: 'expected a lead id: u:<userId> or e:<email>' }]);
+    expect((await get('/leads/u:nobody', SALES)).statusCode).toBe(404);
+  });
+});
+
+describe('GET /companies/:id', () => {
+  it('answers the members and the buying group\'s coverage: engaged, missing, and who could fill a missing role', async () => {
+    const res = await get('/companies/acme', SALES);
+    expect(res.statusCode).toBe(200);
+    const company = res.json();
+    expect(company.members.map((m: { lead: string }) => m.lead)).toEqual(['u:ann', 'u:bob']);
+    expect(company.buyingGroup.engaged).toEqual(['EB']);
+    expect(company.buyingGroup.missing).toEqual(['UB', 'TB', 'Coach']);
+    expect(company.buyingGroup.couldFill.TB).toEqual(['u:bob']);
+  });
+});
+
+describe('the document', () => {
+  it('serves an OpenAPI 3.1 document generated from the schemas, and a docs page', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/leads/{id}', '/companies/{id}']));
+    expect(doc.paths['/leads/{id}'].get.responses['200'].content['application/json'].schema.properties.ledger).toBeDefined();
+    expect((await app.inject({ method: 'GET', url: '/docs' })).body).toContain('/leads/{id}');
+  });
+});

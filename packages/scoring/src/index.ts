@@ -10,3 +10,4 @@ export * from './default-rules.ts';
 export * from './alerts.ts';
 export * from './routing.ts';
 export * from './stage-alerts.ts';
+export * from './coverage.ts';

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { alertMessageSchema, type AlertMessage } from '@leadscore/channels';
 import type { HotLeadJob } from '@leadscore/events';
 import { readCompany, readLedger, readPortrait, readTraitValues, type CompanyView } from '@leadscore/portrait';
-import type { Rules } from '@leadscore/scoring';
+import { buyingGroupCoverage, buyingGroupWindowMs, coverageSentence, type Rules } from '@leadscore/scoring';
 
 const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
@@ -41,6 +41,14 @@ function summaryOf(job: HotLeadJob, companyName: string | undefined): string {
   }
 }
 
+/** The coverage sentence of a company's buying group, or undefined for a company without members with roles. */
+async function coverageOf(deps: { redis: Redis; namespace: string; rules: Rules }, companyId: string, now: number): Promise<string | undefined> {
+  const company = await readCompany(deps.redis, deps.namespace, companyId);
+  const members = await Promise.all(company.members.slice(0, 50).map((m) => readPortrait(deps.redis, deps.namespace, m, deps.rules, now)));
+  if (!members.some((m) => m.role)) return undefined;
+  return coverageSentence(buyingGroupCoverage(members.map((m) => ({ lead: m.lead, role: m.role?.role, lastSeen: m.lastSeen })), buyingGroupWindowMs(deps.rules), now));
+}
+
 /**
  * Who, why and what now, for one job: the lead's portrait as it stands (name, title, role, grade, tier, company),
  * the rule's evidence, the heat before and after, the latest ledger lines, and a link when configured.
@@ -72,13 +80,16 @@ export async function composeMessage(job: HotLeadJob & { id: string }, deps: { r
     ledger = (await readLedger(deps.redis, deps.namespace, job.lead, 5)).slice(-5).map((l) => ({ rule: l.ruleId, weight: l.weight, at: new Date(l.at).toISOString() }));
   }
   const e = job.evidence;
+  // The buying group's coverage, for the lead's company or the company itself: which roles are engaged, which are not.
+  const companyId = job.lead.startsWith('c:') ? job.lead.slice(2) : lead.company?.id;
+  const coverage = companyId ? await coverageOf(deps, companyId, now) : undefined;
   return alertMessageSchema.parse({
     idempotencyKey: job.id,
     firedAt: new Date(job.firedAt).toISOString(),
     lead,
     rule: { id: job.rule, kind: job.kind, action: job.action },
     why: {
-      summary: summaryOf(job, lead.company?.name),
+      summary: coverage ? `${summaryOf(job, lead.company?.name)}. Buying group: ${coverage}` : summaryOf(job, lead.company?.name),
       evidence: e,
       ...(typeof e.heatBefore === 'number' ? { heatBefore: e.heatBefore } : {}),
       ...(typeof e.heatAfter === 'number' ? { heatAfter: e.heatAfter } : {}),

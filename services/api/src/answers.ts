@@ -1,5 +1,5 @@
 import type { CompanyView, LedgerLine, PortraitView, RollupVerdict, TraitValue } from '@leadscore/portrait';
-import { ROLES, type Rules } from '@leadscore/scoring';
+import { buyingGroupCoverage } from '@leadscore/scoring';
 import type { CompanyAnswer, LeadAnswer } from './schemas.ts';
 
 const DAY = 86_400_000;
@@ -59,12 +59,6 @@ export function leadAnswerOf(input: {
   };
 }
 
-/** The window in which a buying group's members count as engaged: the longest of the rules' buying-group windows. */
-export function buyingGroupWindowMs(rules: Rules): number {
-  const windows = rules.alerts.flatMap((a) => (a.kind === 'buying_group' ? [a.within] : []));
-  return windows.length > 0 ? Math.max(...windows) : 7 * DAY;
-}
-
 /**
  * A company as the API answers it. Pure: members with their role and heat, and the buying group's coverage — which
  * of EB / UB / TB / Coach have a member active within the window, which are missing, and which known members hold a
@@ -78,10 +72,11 @@ export function companyAnswerOf(input: {
   readonly now: number;
 }): CompanyAnswer {
   const { now, windowMs } = input;
-  const active = (m: PortraitView) => m.lastSeen !== undefined && now - m.lastSeen <= windowMs;
-  const engaged = ROLES.filter((role) => input.members.some((m) => m.role?.role === role && active(m)));
-  const missing = ROLES.filter((role) => !engaged.includes(role));
-  const couldFill = Object.fromEntries(missing.map((role) => [role, input.members.filter((m) => m.role?.role === role && !active(m)).map((m) => m.lead)]));
+  const { engaged, missing, couldFill } = buyingGroupCoverage(
+    input.members.map((m) => ({ lead: m.lead, role: m.role?.role, lastSeen: m.lastSeen })),
+    windowMs,
+    now,
+  );
   const name = input.company.traits.name?.value;
   return {
     company: input.company.companyId,
@@ -90,7 +85,7 @@ export function companyAnswerOf(input: {
     members: [...input.members]
       .sort((a, b) => b.heat - a.heat || a.lead.localeCompare(b.lead))
       .map((m) => ({ lead: m.lead, role: m.role?.role ?? null, heat: m.heat, tier: m.tier, lastSeen: m.lastSeen === undefined ? null : iso(m.lastSeen) })),
-    buyingGroup: { windowDays: windowMs / DAY, engaged: [...engaged], missing: [...missing], couldFill },
+    buyingGroup: { windowDays: windowMs / DAY, engaged, missing, couldFill: Object.fromEntries(missing.map((r) => [r, couldFill[r] ?? []])) },
     lifecycle: rollupOf(input.company.rollup),
   };
 }

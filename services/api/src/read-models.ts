@@ -1,8 +1,8 @@
 import { profileOfEvent, quoteIdentifier, literal, type SqlExecutor } from '@leadscore/clickhouse/sql';
 import { BOUNDS, readCompany, readLedger, readPortrait, readProfile, resolveProfile, profileKeys, companyKeys } from '@leadscore/portrait';
-import { totalHeat, type Rules } from '@leadscore/scoring';
+import { buyingGroupWindowMs, totalHeat, type Rules } from '@leadscore/scoring';
 import type { Redis } from 'ioredis';
-import { buyingGroupWindowMs, companyAnswerOf, leadAnswerOf, type TimelineRow } from './answers.ts';
+import { companyAnswerOf, leadAnswerOf, type TimelineRow } from './answers.ts';
 import type { CompanyAnswer, LeadAnswer } from './schemas.ts';
 
 export interface ReadDeps {

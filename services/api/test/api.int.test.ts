@@ -30,7 +30,7 @@ beforeAll(async () => {
   await world.produce([
     // ann: the CEO of acme, the economic buyer, on pricing today; bob: acme's CTO, last seen a month ago.
     event({ type: 'identify', userId: 'ann', timestamp: ago(2), traits: { email: 'ann@acme.example', title: 'CEO', budget: 250000, company: { name: 'Acme' } } }),
-    event({ type: 'group', userId: 'ann', groupId: 'acme', timestamp: ago(2), traits: { name: 'Acme', industry: 'Manufacturing', employees: 800 } }),
+    event({ type: 'group', userId: 'ann', groupId: 'acme', timestamp: ago(1.99), traits: { name: 'Acme', industry: 'Manufacturing', employees: 800 } }),
     event({ type: 'page', userId: 'ann', name: 'Pricing', timestamp: ago(1), properties: { path: '/pricing', url: 'https://www.example.com/pricing' }, context: { groupId: 'acme' } }),
     event({ type: 'page', userId: 'ann', name: 'Pricing', timestamp: ago(0.01), properties: { path: '/pricing', url: 'https://www.example.com/pricing' }, context: { groupId: 'acme' } }),
     event({ type: 'identify', userId: 'bob', timestamp: ago(30), traits: { email: 'bob@acme.example', title: 'CTO' } }),

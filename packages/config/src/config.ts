@@ -107,7 +107,7 @@ function toConfig(raw: RawConfig) {
       writeBackChunk: raw.ROLLUP_WRITE_BACK_CHUNK,
       metricsPort: raw.ROLLUPS_METRICS_PORT,
     },
-    api: { host: raw.API_HOST, port: raw.API_PORT, tokens: raw.API_TOKENS },
+    api: { host: raw.API_HOST, port: raw.API_PORT, tokens: raw.API_TOKENS, rankingSweepMs: Math.round(raw.API_RANKING_SWEEP_SECONDS * 1000) },
     clickhouse: {
       url: raw.CLICKHOUSE_URL,
       database: raw.CLICKHOUSE_DATABASE === '' ? raw.NAMESPACE : raw.CLICKHOUSE_DATABASE,

@@ -554,6 +554,12 @@ export const variables = {
     doc: 'Port of the sales and integration API (and its /healthz, /readyz, /metrics, /openapi.json).',
     schema: port,
   },
+  API_RANKING_SWEEP_SECONDS: {
+    section: 'api',
+    default: '30',
+    doc: 'How often the hot list is ranked again (heat decays with no write), and tier changes of decay alone found.',
+    schema: z.coerce.number().min(1).max(3600),
+  },
   API_TOKENS: {
     section: 'api',
     default: 'dev=dev_api_token_change_me/admin',

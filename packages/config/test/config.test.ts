@@ -75,6 +75,7 @@ const badValues: Record<VariableName, string> = {
   API_HOST: '',
   API_PORT: 'http',
   API_TOKENS: 'sales=short/leads:read',
+  API_RANKING_SWEEP_SECONDS: '0',
 };
 
 describe('configuration', () => {

@@ -6,9 +6,12 @@ import { allows, ApiTokens, type ApiToken, type Principal } from './auth.ts';
 import type { ApiMetrics } from './metrics.ts';
 import { docsPage, openApiDocument, type RouteDoc } from './openapi.ts';
 import { readCompanyAnswer, readLeadAnswer, type ReadDeps } from './read-models.ts';
-import { companyAnswer, companyParams, leadAnswer, leadParams } from './schemas.ts';
+import { hotQuery } from './ranking-plan.ts';
+import { RankingExpired, type Ranking } from './ranking.ts';
+import { changesAnswer, changesQuery, companyAnswer, companyParams, hotAnswer, leadAnswer, leadParams } from './schemas.ts';
 
 export interface ApiDeps extends ReadDeps {
+  readonly ranking: Ranking;
   readonly log: Logger;
   readonly metrics: ApiMetrics;
   /** Whether Redis and ClickHouse answer now, for /readyz. */
@@ -44,6 +47,38 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
   const principals = new WeakMap<FastifyRequest, Principal>();
 
   const routes: Route[] = [
+    {
+      method: 'GET',
+      url: '/leads/hot',
+      scope: 'leads:read',
+      summary: 'Leads by priority (grade and tier, then heat) as the last ranking sweep found them; filters: company, owner, region, tag, role, tier, stage; a cursor pages one ranking',
+      query: hotQuery,
+      response: hotAnswer,
+      handle: async (request, reply) => {
+        const q = parse(hotQuery, request.query, 'query');
+        try {
+          const page = await deps.ranking.page(q);
+          if (!page) return reply.code(503).header('retry-after', '5').send({ error: 'not_ready', message: 'no ranking yet: the first sweep has not run' });
+          return { ranking: new Date(page.version).toISOString(), leads: page.leads.map(({ score: _s, lastSeen: _l, ...e }) => e), cursor: page.cursor };
+        } catch (err) {
+          if (err instanceof RankingExpired) return reply.code(410).send({ error: 'gone', message: 'the ranking this cursor pages has expired: start again without a cursor' });
+          if (err instanceof RangeError) throw new BadRequest([{ path: 'query.cursor', message: err.message }]);
+          throw err;
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: '/leads/changes',
+      scope: 'leads:read',
+      summary: 'Tier changes in order (those of decay alone included), from a resumable cursor, so a CRM keeps its score fields current',
+      query: changesQuery,
+      response: changesAnswer,
+      handle: async (request) => {
+        const q = parse(changesQuery, request.query, 'query');
+        return deps.ranking.changes(q.cursor, q.limit);
+      },
+    },
     {
       method: 'GET',
       url: '/leads/:id',

@@ -11,6 +11,7 @@ import { createRedis } from '@leadscore/redis';
 import { rulesSource } from '@leadscore/rules-source';
 import { buildApi } from './app.ts';
 import { createApiMetrics } from './metrics.ts';
+import { createRanking } from './ranking.ts';
 
 const config = loadConfigOrExit('api');
 const log = createLogger({ service: 'api', level: config.logLevel, namespace: config.namespace });
@@ -26,6 +27,16 @@ const rules = (() => {
   }
 })();
 
+// The hot list's ranking, swept every API_RANKING_SWEEP_SECONDS by whichever instance takes the interval's lock.
+const ranking = createRanking({ redis, namespace: config.namespace, rules: rules.current, everyMs: config.api.rankingSweepMs });
+const sweep = () =>
+  ranking.sweep().then(
+    (r) => r.swept && log.info({ version: r.version, leads: r.leads, changes: r.changes, ms: Math.round(r.ms) }, 'ranking swept'),
+    (err: Error) => log.error({ err }, 'ranking sweep failed; the previous ranking stays'),
+  );
+void sweep();
+const sweeper = setInterval(sweep, config.api.rankingSweepMs);
+
 const app = await buildApi(
   { tokens: config.api.tokens, version: '0.1.0' },
   {
@@ -36,6 +47,7 @@ const app = await buildApi(
     database: config.clickhouse.database,
     namespace: config.namespace,
     rules: rules.current,
+    ranking,
     ready: async () => {
       try {
         await redis.ping();
@@ -49,6 +61,7 @@ const app = await buildApi(
 
 handleShutdown(log, [
   { name: 'http server', run: () => app.close() },
+  { name: 'ranking sweep', run: () => clearInterval(sweeper) },
   { name: 'rules watcher', run: () => rules.close() },
   { name: 'redis', run: async () => void (await redis.quit()) },
   { name: 'clickhouse', run: () => clickhouse.close() },

@@ -75,3 +75,32 @@ export const errorAnswer = z.object({
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
+
+export const hotAnswer = z.object({
+  ranking: iso.describe('when the sweep that ranked these leads evaluated them'),
+  leads: z.array(
+    z.object({
+      lead: z.string(),
+      tier: z.string(),
+      grade: z.string(),
+      heat: z.number().describe('heat at the ranking\'s time'),
+      priority: z.number().describe('0 first: A-hot, A-warm, B-hot, …'),
+      company: z.string().nullable(),
+      owner: z.string().nullable(),
+      region: z.string().nullable(),
+      tags: z.array(z.string()),
+      role: z.string().nullable(),
+      stage: z.string().nullable(),
+    }),
+  ),
+  cursor: z.string().nullable().describe('the next page of the same ranking; null at its end'),
+});
+
+export const changesQuery = z.object({
+  cursor: z.string().regex(/^\d+-\d+$/, 'expected a cursor this API gave').optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export const changesAnswer = z.object({
+  changes: z.array(z.object({ id: z.string(), kind: z.string(), lead: z.string(), from: z.string(), to: z.string(), cause: z.string(), at: iso })),
+  cursor: z.string().nullable().describe('pass it back to resume after the last change given'),
+});

@@ -8,6 +8,7 @@ import { services } from '@leadscore/tests/support/services.ts';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../src/app.ts';
 import { createApiMetrics } from '../src/metrics.ts';
+import { createRanking, type Ranking } from '../src/ranking.ts';
 
 /**
  * The API against real services: portraits written by a real ingest worker from events in Kafka, read over HTTP with
@@ -22,19 +23,20 @@ const logLines: string[] = [];
 let world: IngestWorld;
 let worker: Worker;
 let app: FastifyInstance;
+let ranking: Ranking;
 
 const event = (raw: Record<string, unknown>) => tracked({ messageId: `m-${Math.random().toString(36).slice(2)}`, ...raw });
 
 beforeAll(async () => {
   world = await ingestWorld(services(), 'api');
   await world.produce([
-    // ann: the CEO of acme, the economic buyer, on pricing today; bob: acme's CTO, last seen a month ago.
+    // ann: the CEO of acme, the economic buyer, on pricing today; bob: acme's CTO, last seen 20 days ago.
     event({ type: 'identify', userId: 'ann', timestamp: ago(2), traits: { email: 'ann@acme.example', title: 'CEO', budget: 250000, company: { name: 'Acme' } } }),
     event({ type: 'group', userId: 'ann', groupId: 'acme', timestamp: ago(1.99), traits: { name: 'Acme', industry: 'Manufacturing', employees: 800 } }),
     event({ type: 'page', userId: 'ann', name: 'Pricing', timestamp: ago(1), properties: { path: '/pricing', url: 'https://www.example.com/pricing' }, context: { groupId: 'acme' } }),
     event({ type: 'page', userId: 'ann', name: 'Pricing', timestamp: ago(0.01), properties: { path: '/pricing', url: 'https://www.example.com/pricing' }, context: { groupId: 'acme' } }),
-    event({ type: 'identify', userId: 'bob', timestamp: ago(30), traits: { email: 'bob@acme.example', title: 'CTO' } }),
-    event({ type: 'group', userId: 'bob', groupId: 'acme', timestamp: ago(30), traits: { name: 'Acme' } }),
+    event({ type: 'identify', userId: 'bob', timestamp: ago(20), traits: { email: 'bob@acme.example', title: 'CTO' } }),
+    event({ type: 'group', userId: 'bob', groupId: 'acme', timestamp: ago(19.99), traits: { name: 'Acme' } }),
   ]);
   worker = await world.startWorker();
   await world.caughtUp(60_000);
@@ -47,6 +49,7 @@ beforeAll(async () => {
       },
     }),
   );
+  ranking = createRanking({ redis: world.redis, namespace: world.ns, rules: () => parseRules(defaultRules), everyMs: 1_000 });
   app = await buildApi(
     {
       tokens: [
@@ -55,7 +58,7 @@ beforeAll(async () => {
       ],
       version: 'test',
     },
-    { log, metrics: createApiMetrics(), redis: world.redis, exec: serverExecutor(world.clickhouse), database: world.ns, namespace: world.ns, rules: () => parseRules(defaultRules), ready: async () => true },
+    { log, metrics: createApiMetrics(), redis: world.redis, exec: serverExecutor(world.clickhouse), database: world.ns, namespace: world.ns, rules: () => parseRules(defaultRules), ranking, ready: async () => true },
   );
 }, 120_000);
 
@@ -125,6 +128,49 @@ describe('GET /companies/:id', () => {
     expect(company.buyingGroup.engaged).toEqual(['EB']);
     expect(company.buyingGroup.missing).toEqual(['UB', 'TB', 'Coach']);
     expect(company.buyingGroup.couldFill.TB).toEqual(['u:bob']);
+  });
+});
+
+describe('GET /leads/hot and GET /leads/changes', () => {
+  it('sweeps once per interval across instances', async () => {
+    const lone = createRanking({ redis: world.redis, namespace: `${world.ns}:lone`, rules: () => parseRules(defaultRules), everyMs: 60_000 });
+    expect((await lone.sweep(now)).swept).toBe(true);
+    expect((await lone.sweep(now + 1)).swept).toBe(false);
+  });
+
+  it('answers 503 until the first ranking sweep', async () => {
+    const res = await get('/leads/hot', SALES);
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+  });
+
+  it('lists leads by priority as the sweep ranked them, with filters', async () => {
+    expect(await ranking.sweep(now)).toMatchObject({ swept: true, leads: 2 });
+    const all = (await get('/leads/hot', SALES)).json();
+    expect(all.leads.map((l: { lead: string }) => l.lead)).toEqual(['u:ann', 'u:bob']);
+    expect(all.leads[0]).toMatchObject({ company: 'acme', role: 'EB', grade: expect.any(String), tier: expect.any(String) });
+    expect((await get('/leads/hot?role=TB', SALES)).json().leads.map((l: { lead: string }) => l.lead)).toEqual(['u:bob']);
+    expect((await get('/leads/hot?company=nobody', SALES)).json().leads).toEqual([]);
+    const bad = await get('/leads/hot?tier=boiling', SALES);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().issues[0].path).toBe('query.tier');
+  });
+
+  it('pages one ranking with a cursor, even after the next sweep', async () => {
+    const first = (await get('/leads/hot?limit=1', SALES)).json();
+    expect(first.leads.map((l: { lead: string }) => l.lead)).toEqual(['u:ann']);
+    expect(await ranking.sweep(now + 1_500)).toMatchObject({ swept: true });
+    const second = (await get(`/leads/hot?limit=1&cursor=${first.cursor}`, SALES)).json();
+    expect(second).toMatchObject({ ranking: first.ranking, leads: [{ lead: 'u:bob' }] });
+  });
+
+  it('records a tier change caused by decay alone within one sweep, and resumes from a cursor', async () => {
+    const before = (await get('/leads/hot?limit=1', SALES)).json().leads[0];
+    expect(before.tier).not.toBe('cold');
+    expect(await ranking.sweep(now + 20 * DAY)).toMatchObject({ swept: true });
+    const changes = (await get('/leads/changes', SALES)).json();
+    expect(changes.changes).toContainEqual(expect.objectContaining({ kind: 'tier', lead: 'u:ann', from: before.tier, to: 'cold', cause: 'decay' }));
+    expect((await get(`/leads/changes?cursor=${changes.cursor}`, SALES)).json()).toEqual({ changes: [], cursor: changes.cursor });
   });
 });
 

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { PortraitView, CompanyView } from '@leadscore/portrait';
+
+/**
+ * The hot list's ranking, pure: what each lead's entry holds (its priority and what the filters read), its score, the
+ * tier changes between two sweeps, and the cursor that pages one ranking.
+ */
+
+export const RANKING_SHARDS = 8;
+
+export const rankingEntry = z.object({
+  lead: z.string(),
+  tier: z.string(),
+  grade: z.string(),
+  heat: z.number(),
+  priority: z.number(),
+  company: z.string().nullable(),
+  owner: z.string().nullable(),
+  region: z.string().nullable(),
+  tags: z.array(z.string()),
+  role: z.string().nullable(),
+  stage: z.string().nullable(),
+  lastSeen: z.number().nullable(),
+});
+export type RankingEntry = z.infer<typeof rankingEntry>;
+
+export function shardOf(lead: string): number {
+  return createHash('sha1').update(lead).digest().readUInt16BE(0) % RANKING_SHARDS;
+}
+
+const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : null);
+
+/** A lead's entry, from its portrait as evaluated at the sweep's time. */
+export function entryOf(p: PortraitView & { readonly company?: CompanyView }): RankingEntry {
+  const t = (name: string) => p.company?.traits[name]?.value;
+  return {
+    lead: p.lead,
+    tier: p.tier,
+    grade: p.grade,
+    heat: p.heat,
+    priority: p.priority,
+    company: p.company?.companyId ?? null,
+    owner: text(t('owner')),
+    region: text(t('region')),
+    tags: p.tags.map((x) => x.id),
+    role: p.role?.role ?? null,
+    stage: p.rollup?.stage ?? null,
+    lastSeen: p.lastSeen ?? null,
+  };
+}
+
+/** Higher first: priority (grade and tier; 0 is best), then heat. */
+export function scoreOf(e: RankingEntry): number {
+  return (100 - e.priority) * 1e7 + Math.min(Math.max(e.heat, 0), 9_999_999);
+}
+
+/** Leads in ranking order: score down, then lead id up (ties never depend on arrival). */
+export const rankingOrder = (a: { score: number; lead: string }, b: { score: number; lead: string }) => b.score - a.score || (a.lead < b.lead ? -1 : a.lead > b.lead ? 1 : 0);
+
+export interface TierChange {
+  readonly lead: string;
+  readonly from: string;
+  readonly to: string;
+  /** decay: no event since the last sweep, the heat only fell with time; activity: events moved it. */
+  readonly cause: 'decay' | 'activity';
+  readonly at: number;
+}
+
+/**
+ * The tier changes between the last sweep's entries and this one's. A lead gone from the candidates (quiet) has gone
+ * cold. A change is `decay` when the lead has done nothing since the last sweep.
+ */
+export function tierChanges(previous: ReadonlyMap<string, RankingEntry>, current: ReadonlyMap<string, RankingEntry>, previousSweepAt: number, now: number): TierChange[] {
+  const out: TierChange[] = [];
+  for (const [lead, before] of previous) {
+    const after = current.get(lead);
+    const to = after?.tier ?? 'cold';
+    if (to === before.tier) continue;
+    const cause = (after?.lastSeen ?? before.lastSeen ?? 0) <= previousSweepAt ? 'decay' : 'activity';
+    out.push({ lead, from: before.tier, to, cause, at: now });
+  }
+  return out.sort((a, b) => (a.lead < b.lead ? -1 : 1));
+}
+
+export const hotQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(2000).optional(),
+  tier: z.enum(['hot', 'warm', 'cold']).optional(),
+  company: z.string().max(512).optional(),
+  owner: z.string().max(200).optional(),
+  region: z.string().max(200).optional(),
+  tag: z.string().max(200).optional(),
+  role: z.enum(['EB', 'UB', 'TB', 'Coach']).optional(),
+  stage: z.enum(['prospect', 'new', 'active', 'dormant', 'churned']).optional(),
+});
+export type HotQuery = z.infer<typeof hotQuery>;
+
+/** Whether an entry passes the hot list's filters. */
+export function passes(e: RankingEntry, q: HotQuery): boolean {
+  return (
+    (q.tier === undefined || e.tier === q.tier) &&
+    (q.company === undefined || e.company === q.company) &&
+    (q.owner === undefined || e.owner === q.owner) &&
+    (q.region === undefined || e.region === q.region) &&
+    (q.tag === undefined || e.tags.includes(q.tag)) &&
+    (q.role === undefined || e.role === q.role) &&
+    (q.stage === undefined || e.stage === q.stage)
+  );
+}
+
+/** Where a page of one ranking ends: its version (the sweep), and the last lead given with its score. */
+const cursorSchema = z.object({ v: z.number().int(), s: z.number(), l: z.string() });
+export type RankingCursor = z.infer<typeof cursorSchema>;
+
+export const encodeCursor = (c: RankingCursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
+export function decodeCursor(text: string): RankingCursor | undefined {
+  try {
+    const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a ranked lead comes after the cursor (in ranking order). */
+export const after = (c: RankingCursor | undefined, item: { score: number; lead: string }) => c === undefined || item.score < c.s || (item.score === c.s && item.lead > c.l);

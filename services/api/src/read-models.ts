@@ -1,4 +1,4 @@
-import { profileOfEvent, quoteIdentifier, literal, type SqlExecutor } from '@leadscore/clickhouse/sql';
+import { quoteIdentifier, literal, type SqlExecutor } from '@leadscore/clickhouse/sql';
 import { BOUNDS, readCompany, readLedger, readPortrait, readProfile, resolveProfile, profileKeys, companyKeys } from '@leadscore/portrait';
 import { buyingGroupWindowMs, totalHeat, type Rules } from '@leadscore/scoring';
 import type { Redis } from 'ioredis';
@@ -34,7 +34,7 @@ export async function readLeadAnswer(deps: ReadDeps, id: string): Promise<LeadAn
   const db = quoteIdentifier(deps.database).text;
   const timeline = await deps.exec.rows<TimelineRow>(
     `SELECT any(timestamp) AS timestamp, any(type) AS type, any(event) AS event, any(path) AS path, any(order_id) AS order_id, any(revenue) AS revenue, any(currency) AS currency
-FROM ${db}.events WHERE ${profileOfEvent} IN (${profiles.map(literal).join(', ')})
+FROM ${db}.events_by_profile WHERE profile IN (${profiles.map(literal).join(', ')})
 GROUP BY message_id ORDER BY timestamp DESC, message_id LIMIT ${TIMELINE_EVENTS}`,
   );
   return leadAnswerOf({ portrait, traits: profile.traits, ledger, timeline, now });

@@ -55,8 +55,8 @@ export function scoreOf(e: RankingEntry): number {
   return (100 - e.priority) * 1e7 + Math.min(Math.max(e.heat, 0), 9_999_999);
 }
 
-/** Leads in ranking order: score down, then lead id up (ties never depend on arrival). */
-export const rankingOrder = (a: { score: number; lead: string }, b: { score: number; lead: string }) => b.score - a.score || (a.lead < b.lead ? -1 : a.lead > b.lead ? 1 : 0);
+/** Leads in ranking order: score down, then lead id down, as a Redis sorted set gives equal scores (never by arrival). */
+export const rankingOrder = (a: { score: number; lead: string }, b: { score: number; lead: string }) => b.score - a.score || (a.lead > b.lead ? -1 : a.lead < b.lead ? 1 : 0);
 
 export interface TierChange {
   readonly lead: string;
@@ -109,8 +109,11 @@ export function passes(e: RankingEntry, q: HotQuery): boolean {
   );
 }
 
-/** Where a page of one ranking ends: its version (the sweep), and the last lead given with its score. */
-const cursorSchema = z.object({ v: z.number().int(), s: z.number(), l: z.string() });
+/**
+ * Where a page of one ranking ends: its version (the sweep) and how far into each shard it has read. A version never
+ * changes once written, so offsets page it exactly, ties included.
+ */
+const cursorSchema = z.object({ v: z.number().int(), o: z.array(z.number().int().min(0)).length(RANKING_SHARDS) });
 export type RankingCursor = z.infer<typeof cursorSchema>;
 
 export const encodeCursor = (c: RankingCursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
@@ -122,6 +125,3 @@ export function decodeCursor(text: string): RankingCursor | undefined {
     return undefined;
   }
 }
-
-/** Whether a ranked lead comes after the cursor (in ranking order). */
-export const after = (c: RankingCursor | undefined, item: { score: number; lead: string }) => c === undefined || item.score < c.s || (item.score === c.s && item.lead > c.l);

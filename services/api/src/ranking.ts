@@ -3,7 +3,6 @@ import { allLastSeenIndexKeys, isLeadProfile, readPortrait } from '@leadscore/po
 import type { Rules } from '@leadscore/scoring';
 import type { Redis } from 'ioredis';
 import {
-  after,
   decodeCursor,
   encodeCursor,
   entryOf,
@@ -99,35 +98,57 @@ export function createRanking(deps: { readonly redis: Redis; readonly namespace:
       const version = cursor?.v ?? Number((await redis.get(currentKey)) ?? NaN);
       if (!Number.isFinite(version)) return undefined;
       if (cursor && (await redis.exists(...Array.from({ length: RANKING_SHARDS }, (_, s) => zset(version, s)))) === 0) throw new RankingExpired();
-      const max = cursor === undefined ? '+inf' : String(cursor.s);
-      // Per shard, read ahead in pages until the filters have passed enough or the shard ends; the merge then takes
-      // the first `limit` in ranking order, so every shard contributes what could come next.
-      const picked: (RankingEntry & { score: number })[] = [];
-      const batch = Math.max(q.limit * 2, 50);
-      for (let shard = 0; shard < RANKING_SHARDS; shard++) {
-        let offset = 0;
-        let taken = 0;
-        for (let scanned = 0; taken < q.limit && scanned < 20 * batch; scanned += batch) {
-          const flat = await redis.zrevrangebyscore(zset(version, shard), max, '-inf', 'WITHSCORES', 'LIMIT', offset, batch);
-          if (flat.length === 0) break;
-          offset += flat.length / 2;
-          const ranked = Array.from({ length: flat.length / 2 }, (_, i) => ({ lead: flat[2 * i] as string, score: Number(flat[2 * i + 1]) })).filter((r) => after(cursor, r));
-          const infos = ranked.length > 0 ? await redis.hmget(info(version, shard), ...ranked.map((r) => r.lead)) : [];
-          ranked.forEach((r, i) => {
-            const json = infos[i];
-            if (!json || taken >= q.limit) return;
-            const e = rankingEntry.parse(JSON.parse(json));
-            if (passes(e, q)) {
-              picked.push({ ...e, score: r.score });
-              taken += 1;
-            }
-          });
-          if (flat.length / 2 < batch) break;
+      // Rounds: every shard not yet finished reads its next `batch` in one pipeline; those that pass the filters are
+      // merged in ranking order with what earlier rounds found. A lead is given only when no shard can still hold one
+      // that ranks before it, so offsets advance exactly past what the page gave. Bounded: a page may come back short,
+      // with a cursor to go on.
+      const filtered = q.tier !== undefined || q.company !== undefined || q.owner !== undefined || q.region !== undefined || q.tag !== undefined || q.role !== undefined || q.stage !== undefined;
+      // Shards hold a hash's share each, so a page's leads spread over them: read a little over an even share per round.
+      const batch = Math.ceil((filtered ? 4 : 2) * (q.limit / RANKING_SHARDS)) + 5;
+      const shards = Array.from({ length: RANKING_SHARDS }, (_, shard) => ({ shard, read: cursor?.o[shard] ?? 0, exhausted: false }));
+      type Ranked = { lead: string; score: number; shard: number; position: number; entry?: RankingEntry };
+      const pending: Ranked[] = [];
+      const given: (RankingEntry & { score: number })[] = [];
+      const consumed = shards.map((s) => s.read);
+      for (let round = 0; round < 20 && given.length < q.limit; round++) {
+        const open = shards.filter((s) => !s.exhausted);
+        if (open.length === 0) break;
+        const ranks = redis.pipeline();
+        for (const s of open) ranks.zrevrange(zset(version, s.shard), s.read, s.read + batch - 1, 'WITHSCORES');
+        const fresh: Ranked[] = ((await ranks.exec()) ?? []).flatMap(([err, flat], i) => {
+          if (err) throw err;
+          const list = flat as string[];
+          const s = open[i] as (typeof open)[number];
+          const rows = Array.from({ length: list.length / 2 }, (_, k) => ({ lead: list[2 * k] as string, score: Number(list[2 * k + 1]), shard: s.shard, position: s.read + k }));
+          s.read += rows.length;
+          if (rows.length < batch) s.exhausted = true;
+          return rows;
+        });
+        pending.push(...fresh);
+        pending.sort(rankingOrder);
+        // What every unfinished shard has read up to: nothing ranked after the highest-ranked of those last reads can
+        // be given yet (that shard's next unread lead may rank before it).
+        const frontier = shards.filter((s) => !s.exhausted).map((s) => pending.filter((r) => r.shard === s.shard).at(-1)).filter((r): r is Ranked => r !== undefined);
+        const safeUntil = frontier.length === 0 ? undefined : frontier.sort(rankingOrder).at(0);
+        const safe = pending.filter((r) => !safeUntil || rankingOrder(r, safeUntil) <= 0);
+        // Entries are read only for the leads about to be judged: a page reads about `limit` of them unfiltered.
+        const judged = safe.slice(0, filtered ? safe.length : q.limit - given.length);
+        const infos = redis.pipeline();
+        for (const r of judged) infos.hget(info(version, r.shard), r.lead);
+        ((await infos.exec()) ?? []).forEach(([err, json], i) => {
+          if (err) throw err;
+          const r = judged[i] as Ranked;
+          if (typeof json === 'string') r.entry = rankingEntry.parse(JSON.parse(json));
+        });
+        for (const next of judged) {
+          if (given.length >= q.limit) break;
+          pending.splice(pending.indexOf(next), 1);
+          consumed[next.shard] = next.position + 1;
+          if (next.entry && passes(next.entry, q)) given.push({ ...next.entry, score: next.score });
         }
       }
-      const leads = picked.sort(rankingOrder).slice(0, q.limit);
-      const last = leads.at(-1);
-      return { version, leads, cursor: leads.length === q.limit && last ? encodeCursor({ v: version, s: last.score, l: last.lead }) : null };
+      const more = shards.some((s, i) => !s.exhausted || pending.some((r) => r.shard === i));
+      return { version, leads: given, cursor: more ? encodeCursor({ v: version, o: consumed }) : null };
     },
 
     /** Changes after `cursor` (a stream id; from the start without), oldest first, and the cursor to resume from. */

@@ -6,12 +6,14 @@ import { allows, ApiTokens, type ApiToken, type Principal } from './auth.ts';
 import type { ApiMetrics } from './metrics.ts';
 import { docsPage, openApiDocument, type RouteDoc } from './openapi.ts';
 import { readCompanyAnswer, readLeadAnswer, type ReadDeps } from './read-models.ts';
+import { ackAnswer, ackBody, alertParams, alertsAnswer, alertsQuery, type AlertsView } from './alerts-view.ts';
 import { hotQuery } from './ranking-plan.ts';
 import { RankingExpired, type Ranking } from './ranking.ts';
 import { changesAnswer, changesQuery, companyAnswer, companyParams, hotAnswer, leadAnswer, leadParams } from './schemas.ts';
 
 export interface ApiDeps extends ReadDeps {
   readonly ranking: Ranking;
+  readonly alerts: AlertsView;
   readonly log: Logger;
   readonly metrics: ApiMetrics;
   /** Whether Redis and ClickHouse answer now, for /readyz. */
@@ -25,7 +27,7 @@ class BadRequest extends Error {
   }
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'path' | 'query'): z.infer<T> {
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'path' | 'query' | 'body'): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new BadRequest(result.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })));
@@ -90,6 +92,29 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
         const { id } = parse(leadParams, request.params, 'path');
         const answer = await readLeadAnswer(deps, id);
         return answer ?? reply.code(404).send({ error: 'not_found', message: `no lead ${id}` });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/alerts',
+      scope: 'leads:read',
+      summary: 'Recent hot-lead alerts, newest first, with each channel\'s delivery outcome and who acknowledged it',
+      query: alertsQuery,
+      response: alertsAnswer,
+      handle: async (request) => deps.alerts.recent(parse(alertsQuery, request.query, 'query').limit),
+    },
+    {
+      method: 'POST',
+      url: '/alerts/:id/ack',
+      scope: 'leads:read',
+      summary: 'Acknowledges an alert: who took it (kept 30 days)',
+      params: alertParams,
+      body: ackBody,
+      response: ackAnswer,
+      handle: async (request, reply) => {
+        const { id } = parse(alertParams, request.params, 'path');
+        const { by } = parse(ackBody, request.body ?? {}, 'body');
+        return (await deps.alerts.acknowledge(id, by)) ?? reply.code(404).send({ error: 'not_found', message: `no alert ${id}` });
       },
     },
     {

@@ -12,6 +12,9 @@ import { rulesSource } from '@leadscore/rules-source';
 import { buildApi } from './app.ts';
 import { createApiMetrics } from './metrics.ts';
 import { createRanking } from './ranking.ts';
+import { createAlertsView } from './alerts-view.ts';
+import { ALERTS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
+import { Queue } from 'bullmq';
 
 const config = loadConfigOrExit('api');
 const log = createLogger({ service: 'api', level: config.logLevel, namespace: config.namespace });
@@ -37,6 +40,9 @@ const sweep = () =>
 void sweep();
 const sweeper = setInterval(sweep, config.api.rankingSweepMs);
 
+const alertsQueue = new Queue(ALERTS_QUEUE, { connection: createRedis(config.redis.url, { connectionName: 'api-alerts' }), prefix: alertsQueuePrefix(config.namespace) });
+const alerts = createAlertsView({ queue: alertsQueue, redis, exec, database: config.clickhouse.database, namespace: config.namespace });
+
 const app = await buildApi(
   { tokens: config.api.tokens, version: '0.1.0' },
   {
@@ -48,6 +54,7 @@ const app = await buildApi(
     namespace: config.namespace,
     rules: rules.current,
     ranking,
+    alerts,
     ready: async () => {
       try {
         await redis.ping();
@@ -63,6 +70,7 @@ handleShutdown(log, [
   { name: 'http server', run: () => app.close() },
   { name: 'ranking sweep', run: () => clearInterval(sweeper) },
   { name: 'rules watcher', run: () => rules.close() },
+  { name: 'alerts queue', run: () => alertsQueue.close() },
   { name: 'redis', run: async () => void (await redis.quit()) },
   { name: 'clickhouse', run: () => clickhouse.close() },
 ]);

@@ -10,6 +10,7 @@ export interface RouteDoc {
   readonly scope?: string;
   readonly params?: z.ZodObject;
   readonly query?: z.ZodObject;
+  readonly body?: z.ZodType;
   readonly response: z.ZodType;
 }
 
@@ -30,9 +31,10 @@ export function openApiDocument(routes: readonly RouteDoc[], info: { readonly ti
         summary: r.summary,
         ...(r.scope ? { security: [{ bearer: [r.scope] }] } : { security: [] }),
         ...(parameters.length > 0 ? { parameters } : {}),
+        ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { target: 'draft-2020-12', io: 'input' }) } } } } : {}),
         responses: {
           200: { description: 'OK', content: json(r.response) },
-          ...(r.params || r.query ? { 400: { description: 'The request names a bad field', content: json(errorAnswer) } } : {}),
+          ...(r.params || r.query || r.body ? { 400: { description: 'The request names a bad field', content: json(errorAnswer) } } : {}),
           ...(r.scope ? { 401: { description: 'No token, or an unknown one', content: json(errorAnswer) }, 403: { description: `The token lacks the ${r.scope} scope`, content: json(errorAnswer) } } : {}),
           ...(r.params ? { 404: { description: 'Nothing by that id', content: json(errorAnswer) } } : {}),
         },

@@ -9,6 +9,10 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../src/app.ts';
 import { createApiMetrics } from '../src/metrics.ts';
 import { createRanking, type Ranking } from '../src/ranking.ts';
+import { createAlertsView } from '../src/alerts-view.ts';
+import { ALERTS_QUEUE, alertsQueuePrefix, type HotLeadJob } from '@leadscore/events';
+import { createRedis } from '@leadscore/redis';
+import { Queue } from 'bullmq';
 
 /**
  * The API against real services: portraits written by a real ingest worker from events in Kafka, read over HTTP with
@@ -24,6 +28,7 @@ let world: IngestWorld;
 let worker: Worker;
 let app: FastifyInstance;
 let ranking: Ranking;
+let queue: Queue;
 
 const event = (raw: Record<string, unknown>) => tracked({ messageId: `m-${Math.random().toString(36).slice(2)}`, ...raw });
 
@@ -49,6 +54,8 @@ beforeAll(async () => {
       },
     }),
   );
+  queue = new Queue(ALERTS_QUEUE, { connection: createRedis(services().redisUrl, { connectionName: 'test-api-alerts' }), prefix: alertsQueuePrefix(world.ns) });
+  const alerts = createAlertsView({ queue, redis: world.redis, exec: serverExecutor(world.clickhouse), database: world.ns, namespace: world.ns });
   ranking = createRanking({ redis: world.redis, namespace: world.ns, rules: () => parseRules(defaultRules), everyMs: 1_000 });
   app = await buildApi(
     {
@@ -58,12 +65,13 @@ beforeAll(async () => {
       ],
       version: 'test',
     },
-    { log, metrics: createApiMetrics(), redis: world.redis, exec: serverExecutor(world.clickhouse), database: world.ns, namespace: world.ns, rules: () => parseRules(defaultRules), ranking, ready: async () => true },
+    { log, metrics: createApiMetrics(), redis: world.redis, exec: serverExecutor(world.clickhouse), database: world.ns, namespace: world.ns, rules: () => parseRules(defaultRules), ranking, alerts, ready: async () => true },
   );
 }, 120_000);
 
 afterAll(async () => {
   await app?.close();
+  await queue?.close();
   await worker?.stop();
   await world?.close();
 });
@@ -171,6 +179,30 @@ describe('GET /leads/hot and GET /leads/changes', () => {
     const changes = (await get('/leads/changes', SALES)).json();
     expect(changes.changes).toContainEqual(expect.objectContaining({ kind: 'tier', lead: 'u:ann', from: before.tier, to: 'cold', cause: 'decay' }));
     expect((await get(`/leads/changes?cursor=${changes.cursor}`, SALES)).json()).toEqual({ changes: [], cursor: changes.cursor });
+  });
+});
+
+describe('GET /alerts and POST /alerts/:id/ack', () => {
+  const job: HotLeadJob = { lead: 'u:ann', company: 'acme', rule: 'pricing-streak', kind: 'streak', window: 'w1', action: 'call today', evidence: {}, messageId: 'm1', rulesVersion: '1', firedAt: new Date(now).toISOString() };
+
+  it('lists recent alerts with their state, deliveries per channel and acknowledgement', async () => {
+    await queue.add(job.rule, job, { jobId: 'alert-test-1' });
+    const res = await get('/alerts?limit=10', SALES);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().alerts).toContainEqual(expect.objectContaining({ id: 'alert-test-1', lead: 'u:ann', rule: 'pricing-streak', state: expect.any(String), channels: [], ack: null }));
+  });
+
+  it('records who took an alert, answers 404 for one it does not know and 400 naming a missing field', async () => {
+    const post = (url: string, body: unknown) => app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${SALES}` }, payload: body as object });
+    const res = await post('/alerts/alert-test-1/ack', { by: 'Ann Lee' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: 'alert-test-1', ack: { by: 'Ann Lee' } });
+    const listed = (await get('/alerts?limit=10', SALES)).json().alerts.find((a: { id: string }) => a.id === 'alert-test-1');
+    expect(listed.ack.by).toBe('Ann Lee');
+    expect((await post('/alerts/alert-nope/ack', { by: 'Ann Lee' })).statusCode).toBe(404);
+    const bad = await post('/alerts/alert-test-1/ack', {});
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().issues[0].path).toBe('body.by');
   });
 });
 

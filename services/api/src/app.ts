@@ -9,7 +9,8 @@ import { readCompanyAnswer, readLeadAnswer, type ReadDeps } from './read-models.
 import { ackAnswer, ackBody, alertParams, alertsAnswer, alertsQuery, type AlertsView } from './alerts-view.ts';
 import { hotQuery } from './ranking-plan.ts';
 import { RankingExpired, type Ranking } from './ranking.ts';
-import { changesAnswer, changesQuery, companyAnswer, companyParams, hotAnswer, leadAnswer, leadParams } from './schemas.ts';
+import { Readable } from 'node:stream';
+import { changesAnswer, changesQuery, companyAnswer, companyParams, exportQuery, exportRow, hotAnswer, leadAnswer, leadParams } from './schemas.ts';
 
 export interface ApiDeps extends ReadDeps {
   readonly ranking: Ranking;
@@ -92,6 +93,38 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
         const { id } = parse(leadParams, request.params, 'path');
         const answer = await readLeadAnswer(deps, id);
         return answer ?? reply.code(404).send({ error: 'not_found', message: `no lead ${id}` });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/leads/export',
+      scope: 'leads:read',
+      summary: 'Every lead\'s scores with their reasons, streamed as NDJSON (one row per line) or CSV, from the current ranking',
+      query: exportQuery,
+      response: exportRow,
+      handle: async (request, reply) => {
+        const { format } = parse(exportQuery, request.query, 'query');
+        const version = await deps.ranking.version();
+        if (version === undefined) return reply.code(503).header('retry-after', '5').send({ error: 'not_ready', message: 'no ranking yet: the first sweep has not run' });
+        const rankedAt = new Date(version).toISOString();
+        const rows = deps.ranking.entries();
+        const csvCell = (v: unknown) => {
+          const text = Array.isArray(v) ? v.join(' ') : v === null || v === undefined ? '' : String(v);
+          // Quoted, and a leading = + - @ neutralised, so a spreadsheet never runs a cell as a formula.
+          return `"${(/^[=+\-@]/.test(text) ? `'${text}` : text).replaceAll('"', '""')}"`;
+        };
+        const columns = Object.keys(exportRow.shape) as (keyof typeof exportRow.shape)[];
+        async function* lines(): AsyncGenerator<string> {
+          if (format === 'csv') yield `${columns.join(',')}\n`;
+          for await (const e of rows) {
+            const row = exportRow.parse({ lead: e.lead, tier: e.tier, grade: e.grade, heat: e.heat, priority: e.priority, company: e.company, role: e.role, stage: e.stage, tags: e.tags, fit: e.fit, rankedAt });
+            yield format === 'csv' ? `${columns.map((c) => csvCell(row[c])).join(',')}\n` : `${JSON.stringify(row)}\n`;
+          }
+        }
+        return reply
+          .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
+          .header('content-disposition', `attachment; filename="leads-${rankedAt.slice(0, 10)}.${format}"`)
+          .send(Readable.from(lines()));
       },
     },
     {

@@ -19,6 +19,8 @@ export const rankingEntry = z.object({
   owner: z.string().nullable(),
   region: z.string().nullable(),
   tags: z.array(z.string()),
+  /** The fit profile's entries that held: why the grade. */
+  fit: z.array(z.string()).default([]),
   role: z.string().nullable(),
   stage: z.string().nullable(),
   lastSeen: z.number().nullable(),
@@ -44,6 +46,7 @@ export function entryOf(p: PortraitView & { readonly company?: CompanyView }): R
     owner: text(t('owner')),
     region: text(t('region')),
     tags: p.tags.map((x) => x.id),
+    fit: p.fit.matched,
     role: p.role?.role ?? null,
     stage: p.rollup?.stage ?? null,
     lastSeen: p.lastSeen ?? null,

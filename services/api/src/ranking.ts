@@ -151,6 +151,30 @@ export function createRanking(deps: { readonly redis: Redis; readonly namespace:
       return { version, leads: given, cursor: more ? encodeCursor({ v: version, o: consumed }) : null };
     },
 
+    /**
+     * Every lead of the current ranking, shard by shard, a page of entries at a time (HSCAN): what an export streams.
+     * Undefined when no sweep has run yet.
+     */
+    async *entries(): AsyncGenerator<RankingEntry & { score: number }> {
+      const version = Number((await redis.get(currentKey)) ?? NaN);
+      if (!Number.isFinite(version)) return;
+      for (let shard = 0; shard < RANKING_SHARDS; shard++) {
+        let cursor = '0';
+        do {
+          const [next, flat] = await redis.hscan(info(version, shard), cursor, 'COUNT', 500);
+          cursor = next;
+          const entries = Array.from({ length: flat.length / 2 }, (_, k) => rankingEntry.parse(JSON.parse(flat[2 * k + 1] as string)));
+          for (const e of entries) yield { ...e, score: scoreOf(e) };
+        } while (cursor !== '0');
+      }
+    },
+
+    /** The current ranking's time, or undefined before the first sweep. */
+    async version(): Promise<number | undefined> {
+      const v = Number((await redis.get(currentKey)) ?? NaN);
+      return Number.isFinite(v) ? v : undefined;
+    },
+
     /** Changes after `cursor` (a stream id; from the start without), oldest first, and the cursor to resume from. */
     async changes(cursor: string | undefined, limit: number): Promise<{ changes: unknown[]; cursor: string | null }> {
       const entries = await redis.xrange(changesKey, cursor ? `(${cursor}` : '-', '+', 'COUNT', limit);

@@ -104,3 +104,18 @@ export const changesAnswer = z.object({
   changes: z.array(z.object({ id: z.string(), kind: z.string(), lead: z.string(), from: z.string(), to: z.string(), cause: z.string(), at: iso })),
   cursor: z.string().nullable().describe('pass it back to resume after the last change given'),
 });
+
+export const exportQuery = z.object({ format: z.enum(['ndjson', 'csv']).default('ndjson') });
+export const exportRow = z.object({
+  lead: z.string(),
+  tier: z.string(),
+  grade: z.string(),
+  heat: z.number(),
+  priority: z.number(),
+  company: z.string().nullable(),
+  role: z.string().nullable(),
+  stage: z.string().nullable(),
+  tags: z.array(z.string()).describe('the tags that hold: fact, stated, behavioral, quiet'),
+  fit: z.array(z.string()).describe('the fit profile entries that hold: why the grade'),
+  rankedAt: iso,
+});

@@ -182,6 +182,22 @@ describe('GET /leads/hot and GET /leads/changes', () => {
   });
 });
 
+describe('GET /leads/export', () => {
+  it('streams every lead\'s scores with their reasons as NDJSON, and as CSV safe for spreadsheets', async () => {
+    const ndjson = await get('/leads/export', SALES);
+    expect(ndjson.statusCode).toBe(200);
+    expect(ndjson.headers['content-type']).toContain('application/x-ndjson');
+    const rows = ndjson.body.trim().split('\n').map((l) => JSON.parse(l) as { lead: string; fit: string[]; tags: string[] });
+    expect(rows.map((r) => r.lead).sort()).toEqual(['u:ann', 'u:bob']);
+    expect(rows.find((r) => r.lead === 'u:ann')?.tags).toContain('big-budget');
+    const csv = await get('/leads/export?format=csv', SALES);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const [header, ...lines] = csv.body.trim().split('\n');
+    expect(header).toBe('lead,tier,grade,heat,priority,company,role,stage,tags,fit,rankedAt');
+    expect(lines).toHaveLength(2);
+  });
+});
+
 describe('GET /alerts and POST /alerts/:id/ack', () => {
   const job: HotLeadJob = { lead: 'u:ann', company: 'acme', rule: 'pricing-streak', kind: 'streak', window: 'w1', action: 'call today', evidence: {}, messageId: 'm1', rulesVersion: '1', firedAt: new Date(now).toISOString() };
 

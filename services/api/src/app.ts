@@ -74,7 +74,7 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
       method: 'GET',
       url: '/leads/changes',
       scope: 'leads:read',
-      summary: 'Tier changes in order (those of decay alone included), from a resumable cursor, so a CRM keeps its score fields current',
+      summary: 'Tier (decay alone included), grade, lifecycle stage and role changes in order, from a resumable cursor, so a CRM keeps its score fields current',
       query: changesQuery,
       response: changesAnswer,
       handle: async (request) => {

@@ -61,29 +61,40 @@ export function scoreOf(e: RankingEntry): number {
 /** Leads in ranking order: score down, then lead id down, as a Redis sorted set gives equal scores (never by arrival). */
 export const rankingOrder = (a: { score: number; lead: string }, b: { score: number; lead: string }) => b.score - a.score || (a.lead > b.lead ? -1 : a.lead < b.lead ? 1 : 0);
 
-export interface TierChange {
+/** A change of what a CRM keeps of a lead: its tier (decay included), fit grade, lifecycle stage or buying role. */
+export interface LeadChange {
+  readonly kind: 'tier' | 'grade' | 'stage' | 'role';
   readonly lead: string;
   readonly from: string;
   readonly to: string;
-  /** decay: no event since the last sweep, the heat only fell with time; activity: events moved it. */
-  readonly cause: 'decay' | 'activity';
+  /**
+   * decay: the tier fell with time alone, no event since the last sweep; activity: events moved it; snapshot: the
+   * analysts' rollup did (lifecycle stage).
+   */
+  readonly cause: 'decay' | 'activity' | 'snapshot';
   readonly at: number;
 }
 
 /**
- * The tier changes between the last sweep's entries and this one's. A lead gone from the candidates (quiet) has gone
- * cold. A change is `decay` when the lead has done nothing since the last sweep.
+ * What changed between the last sweep's entries and this one's, in a fixed order (by lead, then kind). A lead gone
+ * from the candidates (quiet) has gone cold; its other fields are unknown and not reported as changed.
  */
-export function tierChanges(previous: ReadonlyMap<string, RankingEntry>, current: ReadonlyMap<string, RankingEntry>, previousSweepAt: number, now: number): TierChange[] {
-  const out: TierChange[] = [];
-  for (const [lead, before] of previous) {
+export function leadChanges(previous: ReadonlyMap<string, RankingEntry>, current: ReadonlyMap<string, RankingEntry>, previousSweepAt: number, now: number): LeadChange[] {
+  const out: LeadChange[] = [];
+  const none = '-';
+  for (const lead of [...new Set([...previous.keys(), ...current.keys()])].sort()) {
+    const before = previous.get(lead);
     const after = current.get(lead);
+    if (!before) continue; // new to the ranking: nothing to compare with yet
+    const quietSince = (after?.lastSeen ?? before.lastSeen ?? 0) <= previousSweepAt;
     const to = after?.tier ?? 'cold';
-    if (to === before.tier) continue;
-    const cause = (after?.lastSeen ?? before.lastSeen ?? 0) <= previousSweepAt ? 'decay' : 'activity';
-    out.push({ lead, from: before.tier, to, cause, at: now });
+    if (to !== before.tier) out.push({ kind: 'tier', lead, from: before.tier, to, cause: quietSince ? 'decay' : 'activity', at: now });
+    if (!after) continue;
+    if (after.grade !== before.grade) out.push({ kind: 'grade', lead, from: before.grade, to: after.grade, cause: 'activity', at: now });
+    if ((after.stage ?? none) !== (before.stage ?? none)) out.push({ kind: 'stage', lead, from: before.stage ?? none, to: after.stage ?? none, cause: 'snapshot', at: now });
+    if ((after.role ?? none) !== (before.role ?? none)) out.push({ kind: 'role', lead, from: before.role ?? none, to: after.role ?? none, cause: 'activity', at: now });
   }
-  return out.sort((a, b) => (a.lead < b.lead ? -1 : 1));
+  return out;
 }
 
 export const hotQuery = z.object({

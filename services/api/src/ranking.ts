@@ -12,7 +12,7 @@ import {
   RANKING_SHARDS,
   scoreOf,
   shardOf,
-  tierChanges,
+  leadChanges,
   type HotQuery,
   type RankingEntry,
 } from './ranking-plan.ts';
@@ -28,8 +28,8 @@ export class RankingExpired extends Error {}
  * The hot list's ranking in Redis. Heat decays at read time, so the order changes with no write: a sweep evaluates
  * every lead not yet quiet (the last-seen index) at one moment and writes a version of the ranking, sharded sorted
  * sets with each lead's entry beside them, then points `current` at it. A cursor pages one version; versions expire
- * after a few sweeps. The sweep also records tier changes since the last one, those of decay alone included, in a
- * capped stream that GET /leads/changes reads.
+ * after a few sweeps. The sweep also records what changed since the last one — tier (decay alone included), fit
+ * grade, lifecycle stage, buying role — in a capped stream that GET /leads/changes reads.
  */
 export function createRanking(deps: { readonly redis: Redis; readonly namespace: string; readonly rules: () => Rules; readonly everyMs: number }) {
   const { redis, namespace: ns } = deps;
@@ -78,10 +78,10 @@ export function createRanking(deps: { readonly redis: Redis; readonly namespace:
       }
       finish.set(currentKey, String(version));
       await finish.exec();
-      const changes = Number.isFinite(previousVersion) ? tierChanges(await readEntries(previousVersion), current, previousVersion, now) : [];
+      const changes = Number.isFinite(previousVersion) ? leadChanges(await readEntries(previousVersion), current, previousVersion, now) : [];
       if (changes.length > 0) {
         const stream = redis.pipeline();
-        for (const c of changes) stream.xadd(changesKey, 'MAXLEN', '~', CHANGES_KEPT, '*', 'change', JSON.stringify({ kind: 'tier', ...c, at: new Date(c.at).toISOString() }));
+        for (const c of changes) stream.xadd(changesKey, 'MAXLEN', '~', CHANGES_KEPT, '*', 'change', JSON.stringify({ ...c, at: new Date(c.at).toISOString() }));
         await stream.exec();
       }
       return { swept: true, version, leads: current.size, changes: changes.length, ms: performance.now() - began };

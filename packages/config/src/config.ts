@@ -107,7 +107,9 @@ function toConfig(raw: RawConfig) {
       writeBackChunk: raw.ROLLUP_WRITE_BACK_CHUNK,
       metricsPort: raw.ROLLUPS_METRICS_PORT,
     },
-    api: { host: raw.API_HOST, port: raw.API_PORT, tokens: raw.API_TOKENS, rankingSweepMs: Math.round(raw.API_RANKING_SWEEP_SECONDS * 1000) },
+    api: { host: raw.API_HOST, port: raw.API_PORT, tokens: raw.API_TOKENS, rankingSweepMs: Math.round(raw.API_RANKING_SWEEP_SECONDS * 1000),
+      changesWebhook: raw.API_CHANGES_WEBHOOK_URL === '' ? undefined : { url: raw.API_CHANGES_WEBHOOK_URL, secret: raw.API_CHANGES_WEBHOOK_SECRET },
+    },
     clickhouse: {
       url: raw.CLICKHOUSE_URL,
       database: raw.CLICKHOUSE_DATABASE === '' ? raw.NAMESPACE : raw.CLICKHOUSE_DATABASE,
@@ -154,6 +156,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 /** Rules across variables, or about where a value came from. */
 function crossChecks(raw: RawConfig, env: Readonly<Record<string, string | undefined>>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  if (raw.API_CHANGES_WEBHOOK_URL !== '' && raw.API_CHANGES_WEBHOOK_SECRET.length < 16) {
+    problems.push({ variable: 'API_CHANGES_WEBHOOK_SECRET', value: '(secret)', reason: 'must be at least 16 characters when API_CHANGES_WEBHOOK_URL is set' });
+  }
   if (raw.ROLLUP_ACTIVE_DAYS > raw.ROLLUP_DORMANT_DAYS) {
     problems.push({ variable: 'ROLLUP_ACTIVE_DAYS', value: String(raw.ROLLUP_ACTIVE_DAYS), reason: `must not exceed ROLLUP_DORMANT_DAYS (${raw.ROLLUP_DORMANT_DAYS})` });
   }

@@ -560,6 +560,19 @@ export const variables = {
     doc: 'How often the hot list is ranked again (heat decays with no write), and tier changes of decay alone found.',
     schema: z.coerce.number().min(1).max(3600),
   },
+  API_CHANGES_WEBHOOK_URL: {
+    section: 'api',
+    default: '',
+    doc: 'Where the changes feed is pushed after each ranking sweep (a CRM keeping its score fields current), signed like the alert webhooks; empty: no push.',
+    schema: z.union([z.literal(''), urlWithProtocols(['http:', 'https:'])]),
+  },
+  API_CHANGES_WEBHOOK_SECRET: {
+    section: 'api',
+    default: '',
+    doc: 'Signing secret of the changes webhook (HMAC-SHA256 as in x-leadscore-signature); required with API_CHANGES_WEBHOOK_URL.',
+    schema: z.string(),
+    secret: true,
+  },
   API_TOKENS: {
     section: 'api',
     default: 'dev=dev_api_token_change_me/admin',

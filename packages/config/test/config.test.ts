@@ -76,6 +76,8 @@ const badValues: Record<VariableName, string> = {
   API_PORT: 'http',
   API_TOKENS: 'sales=short/leads:read',
   API_RANKING_SWEEP_SECONDS: '0',
+  API_CHANGES_WEBHOOK_URL: 'ftp://crm',
+  API_CHANGES_WEBHOOK_SECRET: '',
 };
 
 describe('configuration', () => {
@@ -120,7 +122,7 @@ describe('configuration', () => {
 
   for (const [name, bad] of Object.entries(badValues) as [VariableName, string][]) {
     // Any string is valid for these (a rules file is checked when it is read); empty means the default.
-    if (name === 'CLICKHOUSE_PASSWORD' || name === 'COLLECTOR_HOST' || name === 'API_HOST' || name === 'RULES_FILE' || name === 'ROLLUP_SEGMENT_MAP_FILE') continue;
+    if (name === 'CLICKHOUSE_PASSWORD' || name === 'COLLECTOR_HOST' || name === 'API_HOST' || name === 'RULES_FILE' || name === 'ROLLUP_SEGMENT_MAP_FILE' || name === 'API_CHANGES_WEBHOOK_SECRET') continue;
     it(`refuses a bad ${name} and names it`, () => {
       const error = (() => {
         try {

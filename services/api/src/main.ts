@@ -13,6 +13,7 @@ import { buildApi } from './app.ts';
 import { createApiMetrics } from './metrics.ts';
 import { createRanking } from './ranking.ts';
 import { createAlertsView } from './alerts-view.ts';
+import { createChangesWebhook } from './changes-webhook.ts';
 import { ALERTS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
 import { Queue } from 'bullmq';
 
@@ -32,9 +33,15 @@ const rules = (() => {
 
 // The hot list's ranking, swept every API_RANKING_SWEEP_SECONDS by whichever instance takes the interval's lock.
 const ranking = createRanking({ redis, namespace: config.namespace, rules: rules.current, everyMs: config.api.rankingSweepMs });
+// The changes feed pushed to a CRM after each sweep, by the instance that swept.
+const webhook = config.api.changesWebhook ? createChangesWebhook({ redis, namespace: config.namespace, ...config.api.changesWebhook, log }) : undefined;
 const sweep = () =>
   ranking.sweep().then(
-    (r) => r.swept && log.info({ version: r.version, leads: r.leads, changes: r.changes, ms: Math.round(r.ms) }, 'ranking swept'),
+    async (r) => {
+      if (!r.swept) return;
+      log.info({ version: r.version, leads: r.leads, changes: r.changes, ms: Math.round(r.ms) }, 'ranking swept');
+      if (webhook) log.info({ delivered: await webhook.push() }, 'changes pushed');
+    },
     (err: Error) => log.error({ err }, 'ranking sweep failed; the previous ranking stays'),
   );
 void sweep();

@@ -7,3 +7,4 @@ export * from './bounds.ts';
 export * from './compact.ts';
 export * from './rollup-verdict.ts';
 export * from './alert-outbox.ts';
+export * from './suppression.ts';

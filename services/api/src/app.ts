@@ -7,6 +7,7 @@ import type { ApiMetrics } from './metrics.ts';
 import { docsPage, openApiDocument, type RouteDoc } from './openapi.ts';
 import { readCompanyAnswer, readLeadAnswer, type ReadDeps } from './read-models.ts';
 import { ackAnswer, ackBody, alertParams, alertsAnswer, alertsQuery, type AlertsView } from './alerts-view.ts';
+import { erasureAnswer, type ErasureAnswer } from './erasure.ts';
 import { hotQuery } from './ranking-plan.ts';
 import { RankingExpired, type Ranking } from './ranking.ts';
 import { Readable } from 'node:stream';
@@ -15,6 +16,8 @@ import { changesAnswer, changesQuery, companyAnswer, companyParams, exportQuery,
 export interface ApiDeps extends ReadDeps {
   readonly ranking: Ranking;
   readonly alerts: AlertsView;
+  /** Erases a lead at the person's request (see erasure.ts); undefined when nothing is known of it. */
+  readonly erase: (id: string) => Promise<ErasureAnswer | undefined>;
   readonly log: Logger;
   readonly metrics: ApiMetrics;
   /** Whether Redis and ClickHouse answer now, for /readyz. */
@@ -125,6 +128,21 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
           .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
           .header('content-disposition', `attachment; filename="leads-${rankedAt.slice(0, 10)}.${format}"`)
           .send(Readable.from(lines()));
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/leads/:id',
+      scope: 'admin',
+      summary: 'Privacy erasure: the lead\'s Redis keys and index entries, its queued alerts, its rows in ClickHouse (mutations, asynchronous), and its identities suppressed so later events for them are dropped; the answer lists what was removed',
+      params: leadParams,
+      response: erasureAnswer,
+      handle: async (request, reply) => {
+        const { id } = parse(leadParams, request.params, 'path');
+        const answer = await deps.erase(id);
+        if (!answer) return reply.code(404).send({ error: 'not_found', message: `no lead ${id}` });
+        deps.log.info({ lead: answer.lead, profiles: answer.profiles.length, keys: answer.redis.keys }, 'lead erased');
+        return reply.code(202).send(answer);
       },
     },
     {

@@ -14,6 +14,7 @@ import { createApiMetrics } from './metrics.ts';
 import { createRanking } from './ranking.ts';
 import { createAlertsView } from './alerts-view.ts';
 import { createChangesWebhook } from './changes-webhook.ts';
+import { eraseLead } from './erasure.ts';
 import { ALERTS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
 import { Queue } from 'bullmq';
 
@@ -62,6 +63,7 @@ const app = await buildApi(
     rules: rules.current,
     ranking,
     alerts,
+    erase: (id) => eraseLead({ redis, exec, database: config.clickhouse.database, namespace: config.namespace, queue: alertsQueue }, id),
     ready: async () => {
       try {
         await redis.ping();

@@ -65,7 +65,7 @@ beforeAll(async () => {
       ],
       version: 'test',
     },
-    { log, metrics: createApiMetrics(), redis: world.redis, exec: serverExecutor(world.clickhouse), database: world.ns, namespace: world.ns, rules: () => parseRules(defaultRules), ranking, alerts, ready: async () => true },
+    { log, metrics: createApiMetrics(), redis: world.redis, exec: serverExecutor(world.clickhouse), database: world.ns, namespace: world.ns, rules: () => parseRules(defaultRules), ranking, alerts, erase: async () => undefined, ready: async () => true },
   );
 }, 120_000);
 

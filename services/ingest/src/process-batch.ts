@@ -24,6 +24,8 @@ export interface BatchProcessorDeps {
   readonly sendDeadLetters: (messages: Message[]) => Promise<void>;
   /** Tries of an event a store refuses before it is a dead letter. */
   readonly eventAttempts: number;
+  /** The indexes of events that speak for an identity erased at a person's request: dropped, counted, not kept. */
+  readonly suppressed?: (events: readonly TrackedEvent[]) => Promise<Set<number>>;
   readonly metrics: IngestMetrics;
   readonly log: Logger;
 }
@@ -61,17 +63,25 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
   const recordKey = (batch: PartitionBatch, message: KafkaMessage) => `${batch.topic}:${batch.partition}:${message.offset}`;
 
   return async function processBatch(batch: PartitionBatch): Promise<void> {
-    const events: TrackedEvent[] = [];
-    const messages: KafkaMessage[] = [];
+    const decodedEvents: TrackedEvent[] = [];
+    const decodedMessages: KafkaMessage[] = [];
     const letters: Letter[] = [];
     for (const message of batch.messages) {
       const decoded = decodeEvent(message.value, message.headers);
       if (!decoded.ok) letters.push({ message, reason: decoded.reason, text: decoded.message, issues: decoded.issues });
       else {
-        events.push(decoded.event);
-        messages.push(message);
+        decodedEvents.push(decoded.event);
+        decodedMessages.push(message);
       }
     }
+    // Events of erased identities go no further: not applied, not stored, not dead-lettered (that would keep them).
+    const erased = deps.suppressed ? await deps.suppressed(decodedEvents) : new Set<number>();
+    if (erased.size > 0) {
+      metrics.suppressed.inc(erased.size);
+      log.info({ partition: batch.partition, count: erased.size }, 'events of erased identities dropped');
+    }
+    const events = decodedEvents.filter((_, i) => !erased.has(i));
+    const messages = decodedMessages.filter((_, i) => !erased.has(i));
 
     const portraits = await deps.portraits.write(events);
     const dropped = new Set<number>();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readMigrations, renderMigration, MigrationError } from '../src/migrations.ts';
+import { profileOfEvent } from '../src/analytic-queries.ts';
 
 const text = `-- events as received
 CREATE TABLE IF NOT EXISTS {{db}}.events {{on_cluster}} (id String, v UInt64)
@@ -30,5 +31,12 @@ describe('rendering migrations', () => {
     const migrations = readMigrations();
     expect(migrations.map((m) => m.version)).toEqual([...migrations.map((m) => m.version)].sort((a, b) => a - b));
     expect(new Set(migrations.map((m) => m.version)).size).toBe(migrations.length);
+  });
+});
+
+describe('the profile of an event', () => {
+  it('is written in events_by_profile as the analytic queries define it', () => {
+    const migration = readMigrations().find((m) => m.name === 'events_by_profile');
+    expect(migration?.sql).toContain(`${profileOfEvent} AS profile`);
   });
 });

@@ -21,6 +21,7 @@ export type ErasureAnswer = z.infer<typeof erasureAnswer>;
 /** The tables a lead's data lives in, and which column names it: deleted by mutation. */
 const TABLES = (profiles: string, emails: string) => [
   { table: 'events', where: `${profileOfEvent} IN (${profiles})${emails ? ` OR email IN (${emails})` : ''}` },
+  { table: 'events_by_profile', where: `profile IN (${profiles})` },
   { table: 'score_ledger', where: `profile IN (${profiles})` },
   { table: 'identity_links', where: `profile IN (${profiles}) OR lead IN (${profiles})` },
   { table: 'identity_conflicts', where: `profile IN (${profiles}) OR claimed_by IN (${profiles}) OR existing IN (${profiles})` },
@@ -63,7 +64,7 @@ export async function eraseLead(
   const db = quoteIdentifier(deps.database).text;
   const inList = [...profiles].map(literal).join(', ');
   const known = (await redis.exists(...[...profiles].map((p) => profileKeys(ns, p).state))) > 0;
-  const [rows] = await deps.exec.rows<{ n: string }>(`SELECT count() AS n FROM ${db}.events WHERE ${profileOfEvent} IN (${inList})`);
+  const [rows] = await deps.exec.rows<{ n: string }>(`SELECT count() AS n FROM ${db}.events_by_profile WHERE profile IN (${inList})`);
   if (!known && Number(rows?.n ?? 0) === 0) return undefined;
 
   // Shared indexes first (they are found through the lead's own keys), then the keys themselves.

@@ -1,4 +1,4 @@
-import { literal, profileOfEvent, quoteIdentifier, type SqlExecutor } from '@leadscore/clickhouse/sql';
+import { quoteIdentifier, literal, type SqlExecutor } from '@leadscore/clickhouse/sql';
 import { BOUNDS, readCompany, readLedger, readPortrait, readProfile, resolveProfile, profileKeys, companyKeys } from '@leadscore/portrait';
 import { buyingGroupWindowMs, totalHeat, type Rules } from '@leadscore/scoring';
 import type { Redis } from 'ioredis';
@@ -14,14 +14,8 @@ export interface ReadDeps {
   readonly now?: () => number;
 }
 
-/** Events of a timeline: the newest, each message once (a repeated insert shows once), of the last TIMELINE_DAYS. */
+/** Events of a timeline: the newest, each message once (a repeated insert shows once). */
 const TIMELINE_EVENTS = 50;
-/**
- * How far back a timeline looks: events are partitioned by month, so the window prunes all older partitions. (A table
- * ordered by profile would make this a primary-key read; fed by a materialized view it cost the ingest workers about a
- * quarter of their throughput on this machine, so it waits for the ingest work of a later issue.)
- */
-const TIMELINE_DAYS = 90;
 
 /**
  * A lead's portrait for the API, or undefined when there is none. A profile merged into another lead answers as the
@@ -38,14 +32,11 @@ export async function readLeadAnswer(deps: ReadDeps, id: string): Promise<LeadAn
   ]);
   const profiles = [lead, ...profile.linkedFrom];
   const db = quoteIdentifier(deps.database).text;
-  // Aliases apart from the columns: ClickHouse would read `timestamp` in WHERE as the aggregate otherwise.
-  const timeline = (
-    await deps.exec.rows<{ at: string; t: string; e: string; p: string; o: string; r: number; c: string }>(
-      `SELECT any(timestamp) AS at, any(type) AS t, any(event) AS e, any(path) AS p, any(order_id) AS o, any(revenue) AS r, any(currency) AS c
-FROM ${db}.events WHERE timestamp >= ${literal(new Date(now - TIMELINE_DAYS * 86_400_000))} AND ${profileOfEvent} IN (${profiles.map(literal).join(', ')})
-GROUP BY message_id ORDER BY at DESC, message_id LIMIT ${TIMELINE_EVENTS}`,
-    )
-  ).map((r): TimelineRow => ({ timestamp: r.at, type: r.t, event: r.e, path: r.p, order_id: r.o, revenue: r.r, currency: r.c }));
+  const timeline = await deps.exec.rows<TimelineRow>(
+    `SELECT any(timestamp) AS timestamp, any(type) AS type, any(event) AS event, any(path) AS path, any(order_id) AS order_id, any(revenue) AS revenue, any(currency) AS currency
+FROM ${db}.events_by_profile WHERE profile IN (${profiles.map(literal).join(', ')})
+GROUP BY message_id ORDER BY timestamp DESC, message_id LIMIT ${TIMELINE_EVENTS}`,
+  );
   return leadAnswerOf({ portrait, traits: profile.traits, ledger, timeline, now });
 }
 

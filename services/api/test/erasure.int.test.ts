@@ -130,6 +130,7 @@ describe('DELETE /leads/:id', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(await world.count("SELECT count() FROM {db}.events WHERE user_id = 'ann' OR anonymous_id = 'v-ann' OR email = 'ann@acme.example'")).toBe(0);
+    expect(await world.count("SELECT count() FROM {db}.events_by_profile WHERE profile IN ('u:ann', 'a:v-ann')")).toBe(0);
     expect(await world.count("SELECT count() FROM {db}.identity_links WHERE profile IN ('u:ann', 'a:v-ann') OR lead = 'u:ann'")).toBe(0);
     expect(await world.count("SELECT count() FROM {db}.score_ledger WHERE profile IN ('u:ann', 'a:v-ann')")).toBe(0);
     expect(await world.count("SELECT count() FROM {db}.events WHERE user_id = 'bob'")).toBe(2);

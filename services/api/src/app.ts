@@ -65,7 +65,7 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
         try {
           const page = await deps.ranking.page(q);
           if (!page) return reply.code(503).header('retry-after', '5').send({ error: 'not_ready', message: 'no ranking yet: the first sweep has not run' });
-          return { ranking: new Date(page.version).toISOString(), leads: page.leads.map(({ score: _s, lastSeen: _l, ...e }) => e), cursor: page.cursor };
+          return { ranking: new Date(page.version).toISOString(), leads: page.leads.map(({ score: _s, lastSeen: _l, fit: _f, ...e }) => e), cursor: page.cursor };
         } catch (err) {
           if (err instanceof RankingExpired) return reply.code(410).send({ error: 'gone', message: 'the ranking this cursor pages has expired: start again without a cursor' });
           if (err instanceof RangeError) throw new BadRequest([{ path: 'query.cursor', message: err.message }]);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rankingEntry } from './ranking-plan.ts';
 
 /**
  * The API's requests and answers, defined once: handlers parse with them, and /openapi.json is generated from them.
@@ -78,21 +79,7 @@ export const errorAnswer = z.object({
 
 export const hotAnswer = z.object({
   ranking: iso.describe('when the sweep that ranked these leads evaluated them'),
-  leads: z.array(
-    z.object({
-      lead: z.string(),
-      tier: z.string(),
-      grade: z.string(),
-      heat: z.number().describe('heat at the ranking\'s time'),
-      priority: z.number().describe('0 first: A-hot, A-warm, B-hot, …'),
-      company: z.string().nullable(),
-      owner: z.string().nullable(),
-      region: z.string().nullable(),
-      tags: z.array(z.string()),
-      role: z.string().nullable(),
-      stage: z.string().nullable(),
-    }),
-  ),
+  leads: z.array(rankingEntry.omit({ fit: true, lastSeen: true })).describe('heat at the ranking\'s time; priority 0 first: A-hot, A-warm, B-hot, …'),
   cursor: z.string().nullable().describe('the next page of the same ranking; null at its end'),
 });
 
@@ -106,16 +93,6 @@ export const changesAnswer = z.object({
 });
 
 export const exportQuery = z.object({ format: z.enum(['ndjson', 'csv']).default('ndjson') });
-export const exportRow = z.object({
-  lead: z.string(),
-  tier: z.string(),
-  grade: z.string(),
-  heat: z.number(),
-  priority: z.number(),
-  company: z.string().nullable(),
-  role: z.string().nullable(),
-  stage: z.string().nullable(),
-  tags: z.array(z.string()).describe('the tags that hold: fact, stated, behavioral, quiet'),
-  fit: z.array(z.string()).describe('the fit profile entries that hold: why the grade'),
-  rankedAt: iso,
-});
+export const exportRow = rankingEntry
+  .pick({ lead: true, tier: true, grade: true, heat: true, priority: true, company: true, tags: true, fit: true, role: true, stage: true })
+  .extend({ rankedAt: iso });

@@ -193,7 +193,7 @@ describe('GET /leads/export', () => {
     const csv = await get('/leads/export?format=csv', SALES);
     expect(csv.headers['content-type']).toContain('text/csv');
     const [header, ...lines] = csv.body.trim().split('\n');
-    expect(header).toBe('lead,tier,grade,heat,priority,company,role,stage,tags,fit,rankedAt');
+    expect(header).toBe('lead,tier,grade,heat,priority,company,tags,fit,role,stage,rankedAt');
     expect(lines).toHaveLength(2);
   });
 });

@@ -1,13 +1,15 @@
 /**
- * The product at work, for a newcomer: collector, ingest worker and alerts service running as one process tree on
- * simulated B2B traffic; each hot-lead alert shown as sales get it (and received, signed, by a local webhook); a
- * summary at the end. Run by `./scripts/demo.sh` (which installs and starts what is needed).
+ * The product at work, for a newcomer: collector, ingest worker, alerts service and the API with its dashboard
+ * running as one process tree on simulated B2B traffic; each hot-lead alert shown as sales get it (and received,
+ * signed, by a local webhook); the dashboard's address and a login token printed; a summary at the end. Run by
+ * `./scripts/demo.sh` (which installs and starts what is needed).
  *
  *   --companies N   size of the simulated market (default 12)
  *   --seed S        another market (default 42)
  *   --live-events N after the history, N events of today's traffic sent live through /v1/batch as a website
  *                   would (default 300), at --rate events/s (default 100); alerts print as they arrive
- *   --follow        keep the live traffic going until Ctrl-C, then settle and print the summary
+ *   --follow        keep the live traffic going until Ctrl-C (watch leads turn hot on the dashboard), then settle
+ *                   and print the summary
  *   --clean         remove the demo's topics, Redis keys and ClickHouse database at the end (tests use it)
  * At the end, the analysts' snapshot (RFM grid, lifecycle stages, top A companies) over the market and two years of
  * its customers' billing history, written back to the portraits.
@@ -96,7 +98,10 @@ writeFileSync(
   }),
 );
 
-const [collectorPort, ingestPort, alertsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+const [collectorPort, ingestPort, alertsPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+// The dashboard's login for this run only (the API's tokens are secrets; this one dies with the demo).
+const DASHBOARD_TOKEN = `demo_${randomBytes(12).toString('hex')}`;
+const dashboard = `http://127.0.0.1:${apiPort}/dashboard/`;
 const env = {
   NAMESPACE: ns,
   ROLLUP_RATES: rates,
@@ -106,6 +111,10 @@ const env = {
   COLLECTOR_PORT: String(collectorPort),
   INGEST_METRICS_PORT: String(ingestPort),
   ALERTS_METRICS_PORT: String(alertsPort),
+  API_PORT: String(apiPort),
+  API_TOKENS: `demo=${DASHBOARD_TOKEN}/admin`,
+  // A sweep every 10 s, so decays and stage changes show on the dashboard while one watches.
+  API_RANKING_SWEEP_SECONDS: '10',
   ALERTS_REFUSE_PRIVATE_TARGETS: 'false',
   DEMO_WEBHOOK_SECRET: SECRET,
 };
@@ -141,11 +150,12 @@ process.on('SIGINT', () => {
 process.on('SIGTERM', () => void stopAll(143));
 
 out(`leadscore demo — namespace ${ns} (topics, Redis keys and ClickHouse database of its own)`);
-out('starting the collector, an ingest worker and the alerts service…');
+out('starting the collector, an ingest worker, the alerts service and the API with its dashboard…');
 try {
   children.push(await startProcess('services/collector/src/main.ts', env, `http://127.0.0.1:${collectorPort}/readyz`));
   children.push(await startProcess('services/ingest/src/main.ts', env, `http://127.0.0.1:${ingestPort}/healthz`));
   children.push(await startProcess('services/alerts/src/main.ts', env, `http://127.0.0.1:${alertsPort}/healthz`));
+  children.push(await startProcess('services/api/src/main.ts', env, `http://127.0.0.1:${apiPort}/healthz`));
 } catch (err) {
   out(`could not start the pipeline: ${(err as Error).message}`);
   await stopAll(1);
@@ -242,6 +252,7 @@ async function sendLive(): Promise<number> {
   return sent;
 }
 const alertsBeforeLive = received.length;
+out(`\ndashboard: ${dashboard}  (log in with the token ${DASHBOARD_TOKEN}; it lives while the demo runs${args.follow ? '' : ', and --follow keeps it running'})`);
 const liveSent = liveEvents > 0 ? await sendLive() : 0;
 if (liveSent > 0) await settle(() => status(ordered.length + liveSent));
 
@@ -278,6 +289,7 @@ const jobStates = await queue.getJobCounts('completed', 'failed', 'delayed', 'wa
 out(`alerts: ${jobs.length} fired (${[...new Set(jobs.map((j) => j.rule))].join(', ')}); deliveries by channel: ${deliveries.map((d) => `${d.channel} ${d.outcome} ${d.n}`).join(', ')}; ${received.filter((r) => r.verified).length} received signed by the demo CRM; jobs ${Object.entries(jobStates).filter(([, n]) => n > 0).map(([state, n]) => `${state} ${n}`).join(', ')}`);
 out(`hot leads expected ${expectedHot.length}, alerted ${hot.length}: ${JSON.stringify(hot) === JSON.stringify(expectedHot) ? 'the same' : `DIFFERENT (expected ${expectedHot.join(' ')}; got ${hot.join(' ')})`}`);
 if (liveSent > 0) out(`live traffic: ${liveSent} events through /v1/batch, ${received.length - alertsBeforeLive} alerts received from it`);
+out(`dashboard: ${dashboard} (token ${DASHBOARD_TOKEN})`);
 out(`events in ClickHouse: ${events.map((e) => `${e.type} ${e.n}`).join(', ')}`);
 out('next, as an analyst:');
 out(`  clickhouse-client --port ${process.env.CLICKHOUSE_TCP_PORT ?? 9000} --database ${ns} --query "SELECT type, count() FROM events FINAL GROUP BY type"`);

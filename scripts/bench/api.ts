@@ -11,9 +11,9 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createClickHouse, migrate, quoteIdentifier, serverExecutor, sql } from '@leadscore/clickhouse';
 import { loadConfigOrExit } from '@leadscore/config';
-import { companyKeys, encodeState, encodeTrait, lastSeenIndexKey, profileKeys } from '@leadscore/portrait';
+import { seedSyntheticLeads } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
-import { addHeat, defaultRules, heatContribution, parseRules, type HeatState } from '@leadscore/scoring';
+import { defaultRules, parseRules } from '@leadscore/scoring';
 import { createRanking } from '@leadscore/api/src/ranking.ts';
 import { benchNamespace, fmt, freePort, progress, startService } from './lib.ts';
 
@@ -34,28 +34,9 @@ const clickhouse = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 60
 const TOKEN = 'bench_api_token_0123456789';
 const DAY = 86_400_000;
 const now = Date.now();
-const HALF_LIFE = 7 * DAY;
 
 async function seed(): Promise<void> {
-  const rules = parseRules(defaultRules);
-  const halfLife = String(rules.defaults.halfLife);
-  for (let i = 0; i < leads; i += 1000) {
-    const p = redis.pipeline();
-    for (let j = i; j < Math.min(leads, i + 1000); j++) {
-      const lead = `u:b${j}`;
-      const company = `acct_${j % Math.max(1, Math.floor(leads / 20))}`;
-      let heat: HeatState | undefined;
-      // A few scored events over the last weeks: leads spread from cold to hot.
-      for (let k = 0; k < (j % 7) + 1; k++) heat = addHeat(heat, heatContribution(now - ((j * 7919 + k * 104729) % (21 * DAY)), 10 + (j % 5) * 5, HALF_LIFE));
-      const lastSeen = now - ((j * 7919) % (10 * DAY));
-      p.hset(profileKeys(ns, lead).state, encodeState({ firstSeen: now - 30 * DAY, lastSeen, counts: { page: 5 }, company: { id: company, at: lastSeen }, heat: heat ? { [halfLife]: heat } : {} }));
-      p.hset(profileKeys(ns, lead).traits, 'title', encodeTrait(now - 30 * DAY, j % 10 === 0 ? 'CEO' : 'Engineer'), 'budget', encodeTrait(now - 30 * DAY, (j % 4) * 60_000));
-      p.zadd(lastSeenIndexKey(ns, lead), lastSeen, lead);
-      if (j % 20 === 0) p.hset(companyKeys(ns, company).traits, 'name', encodeTrait(now, `Company ${company}`), 'owner', encodeTrait(now, `Owner ${j % 7}`), 'region', encodeTrait(now, j % 2 ? 'East' : 'West'));
-    }
-    await p.exec();
-    if (i % 20_000 === 0) progress(`  portraits: ${fmt(i)} of ${fmt(leads)}`);
-  }
+  await seedSyntheticLeads(redis, ns, { leads, now, rules: parseRules(defaultRules), onProgress: (done) => done % 20_000 === 0 && progress(`  portraits: ${fmt(done)} of ${fmt(leads)}`) });
   const exec = serverExecutor(clickhouse);
   await migrate(exec, { database: ns });
   await exec.command(`INSERT INTO ${quoteIdentifier(ns).text}.events (message_id, type, event, user_id, timestamp, received_at, path)

@@ -19,6 +19,7 @@ describe("the README's main-job command", () => {
     expect(stdout).toMatch(/== summary/);
     expect(stdout).toMatch(/hot leads expected (\d+), alerted \1: the same/);
     expect(stdout).toMatch(/live traffic: 300 events through \/v1\/batch/);
+    expect(stdout).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+\/dashboard\/ +\(log in with the token demo_[0-9a-f]{24}/);
     expect(stdout).toMatch(/clickhouse-client .*--database demo_/);
     // The analysts' snapshot: the grid, the stages and classes, the top A companies, and the billing history's
     // customers in the stages the simulator made them.

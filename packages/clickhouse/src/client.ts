@@ -8,6 +8,11 @@ export interface ClickHouseSettings {
   /** Sent with each request; keep it small on a 2-core machine shared with Kafka and Redis. */
   readonly maxOpenConnections?: number;
   readonly requestTimeoutMs?: number;
+  /**
+   * A session database, only for readers of analysts' SQL, which names none (docs/analysts.md: the dashboard's
+   * analyst page runs those queries as written). Everything else names its database.
+   */
+  readonly sessionDatabase?: string;
 }
 
 /**
@@ -19,6 +24,7 @@ export function createClickHouse(settings: ClickHouseSettings): ClickHouseClient
     url: settings.url,
     username: settings.user,
     password: settings.password,
+    ...(settings.sessionDatabase ? { database: settings.sessionDatabase } : {}),
     max_open_connections: settings.maxOpenConnections ?? 10,
     request_timeout: settings.requestTimeoutMs ?? 30_000,
     compression: { request: false, response: true },

@@ -8,3 +8,6 @@ export * from './compact.ts';
 export * from './rollup-verdict.ts';
 export * from './alert-outbox.ts';
 export * from './suppression.ts';
+export * from './alert-markers.ts';
+export * from './live-feed.ts';
+export * from './synthetic.ts';

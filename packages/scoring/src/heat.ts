@@ -91,6 +91,14 @@ export function heatAt(state: HeatState | undefined, halfLifeMs: number, now: nu
   return state.sum * 2 ** ((state.era * ERA_HALF_LIVES * halfLifeMs - (now - HEAT_EPOCH)) / halfLifeMs);
 }
 
+/**
+ * What is left at `at` of one event's weight, decayed by its half-life (nothing before the event): the share of a
+ * portrait's heat that one scored event explains.
+ */
+export function weightLeft(weight: number, eventTime: number, halfLifeMs: number, at: number): number {
+  return at < eventTime ? 0 : weight * 2 ** (-(at - eventTime) / halfLifeMs);
+}
+
 /** How a half-life class is named in a portrait's states: its half-life in whole milliseconds, in decimal. */
 export function halfLifeKey(halfLifeMs: number): string {
   checkHalfLife(halfLifeMs);

@@ -1,11 +1,14 @@
 import { literal, quoteIdentifier, type SqlExecutor } from '@leadscore/clickhouse/sql';
-import { hotLeadJobSchema } from '@leadscore/events';
-import type { Queue } from 'bullmq';
+import { alertJobId, hotLeadJobSchema, type HotLeadJob } from '@leadscore/events';
+import { profileKeys, readAlertMarkers, resolveProfile } from '@leadscore/portrait';
+import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 
 /** How long an acknowledgement is kept: longer than the queue keeps a delivered job (7 days). */
 const ACK_KEEP_SECONDS = 30 * 86_400;
+/** A lead's alerts listed at most (its markers are capped too: BOUNDS.markerCap). */
+const LEAD_ALERTS_SHOWN = 50;
 
 export const alertsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
 export const alertParams = z.object({ id: z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, 'expected an alert id as GET /alerts gives it') });
@@ -36,47 +39,66 @@ const delivery = z.object({ job_id: z.string(), channel: z.string(), outcome: z.
 /** Recent alerts from the queue, with each channel's latest delivery outcome (ClickHouse) and who acknowledged it. */
 export function createAlertsView(deps: { readonly queue: Queue; readonly redis: Redis; readonly exec: SqlExecutor; readonly database: string; readonly namespace: string }) {
   const ackKey = (id: string) => `${deps.namespace}:alerts:ack:${id}`;
+  type Listed = { job: Job; data: HotLeadJob };
+  /** Jobs as the API lists them: newest first, each with its channels' latest outcomes and its acknowledgement. */
+  async function describe(listed: readonly Listed[]): Promise<z.infer<typeof alertsAnswer>> {
+    const jobs = [...listed].sort((a, b) => (a.data.firedAt < b.data.firedAt ? 1 : a.data.firedAt > b.data.firedAt ? -1 : 0));
+    const ids = jobs.map((x) => String(x.job.id));
+    const db = quoteIdentifier(deps.database).text;
+    const deliveries =
+      ids.length === 0
+        ? []
+        : (
+            await deps.exec.rows(
+              `SELECT job_id, channel, argMax(outcome, (attempt, at)) AS outcome, max(attempt) AS attempts, toString(max(at)) AS last_at
+FROM ${db}.alert_deliveries WHERE job_id IN (${ids.map(literal).join(', ')}) GROUP BY job_id, channel ORDER BY channel`,
+            )
+          ).map((r) => delivery.parse(r));
+    const acks = ids.length === 0 ? [] : await deps.redis.mget(...ids.map(ackKey));
+    const ackOf = new Map(ids.map((id, i) => [id, acks[i]]));
+    return {
+      alerts: await Promise.all(
+        jobs.map(async ({ job, data: d }) => {
+          const id = String(job.id);
+          const acked = ackOf.get(id);
+          return {
+            id,
+            lead: d.lead,
+            company: d.company ?? null,
+            rule: d.rule,
+            kind: d.kind,
+            action: d.action,
+            firedAt: d.firedAt,
+            state: await job.getState(),
+            failedReason: job.failedReason ?? null,
+            channels: deliveries.filter((x) => x.job_id === id).map((x) => ({ channel: x.channel, outcome: x.outcome, attempts: x.attempts, lastAt: `${x.last_at.replace(' ', 'T')}Z` })),
+            ack: acked ? ack.parse(JSON.parse(acked)) : null,
+          };
+        }),
+      ),
+    };
+  }
+  const listed = (jobs: readonly (Job | undefined)[]): Listed[] =>
+    jobs.flatMap((job) => {
+      const data = job?.id === undefined ? undefined : hotLeadJobSchema.safeParse(job.data);
+      return job && data?.success ? [{ job, data: data.data }] : [];
+    });
+
   return {
     async recent(limit: number): Promise<z.infer<typeof alertsAnswer>> {
-      const jobs = (await deps.queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed'], 0, limit * 2 - 1))
-        .filter((j) => j !== undefined && j.id !== undefined)
-        .map((j) => ({ job: j, data: hotLeadJobSchema.safeParse(j.data) }))
-        .filter((x) => x.data.success)
-        .sort((a, b) => (a.data.data!.firedAt < b.data.data!.firedAt ? 1 : -1))
-        .slice(0, limit);
-      const ids = jobs.map((x) => String(x.job.id));
-      const db = quoteIdentifier(deps.database).text;
-      const deliveries =
-        ids.length === 0
-          ? []
-          : (
-              await deps.exec.rows(
-                `SELECT job_id, channel, argMax(outcome, (attempt, at)) AS outcome, max(attempt) AS attempts, toString(max(at)) AS last_at
-FROM ${db}.alert_deliveries WHERE job_id IN (${ids.map(literal).join(', ')}) GROUP BY job_id, channel ORDER BY channel`,
-              )
-            ).map((r) => delivery.parse(r));
-      const acks = ids.length === 0 ? [] : await deps.redis.mget(...ids.map(ackKey));
-      return {
-        alerts: await Promise.all(
-          jobs.map(async ({ job, data }, i) => {
-            const d = data.data!;
-            const acked = acks[i];
-            return {
-              id: String(job.id),
-              lead: d.lead,
-              company: d.company ?? null,
-              rule: d.rule,
-              kind: d.kind,
-              action: d.action,
-              firedAt: d.firedAt,
-              state: await job.getState(),
-              failedReason: job.failedReason ?? null,
-              channels: deliveries.filter((x) => x.job_id === String(job.id)).map((x) => ({ channel: x.channel, outcome: x.outcome, attempts: x.attempts, lastAt: `${x.last_at.replace(' ', 'T')}Z` })),
-              ack: acked ? ack.parse(JSON.parse(acked)) : null,
-            };
-          }),
-        ),
-      };
+      const jobs = listed(await deps.queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed'], 0, limit * 2 - 1));
+      return describe(jobs.sort((a, b) => (a.data.firedAt < b.data.firedAt ? 1 : -1)).slice(0, limit));
+    },
+
+    /**
+     * A lead's alerts: its outbox markers name them (the queue is not indexed by lead), newest first; markers and
+     * delivered jobs are kept about a week. Undefined when nothing is known of the lead.
+     */
+    async forLead(id: string): Promise<z.infer<typeof alertsAnswer> | undefined> {
+      const lead = await resolveProfile(deps.redis, deps.namespace, id);
+      if ((await deps.redis.exists(profileKeys(deps.namespace, lead).state)) === 0) return undefined;
+      const markers = (await readAlertMarkers(deps.redis, deps.namespace, lead)).slice(0, LEAD_ALERTS_SHOWN);
+      return describe(listed(await Promise.all(markers.map((m) => deps.queue.getJob(alertJobId(lead, m.rule, m.window))))));
     },
 
     /** Records who took an alert; undefined when the queue has no such alert. */

@@ -1,10 +1,10 @@
 import type { CompanyView, LedgerLine, PortraitView, RollupVerdict, TraitValue } from '@leadscore/portrait';
-import { buyingGroupCoverage } from '@leadscore/scoring';
+import { buyingGroupCoverage, weightLeft } from '@leadscore/scoring';
 import type { CompanyAnswer, LeadAnswer } from './schemas.ts';
 
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-const left = (line: LedgerLine, at: number) => (line.at > at ? 0 : line.weight * 2 ** (-(at - line.at) / line.halfLifeMs));
+const left = (line: LedgerLine, at: number) => weightLeft(line.weight, line.at, line.halfLifeMs, at);
 
 function rollupOf(v: RollupVerdict | undefined): LeadAnswer['lifecycle'] {
   if (!v) return null;
@@ -19,6 +19,26 @@ export interface TimelineRow {
   readonly order_id: string;
   readonly revenue: number;
   readonly currency: string;
+}
+
+/** The ends of the last `days` days (today's end is now), oldest first. */
+function dayEnds(now: number, days: number): number[] {
+  return Array.from({ length: days }, (_, i) => days - 1 - i).map((d) => Math.min(now, Math.floor(now / DAY) * DAY + DAY - d * DAY));
+}
+
+/** Heat explained by ledger lines at each time. */
+const heatSeries = (lines: readonly LedgerLine[], times: readonly number[]) => times.map((at) => ({ at: iso(at), heat: lines.reduce((sum, l) => sum + left(l, at), 0) }));
+
+/** Points of a heat chart over the last two weeks: every three hours, and just before and at each scored event. */
+const CURVE_DAYS = 14;
+const CURVE_STEP = 3 * 3_600_000;
+function curveTimes(lines: readonly LedgerLine[], now: number): number[] {
+  const from = now - CURVE_DAYS * DAY;
+  const times = new Set<number>();
+  for (let t = from; t < now; t += CURVE_STEP) times.add(t);
+  times.add(now);
+  for (const l of lines) if (l.at > from && l.at <= now) times.add(l.at - 1).add(l.at);
+  return [...times].sort((a, b) => a - b);
 }
 
 /**
@@ -37,7 +57,6 @@ export function leadAnswerOf(input: {
   const byKind = (kind: string) => p.tags.filter((t) => t.kind === kind).map((t) => t.id);
   const lines = input.ledger.map((l) => ({ rule: l.ruleId, weight: l.weight, event: l.messageId, at: iso(l.at), halfLifeHours: l.halfLifeMs / 3_600_000, left: left(l, now) }));
   const explained = lines.reduce((sum, l) => sum + l.left, 0);
-  const endOfDay = (daysAgo: number) => Math.min(now, Math.floor(now / DAY) * DAY + DAY - daysAgo * DAY);
   return {
     lead: p.lead,
     traits: Object.fromEntries(Object.entries(input.traits).map(([name, t]) => [name, t.value])),
@@ -47,10 +66,8 @@ export function leadAnswerOf(input: {
     fit: { points: p.fit.points, matched: p.fit.matched },
     tier: p.tier,
     heat: p.heat,
-    heatHistory: Array.from({ length: 14 }, (_, i) => 13 - i).map((d) => {
-      const at = endOfDay(d);
-      return { at: iso(at), heat: input.ledger.reduce((sum, l) => sum + left(l, at), 0) };
-    }),
+    heatHistory: heatSeries(input.ledger, dayEnds(now, 14)),
+    heatCurve: heatSeries(input.ledger, curveTimes(input.ledger, now)),
     ledger: { lines, explained, unexplained: Math.abs(p.heat - explained) < 1e-9 ? 0 : p.heat - explained },
     lifecycle: rollupOf(p.rollup),
     company: p.company ? { id: p.company.companyId, name: typeof p.company.traits.name?.value === 'string' ? p.company.traits.name.value : null } : null,
@@ -68,6 +85,8 @@ export function companyAnswerOf(input: {
   readonly company: CompanyView;
   readonly heat: number;
   readonly members: readonly (PortraitView & { readonly company?: CompanyView })[];
+  /** The members' ledger lines: the company's heat is the sum of theirs (and of visitors', which keep none). */
+  readonly memberLedgers: readonly LedgerLine[];
   readonly windowMs: number;
   readonly now: number;
 }): CompanyAnswer {
@@ -82,6 +101,7 @@ export function companyAnswerOf(input: {
     company: input.company.companyId,
     name: typeof name === 'string' ? name : null,
     heat: input.heat,
+    heatHistory: heatSeries(input.memberLedgers, dayEnds(now, 14)),
     members: [...input.members]
       .sort((a, b) => b.heat - a.heat || a.lead.localeCompare(b.lead))
       .map((m) => ({ lead: m.lead, role: m.role?.role ?? null, heat: m.heat, tier: m.tier, lastSeen: m.lastSeen === undefined ? null : iso(m.lastSeen) })),

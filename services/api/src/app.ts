@@ -11,11 +11,17 @@ import { erasureAnswer, type ErasureAnswer } from './erasure.ts';
 import { hotQuery } from './ranking-plan.ts';
 import { RankingExpired, type Ranking } from './ranking.ts';
 import { Readable } from 'node:stream';
-import { changesAnswer, changesQuery, companyAnswer, companyParams, exportQuery, exportRow, hotAnswer, leadAnswer, leadParams } from './schemas.ts';
+import { lifecycleAnswer, rfmAnswer, type AnalystView } from './analyst-view.ts';
+import { serveDashboard } from './dashboard.ts';
+import { liveMessage, TooManyListeners, type LiveHub, type LiveMessage } from './live-hub.ts';
+import { changesAnswer, changesQuery, companyAnswer, companyParams, exportQuery, exportRow, hotAnswer, hotRowOf, leadAnswer, leadParams } from './schemas.ts';
 
 export interface ApiDeps extends ReadDeps {
   readonly ranking: Ranking;
   readonly alerts: AlertsView;
+  /** Tier changes and alerts pushed to screens as they happen. */
+  readonly live: LiveHub;
+  readonly analyst: AnalystView;
   /** Erases a lead at the person's request (see erasure.ts); undefined when nothing is known of it. */
   readonly erase: (id: string) => Promise<ErasureAnswer | undefined>;
   readonly log: Logger;
@@ -23,6 +29,16 @@ export interface ApiDeps extends ReadDeps {
   /** Whether Redis and ClickHouse answer now, for /readyz. */
   readonly ready: () => Promise<boolean>;
 }
+
+/** What a live stream may have unread before the screen is dropped. */
+const LIVE_BUFFER_MAX = 1_048_576;
+/** A comment line this often keeps proxies from closing a quiet stream. */
+const LIVE_PING_MS = 15_000;
+
+/** A route's scope when any known token may call it (who am I): authenticated, no scope needed. */
+const ANY_TOKEN = 'any';
+
+const whoamiAnswer = z.object({ name: z.string(), scopes: z.array(z.string()) });
 
 /** A request that names a bad field: 400 with each field's path and what is wrong. */
 class BadRequest extends Error {
@@ -49,8 +65,14 @@ interface Route extends RouteDoc {
  */
 export async function buildApi(settings: { readonly tokens: readonly ApiToken[]; readonly version: string }, deps: ApiDeps): Promise<FastifyInstance> {
   const tokens = new ApiTokens(settings.tokens);
-  const app = Fastify({ logger: false, disableRequestLogging: true, bodyLimit: 1_048_576 });
+  // Closing ends kept-alive connections at once: a shutdown would otherwise wait out their 72 s keep-alive timeout.
+  const app = Fastify({ logger: false, disableRequestLogging: true, bodyLimit: 1_048_576, forceCloseConnections: true });
   const principals = new WeakMap<FastifyRequest, Principal>();
+  /** Open live streams: ended when the server closes, which would otherwise wait for every screen to go away. */
+  const streams = new Set<import('node:http').ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const raw of streams) raw.end();
+  });
 
   const routes: Route[] = [
     {
@@ -65,7 +87,7 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
         try {
           const page = await deps.ranking.page(q);
           if (!page) return reply.code(503).header('retry-after', '5').send({ error: 'not_ready', message: 'no ranking yet: the first sweep has not run' });
-          return { ranking: new Date(page.version).toISOString(), leads: page.leads.map(({ score: _s, lastSeen: _l, fit: _f, ...e }) => e), cursor: page.cursor };
+          return { ranking: new Date(page.version).toISOString(), leads: page.leads.map(({ score: _s, ...e }) => hotRowOf(e)), cursor: page.cursor };
         } catch (err) {
           if (err instanceof RankingExpired) return reply.code(410).send({ error: 'gone', message: 'the ranking this cursor pages has expired: start again without a cursor' });
           if (err instanceof RangeError) throw new BadRequest([{ path: 'query.cursor', message: err.message }]);
@@ -87,6 +109,51 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
     },
     {
       method: 'GET',
+      url: '/live',
+      scope: 'leads:read',
+      summary: 'Server-sent events as the ingest path moves a lead into another tier or fires an alert, and as a ranking sweep finds a change (decay, grade, stage, role): each with the lead\'s hot-list row as of now, so a screen updates without polling',
+      response: liveMessage,
+      eventStream: true,
+      handle: async (request, reply) => {
+        const raw = reply.raw;
+        const write = (text: string) => {
+          // A screen that does not read is dropped rather than buffered without end; it reconnects and reloads.
+          if (raw.writableLength > LIVE_BUFFER_MAX) return void raw.destroy();
+          raw.write(text);
+        };
+        let stop: () => void;
+        try {
+          stop = deps.live.listen((m: LiveMessage) => write(`event: lead\ndata: ${JSON.stringify(m)}\n\n`));
+        } catch (err) {
+          if (err instanceof TooManyListeners) return reply.code(503).header('retry-after', '30').send({ error: 'busy', message: err.message });
+          throw err;
+        }
+        reply.hijack();
+        streams.add(raw);
+        raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no', 'x-content-type-options': 'nosniff' });
+        write(`retry: 2000\nevent: hello\ndata: ${JSON.stringify({ at: new Date().toISOString() })}\n\n`);
+        const ping = setInterval(() => write(': ping\n\n'), LIVE_PING_MS);
+        request.raw.once('close', () => {
+          clearInterval(ping);
+          stop();
+          streams.delete(raw);
+        });
+        deps.log.info({ method: 'GET', route: '/live', token: principals.get(request)?.name, listeners: deps.live.listeners }, 'live stream opened');
+      },
+    },
+    {
+      method: 'GET',
+      url: '/whoami',
+      scope: ANY_TOKEN,
+      summary: 'The token\'s name and scopes: what the dashboard shows after a login',
+      response: whoamiAnswer,
+      handle: async (request) => {
+        const p = principals.get(request) as Principal;
+        return { name: p.name, scopes: [...p.scopes] };
+      },
+    },
+    {
+      method: 'GET',
       url: '/leads/:id',
       scope: 'leads:read',
       summary: 'A lead\'s portrait: traits, tags by kind, role, fit grade, heat now and over two weeks, the ledger that explains it, lifecycle stage, RFM segment and ABC class, recent events',
@@ -97,6 +164,34 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
         const answer = await readLeadAnswer(deps, id);
         return answer ?? reply.code(404).send({ error: 'not_found', message: `no lead ${id}` });
       },
+    },
+    {
+      method: 'GET',
+      url: '/leads/:id/alerts',
+      scope: 'leads:read',
+      summary: 'A lead\'s alerts of about the last week, newest first, each with its channels\' delivery outcomes and who took it',
+      params: leadParams,
+      response: alertsAnswer,
+      handle: async (request, reply) => {
+        const { id } = parse(leadParams, request.params, 'path');
+        return (await deps.alerts.forLead(id)) ?? reply.code(404).send({ error: 'not_found', message: `no lead ${id}` });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/analytics/rfm',
+      scope: 'analytics:read',
+      summary: 'The RFM grid of the latest analysts\' snapshot: buyers and revenue by recency and frequency score, with the SQL that made it (docs/analysts.md)',
+      response: rfmAnswer,
+      handle: async () => deps.analyst.rfm(),
+    },
+    {
+      method: 'GET',
+      url: '/analytics/lifecycle',
+      scope: 'analytics:read',
+      summary: 'The lifecycle funnel per snapshot (leads per stage), oldest first, with the SQL that made it (docs/analysts.md)',
+      response: lifecycleAnswer,
+      handle: async () => deps.analyst.lifecycle(),
     },
     {
       method: 'GET',
@@ -192,7 +287,7 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
       return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: 'send Authorization: Bearer <token> with a token from API_TOKENS' });
     }
     principals.set(request, principal);
-    if (!allows(principal, route.scope as ApiScope)) {
+    if (route.scope !== ANY_TOKEN && !allows(principal, route.scope as ApiScope)) {
       return reply.code(403).send({ error: 'forbidden', message: `the token "${principal.name}" lacks the ${route.scope} scope` });
     }
   });
@@ -211,6 +306,7 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
 
   for (const route of routes) app.route({ method: route.method, url: route.url, handler: route.handle });
+  serveDashboard(app);
   app.get('/openapi.json', async () => doc);
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(docsPage(doc)));
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -1,3 +1,4 @@
+import { changesStreamKey } from './ranking.ts';
 import { signatureHeader } from '@leadscore/channels';
 import type { Logger } from '@leadscore/log';
 import type { Redis } from 'ioredis';
@@ -12,7 +13,7 @@ const BATCHES_PER_PUSH = 10;
  * in Redis (the stream id pushed last), so a failed request is sent again on the next push: at least once, in order.
  */
 export function createChangesWebhook(deps: { readonly redis: Redis; readonly namespace: string; readonly url: string; readonly secret: string; readonly log: Logger; readonly fetch?: typeof fetch; readonly timeoutMs?: number }) {
-  const changesKey = `${deps.namespace}:changes`;
+  const changesKey = changesStreamKey(deps.namespace);
   const pushedKey = `${deps.namespace}:changes:pushed`;
   const send = deps.fetch ?? fetch;
   return {

@@ -1,5 +1,6 @@
 import { literal, profileOfEvent, quoteIdentifier, type SqlExecutor } from '@leadscore/clickhouse/sql';
-import { allLastSeenIndexKeys, companyKeys, emailOwnerKey, profileKeys, resolveProfile, suppress, SUPPRESSION_CAP } from '@leadscore/portrait';
+import { allLastSeenIndexKeys, companyKeys, emailOwnerKey, liveFeedKey, profileKeys, resolveProfile, suppress, SUPPRESSION_CAP } from '@leadscore/portrait';
+import { changesStreamKey } from './ranking.ts';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -90,8 +91,11 @@ export async function eraseLead(
     if (type === 'zset') indexEntries += await redis.zrem(key, ...profiles);
     else if (type === 'hash') indexEntries += await redis.hdel(key, ...profiles);
   }
-  const changes = (await redis.xrange(`${ns}:changes`, '-', '+')).filter(([, fields]) => [...profiles].some((p) => (fields[1] ?? '').includes(JSON.stringify(p))));
-  if (changes.length > 0) indexEntries += await redis.xdel(`${ns}:changes`, ...changes.map(([entryId]) => entryId));
+  // The changes a CRM reads and the notices screens are pushed name the lead: both capped streams, scanned whole.
+  for (const stream of [changesStreamKey(ns), liveFeedKey(ns)]) {
+    const mine = (await redis.xrange(stream, '-', '+')).filter(([, fields]) => [...profiles].some((p) => (fields[1] ?? '').includes(JSON.stringify(p))));
+    if (mine.length > 0) indexEntries += await redis.xdel(stream, ...mine.map(([entryId]) => entryId));
+  }
   let alertJobs = 0;
   for (const job of await deps.queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'])) {
     const data = job ? JSON.stringify(job.data) : '';

@@ -6,12 +6,14 @@ export interface RouteDoc {
   /** Fastify's form (`/leads/:id`); written `/leads/{id}` in the document. */
   readonly url: string;
   readonly summary: string;
-  /** The scope a token needs; undefined: open (health, the document itself). */
+  /** The scope a token needs ('any': any known token); undefined: open (health, the document itself). */
   readonly scope?: string;
   readonly params?: z.ZodObject;
   readonly query?: z.ZodObject;
   readonly body?: z.ZodType;
   readonly response: z.ZodType;
+  /** Answered as server-sent events, each message's data one `response`. */
+  readonly eventStream?: boolean;
 }
 
 const json = (schema: z.ZodType) => ({ 'application/json': { schema: z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output' }) } });
@@ -29,13 +31,16 @@ export function openApiDocument(routes: readonly RouteDoc[], info: { readonly ti
       ...paths[path],
       [r.method.toLowerCase()]: {
         summary: r.summary,
-        ...(r.scope ? { security: [{ bearer: [r.scope] }] } : { security: [] }),
+        ...(r.scope ? { security: [{ bearer: r.scope === 'any' ? [] : [r.scope] }] } : { security: [] }),
         ...(parameters.length > 0 ? { parameters } : {}),
         ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { target: 'draft-2020-12', io: 'input' }) } } } } : {}),
         responses: {
-          200: { description: 'OK', content: json(r.response) },
+          200: r.eventStream
+            ? { description: 'Server-sent events (text/event-stream): `event: lead` messages, each `data` one JSON object as below; `event: hello` on connect; `:` comments as heartbeats', content: { 'text/event-stream': { schema: z.toJSONSchema(r.response, { target: 'draft-2020-12', io: 'output' }) } } }
+            : { description: 'OK', content: json(r.response) },
           ...(r.params || r.query || r.body ? { 400: { description: 'The request names a bad field', content: json(errorAnswer) } } : {}),
-          ...(r.scope ? { 401: { description: 'No token, or an unknown one', content: json(errorAnswer) }, 403: { description: `The token lacks the ${r.scope} scope`, content: json(errorAnswer) } } : {}),
+          ...(r.scope ? { 401: { description: 'No token, or an unknown one', content: json(errorAnswer) } } : {}),
+          ...(r.scope && r.scope !== 'any' ? { 403: { description: `The token lacks the ${r.scope} scope`, content: json(errorAnswer) } } : {}),
           ...(r.params ? { 404: { description: 'Nothing by that id', content: json(errorAnswer) } } : {}),
         },
       },

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { PortraitView, CompanyView } from '@leadscore/portrait';
+import type { AlertMarker, CompanyView, LedgerLine, PortraitView } from '@leadscore/portrait';
+import { weightLeft, type Rules } from '@leadscore/scoring';
 
 /**
  * The hot list's ranking, pure: what each lead's entry holds (its priority and what the filters read), its score, the
@@ -24,6 +25,10 @@ export const rankingEntry = z.object({
   role: z.string().nullable(),
   stage: z.string().nullable(),
   lastSeen: z.number().nullable(),
+  /** Why the heat, in one line: the rules that explain most of it now, largest first. */
+  why: z.array(z.object({ rule: z.string(), events: z.number(), heat: z.number() })).default([]),
+  /** What sales should do: the action of the lead's latest alert, while it is fresh. */
+  action: z.object({ rule: z.string(), text: z.string(), at: z.string() }).nullable().default(null),
 });
 export type RankingEntry = z.infer<typeof rankingEntry>;
 
@@ -33,8 +38,44 @@ export function shardOf(lead: string): number {
 
 const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : null);
 
-/** A lead's entry, from its portrait as evaluated at the sweep's time. */
-export function entryOf(p: PortraitView & { readonly company?: CompanyView }): RankingEntry {
+/** Reasons given per lead: one line on a screen. */
+export const REASONS_SHOWN = 3;
+/** An alert's action is suggested for this long after it fired. */
+export const ACTION_FRESH_MS = 7 * 86_400_000;
+
+/** The rules that explain most of a lead's heat at `now`, from its ledger lines: events and heat left per rule. */
+export function reasonsOf(lines: readonly LedgerLine[], now: number, limit = REASONS_SHOWN): RankingEntry['why'] {
+  const byRule = new Map<string, { events: Set<string>; heat: number }>();
+  for (const l of lines) {
+    const r = byRule.get(l.ruleId) ?? { events: new Set<string>(), heat: 0 };
+    r.events.add(l.messageId);
+    r.heat += weightLeft(l.weight, l.at, l.halfLifeMs, now);
+    byRule.set(l.ruleId, r);
+  }
+  return [...byRule]
+    .map(([rule, r]) => ({ rule, events: r.events.size, heat: r.heat }))
+    .filter((r) => r.heat >= 0.05)
+    .sort((a, b) => b.heat - a.heat || (a.rule < b.rule ? -1 : 1))
+    .slice(0, limit);
+}
+
+/**
+ * The suggested action: the newest alert of the lead within ACTION_FRESH_MS whose rule is still in the rules; of
+ * alerts fired together (one batch), the one listed first in the rules file, which its author ranks first.
+ */
+export function suggestionOf(markers: readonly AlertMarker[], rules: Pick<Rules, 'alerts'>, now: number): RankingEntry['action'] {
+  const rank = new Map(rules.alerts.map((r, i) => [r.id, i]));
+  const fresh = markers.filter((m) => now - m.at <= ACTION_FRESH_MS && rank.has(m.rule));
+  const best = fresh.sort((a, b) => b.at - a.at || (rank.get(a.rule) as number) - (rank.get(b.rule) as number))[0];
+  const rule = best && rules.alerts[rank.get(best.rule) as number];
+  return best && rule ? { rule: rule.id, text: rule.action, at: new Date(best.at).toISOString() } : null;
+}
+
+/**
+ * A lead's entry, from its portrait as evaluated at the sweep's time, with why (its ledger) and what to do (its
+ * alerts) when they were read.
+ */
+export function entryOf(p: PortraitView & { readonly company?: CompanyView }, more: { readonly why?: RankingEntry['why']; readonly action?: RankingEntry['action'] } = {}): RankingEntry {
   const t = (name: string) => p.company?.traits[name]?.value;
   return {
     lead: p.lead,
@@ -50,6 +91,8 @@ export function entryOf(p: PortraitView & { readonly company?: CompanyView }): R
     role: p.role?.role ?? null,
     stage: p.rollup?.stage ?? null,
     lastSeen: p.lastSeen ?? null,
+    why: more.why ?? [],
+    action: more.action ?? null,
   };
 }
 

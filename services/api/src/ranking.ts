@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { allLastSeenIndexKeys, isLeadProfile, readPortrait } from '@leadscore/portrait';
+import { allLastSeenIndexKeys, BOUNDS, isLeadProfile, parseAlertMarkers, parseLedgerEntry, profileKeys, readPortrait, subjectKeys } from '@leadscore/portrait';
 import type { Rules } from '@leadscore/scoring';
 import type { Redis } from 'ioredis';
 import {
@@ -7,6 +7,8 @@ import {
   encodeCursor,
   entryOf,
   passes,
+  reasonsOf,
+  suggestionOf,
   rankingEntry,
   rankingOrder,
   RANKING_SHARDS,
@@ -21,8 +23,35 @@ import {
 const SWEEP_CHUNK = 200;
 /** Changes kept in the stream (the oldest trimmed first): a CRM that reads less often than that misses some. */
 export const CHANGES_KEPT = 100_000;
+/** The stream of changes the sweeps found (GET /leads/changes, the changes webhook, the live feed's decays). */
+export const changesStreamKey = (namespace: string) => `${namespace}:changes`;
 
 export class RankingExpired extends Error {}
+
+/**
+ * Leads' entries as of `now`: each portrait evaluated, and for leads not cold, why (the ledger) and what to do (the
+ * alert markers), read in one pipeline. The sweep and the live feed both use it, so a row pushed live is the row the
+ * next sweep writes.
+ */
+export async function readRankingEntries(redis: Redis, ns: string, leads: readonly string[], rules: Rules, now: number): Promise<RankingEntry[]> {
+  const portraits = await Promise.all(leads.map((lead) => readPortrait(redis, ns, lead, rules, now)));
+  const warm = portraits.filter((p) => p.tier !== 'cold');
+  const more = redis.pipeline();
+  for (const p of warm) {
+    more.lrange(profileKeys(ns, p.lead).ledger, -BOUNDS.ledgerCap, -1);
+    more.hgetall(subjectKeys(ns, p.lead).alerts);
+  }
+  const replies = warm.length === 0 ? [] : ((await more.exec()) ?? []);
+  const extra = new Map(
+    warm.map((p, i) => {
+      const [ledgerErr, ledger] = replies[2 * i] ?? [];
+      const [markersErr, markers] = replies[2 * i + 1] ?? [];
+      if (ledgerErr || markersErr) throw ledgerErr ?? markersErr;
+      return [p.lead, { why: reasonsOf((ledger as string[]).flatMap(parseLedgerEntry), now), action: suggestionOf(parseAlertMarkers(markers as Record<string, string>), rules, now) }];
+    }),
+  );
+  return portraits.map((p) => entryOf(p, extra.get(p.lead)));
+}
 
 /**
  * The hot list's ranking in Redis. Heat decays at read time, so the order changes with no write: a sweep evaluates
@@ -36,7 +65,7 @@ export function createRanking(deps: { readonly redis: Redis; readonly namespace:
   const currentKey = `${ns}:rank:current`;
   // One sweep per interval across instances: the lock is the interval's own (by the sweep's clock).
   const lockKey = (now: number) => `${ns}:lock:rank-sweep:${Math.floor(now / deps.everyMs)}`;
-  const changesKey = `${ns}:changes`;
+  const changesKey = changesStreamKey(ns);
   const zset = (v: number, shard: number) => `${ns}:rank:{${shard}}:${v}`;
   const info = (v: number, shard: number) => `${ns}:rank:{${shard}}:${v}:info`;
   const keepMs = Math.max(600_000, 5 * deps.everyMs);
@@ -62,7 +91,7 @@ export function createRanking(deps: { readonly redis: Redis; readonly namespace:
       const current = new Map<string, RankingEntry>();
       const rules = deps.rules();
       for (let i = 0; i < leads.length; i += SWEEP_CHUNK) {
-        const entries = (await Promise.all(leads.slice(i, i + SWEEP_CHUNK).map((lead) => readPortrait(redis, ns, lead, rules, now)))).map(entryOf);
+        const entries = await readRankingEntries(redis, ns, leads.slice(i, i + SWEEP_CHUNK), rules, now);
         const write = redis.pipeline();
         for (const e of entries) {
           current.set(e.lead, e);

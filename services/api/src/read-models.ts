@@ -45,6 +45,9 @@ export async function readCompanyAnswer(deps: ReadDeps, id: string): Promise<Com
   const now = (deps.now ?? Date.now)();
   if ((await deps.redis.exists(companyKeys(deps.namespace, id).state)) === 0) return undefined;
   const company = await readCompany(deps.redis, deps.namespace, id);
-  const members = await Promise.all(company.members.map((m) => readPortrait(deps.redis, deps.namespace, m, deps.rules(), now)));
-  return companyAnswerOf({ company, heat: totalHeat(company.heat, now), members, windowMs: buyingGroupWindowMs(deps.rules()), now });
+  const [members, ledgers] = await Promise.all([
+    Promise.all(company.members.map((m) => readPortrait(deps.redis, deps.namespace, m, deps.rules(), now))),
+    Promise.all(company.members.map((m) => readLedger(deps.redis, deps.namespace, m, BOUNDS.ledgerCap))),
+  ]);
+  return companyAnswerOf({ company, heat: totalHeat(company.heat, now), members, memberLedgers: ledgers.flat(), windowMs: buyingGroupWindowMs(deps.rules()), now });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { rankingEntry } from './ranking-plan.ts';
+import { rankingEntry, type RankingEntry } from './ranking-plan.ts';
 
 /**
  * The API's requests and answers, defined once: handlers parse with them, and /openapi.json is generated from them.
@@ -44,6 +44,7 @@ export const leadAnswer = z.object({
   tier: z.string(),
   heat: z.number().describe('heat now, decayed to the time of the answer'),
   heatHistory: z.array(z.object({ at: iso, heat: z.number() })).describe('heat at the end of each of the last 14 days, from the ledger lines'),
+  heatCurve: z.array(z.object({ at: iso, heat: z.number() })).describe('heat over the last 14 days for a chart: every 3 hours, and just before and at each scored event'),
   ledger: z.object({
     lines: z.array(ledgerLineSchema),
     explained: z.number().describe('the sum of the lines\' `left`'),
@@ -60,6 +61,7 @@ export const companyAnswer = z.object({
   company: z.string(),
   name: z.string().nullable(),
   heat: z.number(),
+  heatHistory: z.array(z.object({ at: iso, heat: z.number() })).describe('heat at the end of each of the last 14 days, from its members\' ledger lines'),
   members: z.array(z.object({ lead: z.string(), role: z.string().nullable(), heat: z.number(), tier: z.string(), lastSeen: iso.nullable() })),
   buyingGroup: z.object({
     windowDays: z.number(),
@@ -77,9 +79,14 @@ export const errorAnswer = z.object({
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 
+/** A lead on the hot list, as the API and the live feed give it. */
+export const hotRow = rankingEntry.omit({ fit: true, lastSeen: true }).extend({ lastSeen: iso.nullable() });
+export type HotRow = z.infer<typeof hotRow>;
+export const hotRowOf = ({ fit: _f, lastSeen, ...e }: RankingEntry): HotRow => ({ ...e, lastSeen: lastSeen === null ? null : new Date(lastSeen).toISOString() });
+
 export const hotAnswer = z.object({
   ranking: iso.describe('when the sweep that ranked these leads evaluated them'),
-  leads: z.array(rankingEntry.omit({ fit: true, lastSeen: true })).describe('heat at the ranking\'s time; priority 0 first: A-hot, A-warm, B-hot, …'),
+  leads: z.array(hotRow).describe('heat at the ranking\'s time; priority 0 first: A-hot, A-warm, B-hot, …'),
   cursor: z.string().nullable().describe('the next page of the same ranking; null at its end'),
 });
 

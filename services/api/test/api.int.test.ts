@@ -7,9 +7,9 @@ import { defaultRules, parseRules } from '@leadscore/scoring';
 import { services } from '@leadscore/tests/support/services.ts';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../src/app.ts';
-import { createApiMetrics } from '../src/metrics.ts';
+import { composeApi } from '../src/compose.ts';
+import { clickhouseOf } from './support.ts';
 import { createRanking, type Ranking } from '../src/ranking.ts';
-import { createAlertsView } from '../src/alerts-view.ts';
 import { ALERTS_QUEUE, alertsQueuePrefix, type HotLeadJob } from '@leadscore/events';
 import { createRedis } from '@leadscore/redis';
 import { Queue } from 'bullmq';
@@ -29,6 +29,7 @@ let worker: Worker;
 let app: FastifyInstance;
 let ranking: Ranking;
 let queue: Queue;
+let api: ReturnType<typeof composeApi>;
 
 const event = (raw: Record<string, unknown>) => tracked({ messageId: `m-${Math.random().toString(36).slice(2)}`, ...raw });
 
@@ -55,8 +56,8 @@ beforeAll(async () => {
     }),
   );
   queue = new Queue(ALERTS_QUEUE, { connection: createRedis(services().redisUrl, { connectionName: 'test-api-alerts' }), prefix: alertsQueuePrefix(world.ns) });
-  const alerts = createAlertsView({ queue, redis: world.redis, exec: serverExecutor(world.clickhouse), database: world.ns, namespace: world.ns });
-  ranking = createRanking({ redis: world.redis, namespace: world.ns, rules: () => parseRules(defaultRules), everyMs: 1_000 });
+  api = composeApi({ redisUrl: services().redisUrl, redis: world.redis, clickhouse: clickhouseOf(services()), namespace: world.ns, database: world.ns, rules: () => parseRules(defaultRules), rankingSweepMs: 1_000, log });
+  ranking = api.ranking;
   app = await buildApi(
     {
       tokens: [
@@ -65,13 +66,14 @@ beforeAll(async () => {
       ],
       version: 'test',
     },
-    { log, metrics: createApiMetrics(), redis: world.redis, exec: serverExecutor(world.clickhouse), database: world.ns, namespace: world.ns, rules: () => parseRules(defaultRules), ranking, alerts, erase: async () => undefined, ready: async () => true },
+    api.deps,
   );
 }, 120_000);
 
 afterAll(async () => {
   await app?.close();
   await queue?.close();
+  await api?.close();
   await worker?.stop();
   await world?.close();
 });

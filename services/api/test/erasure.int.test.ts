@@ -9,11 +9,9 @@ import { createRedis } from '@leadscore/redis';
 import { defaultRules, parseRules } from '@leadscore/scoring';
 import { services } from '@leadscore/tests/support/services.ts';
 import type { FastifyInstance } from 'fastify';
-import { createAlertsView } from '../src/alerts-view.ts';
 import { buildApi } from '../src/app.ts';
-import { eraseLead } from '../src/erasure.ts';
-import { createApiMetrics } from '../src/metrics.ts';
-import { createRanking } from '../src/ranking.ts';
+import { composeApi } from '../src/compose.ts';
+import { clickhouseOf } from './support.ts';
 
 /**
  * DELETE /leads/:id against real services: nothing of the lead is left in Redis or ClickHouse once the mutations are
@@ -27,6 +25,7 @@ let world: IngestWorld;
 let worker: Worker;
 let app: FastifyInstance;
 let queue: Queue;
+let api: ReturnType<typeof composeApi>;
 let n = 0;
 const event = (raw: Record<string, unknown>) => tracked({ messageId: `er-${++n}`, ...raw });
 
@@ -44,30 +43,15 @@ beforeAll(async () => {
   worker = await world.startWorker();
   await world.caughtUp(60_000);
   queue = new Queue(ALERTS_QUEUE, { connection: createRedis(services().redisUrl, { connectionName: 'test-erasure-queue' }), prefix: alertsQueuePrefix(world.ns) });
-  const exec = serverExecutor(world.clickhouse);
-  const ranking = createRanking({ redis: world.redis, namespace: world.ns, rules: () => parseRules(defaultRules), everyMs: 60_000 });
-  await ranking.sweep(now);
-  app = await buildApi(
-    { tokens: [{ name: 'ops', token: ADMIN, scopes: ['admin'] }, { name: 'sales', token: SALES, scopes: ['leads:read'] }], version: 'test' },
-    {
-      log: createLogger({ service: 'api', level: 'silent', namespace: world.ns }),
-      metrics: createApiMetrics(),
-      redis: world.redis,
-      exec,
-      database: world.ns,
-      namespace: world.ns,
-      rules: () => parseRules(defaultRules),
-      ranking,
-      alerts: createAlertsView({ queue, redis: world.redis, exec, database: world.ns, namespace: world.ns }),
-      erase: (id) => eraseLead({ redis: world.redis, exec, database: world.ns, namespace: world.ns, queue }, id),
-      ready: async () => true,
-    },
-  );
+  api = composeApi({ redisUrl: services().redisUrl, redis: world.redis, clickhouse: clickhouseOf(services()), namespace: world.ns, database: world.ns, rules: () => parseRules(defaultRules), rankingSweepMs: 60_000, log: createLogger({ service: 'api', level: 'silent', namespace: world.ns }) });
+  await api.ranking.sweep(now);
+  app = await buildApi({ tokens: [{ name: 'ops', token: ADMIN, scopes: ['admin'] }, { name: 'sales', token: SALES, scopes: ['leads:read'] }], version: 'test' }, api.deps);
 }, 120_000);
 
 afterAll(async () => {
   await app?.close();
   await queue?.close();
+  await api?.close();
   await worker?.stop();
   await world?.close();
 });

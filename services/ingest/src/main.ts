@@ -9,7 +9,7 @@ import { EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
 import { createKafka, createProducer, ensureTopics, eventTopicSpecs, runBatchConsumer, topicNames } from '@leadscore/kafka';
 import { handleShutdown, startMetricsServer } from '@leadscore/lifecycle';
 import { createLogger } from '@leadscore/log';
-import { alertStateFields, definePortraitScripts, portraitLayout, readTraitValues, suppressedEvents } from '@leadscore/portrait';
+import { alertStateFields, definePortraitScripts, portraitLayout, publishLiveNotices, readTraitValues, suppressedEvents } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import { ALERTS_QUEUE, SWEEPS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
@@ -85,6 +85,7 @@ const processBatch = createBatchProcessor({
   freshnessMs: config.ingest.alertFreshnessMs,
   eventAttempts: config.ingest.eventAttempts,
   suppressed: (events) => suppressedEvents(redis, config.namespace, events),
+  live: (notices) => publishLiveNotices(redis, config.namespace, notices),
   sendDeadLetters: async (messages) => {
     await producer.send({ topic: topics.eventsDeadLetter, acks: -1, messages });
   },

@@ -4,7 +4,8 @@ import type { PartitionBatch } from '@leadscore/kafka';
 import type { Logger } from '@leadscore/log';
 import type { Rules } from '@leadscore/scoring';
 import { decidedFields, judgeCompanies, judgeLeads, membersToJudge } from './alert-judgments.ts';
-import type { AlertOutbox } from '@leadscore/portrait';
+import type { AlertOutbox, LiveNotice } from '@leadscore/portrait';
+import { liveNotices } from './live-notices.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { PortraitWriter } from './portrait-writer.ts';
 import { conflictRow, eventRow, insertedAt, ledgerRows, linkRow } from './rows.ts';
@@ -26,6 +27,8 @@ export interface BatchProcessorDeps {
   readonly eventAttempts: number;
   /** The indexes of events that speak for an identity erased at a person's request: dropped, counted, not kept. */
   readonly suppressed?: (events: readonly TrackedEvent[]) => Promise<Set<number>>;
+  /** Publishes what screens show live (tier changes, alerts): a nudge, so a failure is logged, never retried. */
+  readonly live?: (notices: readonly LiveNotice[]) => Promise<void>;
   readonly metrics: IngestMetrics;
   readonly log: Logger;
 }
@@ -137,6 +140,10 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     const enqueued = await deps.outbox.fire(firings);
     await deps.portraits.raiseHolds([...leads.holds, ...companies.holds].map(([subject, holds]) => ({ subject, holds })));
     await deps.portraits.carryAlerts(portraits.merged.map(({ from, to }) => ({ lead: to, fields: decidedFields(from, firings, leads.holds) })));
+    if (deps.live) {
+      const notices = liveNotices(portraits.judgments, leads.firings, ctx.rules, ctx.now);
+      if (notices.length > 0) await deps.live(notices).catch((err: Error) => log.warn({ partition: batch.partition, err: err.message }, 'live notices not published; screens catch up at the next ranking sweep'));
+    }
 
     if (letters.length > 0) {
       for (const l of letters) log.warn({ partition: batch.partition, offset: l.message.offset, eventId: l.messageId, reason: l.reason, issues: l.issues }, 'record refused; sent to the dead-letter topic');

@@ -1,0 +1,75 @@
+import { createClickHouse, serverExecutor, type ClickHouseSettings } from '@leadscore/clickhouse';
+import { ALERTS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
+import type { Logger } from '@leadscore/log';
+import { createRedis } from '@leadscore/redis';
+import type { Rules } from '@leadscore/scoring';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createAlertsView } from './alerts-view.ts';
+import { createAnalystView } from './analyst-view.ts';
+import type { ApiDeps } from './app.ts';
+import { eraseLead } from './erasure.ts';
+import { createLiveHub } from './live-hub.ts';
+import { createApiMetrics } from './metrics.ts';
+import { createRanking, type Ranking } from './ranking.ts';
+
+/**
+ * The API's parts wired to the stores, once for the service and its tests: the ranking, the alerts' view over the
+ * queue, the live hub on a blocking connection of its own, the analyst view on a client whose session database is
+ * the namespace's, erasure. `close` releases what it opened.
+ */
+export function composeApi(input: {
+  readonly redisUrl: string;
+  readonly redis: Redis;
+  readonly clickhouse: ClickHouseSettings;
+  readonly namespace: string;
+  readonly database: string;
+  readonly rules: () => Rules;
+  readonly rankingSweepMs: number;
+  readonly log: Logger;
+  readonly now?: () => number;
+}): { readonly deps: ApiDeps; readonly ranking: Ranking; close(): Promise<void> } {
+  const { redis, namespace, database } = input;
+  const clickhouse = createClickHouse(input.clickhouse);
+  const analystClickhouse = createClickHouse({ ...input.clickhouse, sessionDatabase: database, maxOpenConnections: 2 });
+  const exec = serverExecutor(clickhouse);
+  const queueConnection = createRedis(input.redisUrl, { connectionName: 'api-alerts' });
+  const queue = new Queue(ALERTS_QUEUE, { connection: queueConnection, prefix: alertsQueuePrefix(namespace) });
+  const ranking = createRanking({ redis, namespace, rules: input.rules, everyMs: input.rankingSweepMs });
+  const live = createLiveHub({ blocking: createRedis(input.redisUrl, { connectionName: 'api-live' }), redis, namespace, rules: input.rules, log: input.log, ...(input.now ? { now: input.now } : {}) });
+  live.start();
+  const deps: ApiDeps = {
+    log: input.log,
+    metrics: createApiMetrics(),
+    redis,
+    exec,
+    database,
+    namespace,
+    rules: input.rules,
+    ...(input.now ? { now: input.now } : {}),
+    ranking,
+    alerts: createAlertsView({ queue, redis, exec, database, namespace }),
+    live,
+    analyst: createAnalystView({ rows: (sql) => analystClickhouse.query({ query: sql, format: 'JSONEachRow' }).then((r) => r.json()) }),
+    erase: (id) => eraseLead({ redis, exec, database, namespace, queue }, id),
+    ready: async () => {
+      try {
+        await redis.ping();
+        return (await clickhouse.ping()).success;
+      } catch {
+        return false;
+      }
+    },
+  };
+  return {
+    deps,
+    ranking,
+    async close() {
+      await live.close();
+      await queue.close();
+      queueConnection.disconnect();
+      await clickhouse.close();
+      await analystClickhouse.close();
+    },
+  };
+}

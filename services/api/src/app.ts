@@ -47,6 +47,8 @@ class BadRequest extends Error {
   }
 }
 
+const notFound = (reply: FastifyReply, what: string, id: string) => reply.code(404).send({ error: 'not_found', message: `no ${what} ${id}` });
+
 function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'path' | 'query' | 'body'): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -162,7 +164,7 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
       handle: async (request, reply) => {
         const { id } = parse(leadParams, request.params, 'path');
         const answer = await readLeadAnswer(deps, id);
-        return answer ?? reply.code(404).send({ error: 'not_found', message: `no lead ${id}` });
+        return answer ?? notFound(reply, 'lead', id);
       },
     },
     {
@@ -174,7 +176,7 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
       response: alertsAnswer,
       handle: async (request, reply) => {
         const { id } = parse(leadParams, request.params, 'path');
-        return (await deps.alerts.forLead(id)) ?? reply.code(404).send({ error: 'not_found', message: `no lead ${id}` });
+        return (await deps.alerts.forLead(id)) ?? notFound(reply, 'lead', id);
       },
     },
     {
@@ -235,7 +237,7 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
       handle: async (request, reply) => {
         const { id } = parse(leadParams, request.params, 'path');
         const answer = await deps.erase(id);
-        if (!answer) return reply.code(404).send({ error: 'not_found', message: `no lead ${id}` });
+        if (!answer) return notFound(reply, 'lead', id);
         deps.log.info({ lead: answer.lead, profiles: answer.profiles.length, keys: answer.redis.keys }, 'lead erased');
         return reply.code(202).send(answer);
       },
@@ -260,7 +262,7 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
       handle: async (request, reply) => {
         const { id } = parse(alertParams, request.params, 'path');
         const { by } = parse(ackBody, request.body ?? {}, 'body');
-        return (await deps.alerts.acknowledge(id, by)) ?? reply.code(404).send({ error: 'not_found', message: `no alert ${id}` });
+        return (await deps.alerts.acknowledge(id, by)) ?? notFound(reply, 'alert', id);
       },
     },
     {
@@ -273,7 +275,7 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
       handle: async (request, reply) => {
         const { id } = parse(companyParams, request.params, 'path');
         const answer = await readCompanyAnswer(deps, id);
-        return answer ?? reply.code(404).send({ error: 'not_found', message: `no company ${id}` });
+        return answer ?? notFound(reply, 'company', id);
       },
     },
   ];

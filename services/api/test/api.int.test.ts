@@ -1,14 +1,11 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serverExecutor } from '@leadscore/clickhouse';
 import { createLogger } from '@leadscore/log';
 import { ingestWorld, tracked, type IngestWorld, type Worker } from '@leadscore/ingest/test/support.ts';
 import { defaultRules, parseRules } from '@leadscore/scoring';
 import { services } from '@leadscore/tests/support/services.ts';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '../src/app.ts';
-import { composeApi } from '../src/compose.ts';
-import { clickhouseOf } from './support.ts';
+import { startTestApi, type TestApi } from './support.ts';
 import { createRanking, type Ranking } from '../src/ranking.ts';
 import { ALERTS_QUEUE, alertsQueuePrefix, type HotLeadJob } from '@leadscore/events';
 import { createRedis } from '@leadscore/redis';
@@ -29,7 +26,7 @@ let worker: Worker;
 let app: FastifyInstance;
 let ranking: Ranking;
 let queue: Queue;
-let api: ReturnType<typeof composeApi>;
+let api: TestApi;
 
 const event = (raw: Record<string, unknown>) => tracked({ messageId: `m-${Math.random().toString(36).slice(2)}`, ...raw });
 
@@ -56,24 +53,14 @@ beforeAll(async () => {
     }),
   );
   queue = new Queue(ALERTS_QUEUE, { connection: createRedis(services().redisUrl, { connectionName: 'test-api-alerts' }), prefix: alertsQueuePrefix(world.ns) });
-  api = composeApi({ redisUrl: services().redisUrl, redis: world.redis, clickhouse: clickhouseOf(services()), namespace: world.ns, database: world.ns, rules: () => parseRules(defaultRules), rankingSweepMs: 1_000, log });
-  ranking = api.ranking;
-  app = await buildApi(
-    {
-      tokens: [
-        { name: 'sales', token: SALES, scopes: ['leads:read'] },
-        { name: 'analyst', token: ANALYST, scopes: ['analytics:read'] },
-      ],
-      version: 'test',
-    },
-    api.deps,
-  );
+  api = await startTestApi(world, { tokens: [{ name: 'sales', token: SALES, scopes: ['leads:read'] }, { name: 'analyst', token: ANALYST, scopes: ['analytics:read'] }], rankingSweepMs: 1_000, log });
+  ranking = api.api.ranking;
+  app = api.app;
 }, 120_000);
 
 afterAll(async () => {
-  await app?.close();
-  await queue?.close();
   await api?.close();
+  await queue?.close();
   await worker?.stop();
   await world?.close();
 });

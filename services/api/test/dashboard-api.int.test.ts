@@ -2,15 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { rollupSettings, runRollup } from '@leadscore/analytics';
 import { serverExecutor } from '@leadscore/clickhouse';
-import { createLogger } from '@leadscore/log';
 import { ingestWorld, tracked, type IngestWorld, type Worker } from '@leadscore/ingest/test/support.ts';
-import { defaultRules, parseRules } from '@leadscore/scoring';
 import { services } from '@leadscore/tests/support/services.ts';
 import { buildApi } from '../src/app.ts';
-import { composeApi } from '../src/compose.ts';
+import type { composeApi } from '../src/compose.ts';
 import { DASHBOARD_CSP } from '../src/dashboard.ts';
 import type { LiveMessage } from '../src/live-hub.ts';
-import { clickhouseOf } from './support.ts';
+import { startTestApi } from './support.ts';
 
 /**
  * What the dashboard reads from the API, against real services: its files, who is logged in, the live stream the
@@ -39,17 +37,8 @@ beforeAll(async () => {
   worker = await world.startWorker();
   await world.caughtUp(60_000);
   await runRollup(serverExecutor(world.clickhouse), { database: world.ns, asOf: new Date(), settings: rollupSettings() });
-  api = composeApi({ redisUrl: services().redisUrl, redis: world.redis, clickhouse: clickhouseOf(services()), namespace: world.ns, database: world.ns, rules: () => parseRules(defaultRules), rankingSweepMs: 60_000, log: createLogger({ service: 'api', level: 'silent', namespace: world.ns }) });
-  app = await buildApi(
-    {
-      tokens: [
-        { name: 'sales', token: SALES, scopes: ['leads:read'] },
-        { name: 'analyst', token: ANALYST, scopes: ['analytics:read'] },
-      ],
-      version: 'test',
-    },
-    api.deps,
-  );
+  const started = await startTestApi(world, { tokens: [{ name: 'sales', token: SALES, scopes: ['leads:read'] }, { name: 'analyst', token: ANALYST, scopes: ['analytics:read'] }] });
+  [api, app] = [started.api, started.app];
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 }, 120_000);
 

@@ -1,11 +1,9 @@
 import { mkdirSync, copyFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
 import { post, startTestCollector, IMPORT_KEY, type TestCollector } from '@leadscore/collector/test/support.ts';
 import { rollupSettings, runRollup } from '@leadscore/analytics';
 import { serverExecutor } from '@leadscore/clickhouse';
-import { createLogger } from '@leadscore/log';
 import { ingestWorld, type IngestWorld, type Worker } from '@leadscore/ingest/test/support.ts';
 import { seedSyntheticLeads } from '@leadscore/portrait';
 import { defaultRules, parseRules } from '@leadscore/scoring';
@@ -13,10 +11,8 @@ import { billingHistory, deliveryOrder, simulate } from '@leadscore/simulator';
 import { launchChromium } from '@leadscore/tests/support/browser.ts';
 import { assertTestNamespace, testNamespace } from '@leadscore/tests/support/namespace.ts';
 import { services } from '@leadscore/tests/support/services.ts';
-import { buildApi } from '../src/app.ts';
-import { composeApi } from '../src/compose.ts';
 import { messages } from '../dashboard/i18n.js';
-import { clickhouseOf } from './support.ts';
+import { startTestApi, type TestApi } from './support.ts';
 
 /**
  * The dashboard end to end, in Debian's headless Chromium: simulated traffic through the collector, Kafka and a real
@@ -41,8 +37,7 @@ const DOCS = new URL('../../../docs/screenshots/', import.meta.url);
 let world: IngestWorld;
 let worker: Worker;
 let collector: TestCollector;
-let api: ReturnType<typeof composeApi>;
-let app: FastifyInstance;
+let api: TestApi;
 let base: string;
 let browser: Browser;
 let page: Page;
@@ -87,16 +82,14 @@ beforeAll(async () => {
   await send([...sim.messages.filter((m) => !isHotLeads(m)), ...history.messages].sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp)));
   const exec = serverExecutor(world.clickhouse);
   await runRollup(exec, { database: world.ns, asOf: now, settings: rollupSettings({ rates: { CNY: 0.143 } }) });
-  api = composeApi({ redisUrl: services().redisUrl, redis: world.redis, clickhouse: clickhouseOf(services()), namespace: world.ns, database: world.ns, rules: () => rules, rankingSweepMs: 60_000, log: createLogger({ service: 'api', level: 'silent', namespace: world.ns }) });
-  await api.ranking.sweep();
-  app = await buildApi({ tokens: [{ name: 'mei', token: TOKEN, scopes: ['leads:read', 'analytics:read'] }], version: 'test' }, api.deps);
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  api = await startTestApi(world, { tokens: [{ name: 'mei', token: TOKEN, scopes: ['leads:read', 'analytics:read'] }], rules });
+  await api.api.ranking.sweep();
+  base = await api.app.listen({ host: '127.0.0.1', port: 0 });
   page = await browser.newPage({ viewport: { width: 1360, height: 900 }, locale: 'en-US' });
 }, 300_000);
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
   await api?.close();
   await collector?.close();
   await worker?.stop();
@@ -182,20 +175,17 @@ describe('the dashboard a salesperson opens in the morning', () => {
 
 describe('the dashboard with 100,000 leads behind it', () => {
   const ns = testNamespace('dashboard_load');
-  let loadApi: ReturnType<typeof composeApi>;
-  let loadApp: FastifyInstance;
+  let loadApi: TestApi;
   let loadBase: string;
 
   beforeAll(async () => {
     await seedSyntheticLeads(world.redis, ns, { leads: 100_000, now: now.getTime(), rules });
-    loadApi = composeApi({ redisUrl: services().redisUrl, redis: world.redis, clickhouse: clickhouseOf(services()), namespace: ns, database: world.ns, rules: () => rules, rankingSweepMs: 600_000, log: createLogger({ service: 'api', level: 'silent', namespace: ns }) });
-    await loadApi.ranking.sweep();
-    loadApp = await buildApi({ tokens: [{ name: 'mei', token: TOKEN, scopes: ['leads:read'] }], version: 'test' }, loadApi.deps);
-    loadBase = await loadApp.listen({ host: '127.0.0.1', port: 0 });
+    loadApi = await startTestApi(world, { namespace: ns, tokens: [{ name: 'mei', token: TOKEN, scopes: ['leads:read'] }], rules });
+    await loadApi.api.ranking.sweep();
+    loadBase = await loadApi.app.listen({ host: '127.0.0.1', port: 0 });
   }, 300_000);
 
   afterAll(async () => {
-    await loadApp?.close();
     await loadApi?.close();
     assertTestNamespace(ns);
     let cursor = '0';

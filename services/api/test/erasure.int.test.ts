@@ -1,17 +1,12 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serverExecutor } from '@leadscore/clickhouse';
 import { ALERTS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
-import { createLogger } from '@leadscore/log';
 import { ingestWorld, tracked, type IngestWorld, type Worker } from '@leadscore/ingest/test/support.ts';
 import { profileKeys, readProfile, suppressionKey } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
-import { defaultRules, parseRules } from '@leadscore/scoring';
 import { services } from '@leadscore/tests/support/services.ts';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '../src/app.ts';
-import { composeApi } from '../src/compose.ts';
-import { clickhouseOf } from './support.ts';
+import { startTestApi, type TestApi } from './support.ts';
 
 /**
  * DELETE /leads/:id against real services: nothing of the lead is left in Redis or ClickHouse once the mutations are
@@ -25,7 +20,7 @@ let world: IngestWorld;
 let worker: Worker;
 let app: FastifyInstance;
 let queue: Queue;
-let api: ReturnType<typeof composeApi>;
+let api: TestApi;
 let n = 0;
 const event = (raw: Record<string, unknown>) => tracked({ messageId: `er-${++n}`, ...raw });
 
@@ -43,9 +38,9 @@ beforeAll(async () => {
   worker = await world.startWorker();
   await world.caughtUp(60_000);
   queue = new Queue(ALERTS_QUEUE, { connection: createRedis(services().redisUrl, { connectionName: 'test-erasure-queue' }), prefix: alertsQueuePrefix(world.ns) });
-  api = composeApi({ redisUrl: services().redisUrl, redis: world.redis, clickhouse: clickhouseOf(services()), namespace: world.ns, database: world.ns, rules: () => parseRules(defaultRules), rankingSweepMs: 60_000, log: createLogger({ service: 'api', level: 'silent', namespace: world.ns }) });
-  await api.ranking.sweep(now);
-  app = await buildApi({ tokens: [{ name: 'ops', token: ADMIN, scopes: ['admin'] }, { name: 'sales', token: SALES, scopes: ['leads:read'] }], version: 'test' }, api.deps);
+  api = await startTestApi(world, { tokens: [{ name: 'ops', token: ADMIN, scopes: ['admin'] }, { name: 'sales', token: SALES, scopes: ['leads:read'] }] });
+  await api.api.ranking.sweep(now);
+  app = api.app;
 }, 120_000);
 
 afterAll(async () => {

@@ -1,4 +1,4 @@
-import { liveFeedKey, parseLiveNotice, profileKeys } from '@leadscore/portrait';
+import { liveFeedKey, liveNotice, parseLiveNotice, profileKeys } from '@leadscore/portrait';
 import type { Logger } from '@leadscore/log';
 import type { Rules } from '@leadscore/scoring';
 import type { Redis } from 'ioredis';
@@ -7,14 +7,10 @@ import { changesStreamKey, readRankingEntries } from './ranking.ts';
 import { hotRow, hotRowOf } from './schemas.ts';
 
 /** What a dashboard is pushed about a lead: why (a tier change, an alert, a sweep's change) and its row as of now. */
-export const liveMessage = z.object({
+export const liveMessage = liveNotice.extend({
   kind: z.enum(['tier', 'alert', 'change']),
-  lead: z.string(),
-  from: z.string().optional(),
-  to: z.string().optional(),
   /** alert: its rule; change: what changed (tier, grade, stage or role). */
   rule: z.string().optional(),
-  action: z.string().optional(),
   at: z.string(),
   entry: hotRow.nullable().describe('the lead\'s hot-list row as of now; null when it has no portrait'),
 });

@@ -72,6 +72,21 @@ for (const [engine, exec] of Object.entries(engines)) {
       await expect(migrate(exec(), { database: db }, readMigrations(dir))).rejects.toThrow(/0001_things was applied .* checksum/);
     });
 
+    it('applies a migration that adds columns again after a crash before it was recorded, skipping the columns there', async () => {
+      const db = newDatabase();
+      const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
+      writeFileSync(join(dir, '0001_things.sql'), 'CREATE TABLE IF NOT EXISTS {{db}}.things (id String, at DateTime) ENGINE = {{engine:things:MergeTree()}} ORDER BY id;\n');
+      writeFileSync(join(dir, '0002_more.sql'), 'ALTER TABLE {{db}}.things {{on_cluster}} ADD COLUMN at_ms UInt64 DEFAULT toUInt64(toUInt32(at)) * 1000 AFTER at;\nALTER TABLE {{db}}.things {{on_cluster}} ADD COLUMN note String DEFAULT \'\';\n');
+      await migrate(exec(), { database: db }, readMigrations(dir));
+      // The crash: the columns are there, the record of 0002 is not.
+      await exec().command(`ALTER TABLE ${quoteIdentifier(db).text}.schema_migrations DELETE WHERE version = 2`);
+      await expect.poll(async () => (await exec().rows<{ n: string }>(`SELECT count() AS n FROM ${quoteIdentifier(db).text}.schema_migrations WHERE version = 2`))[0]?.n).toBe('0');
+      const again = await migrate(exec(), { database: db }, readMigrations(dir));
+      expect(again.applied.map((m) => m.name)).toEqual(['more']);
+      await exec().command(`INSERT INTO ${quoteIdentifier(db).text}.things (id, at) VALUES ('a', '2026-11-01 09:00:00')`);
+      expect(await exec().rows(`SELECT at_ms, note FROM ${quoteIdentifier(db).text}.things`)).toEqual([{ at_ms: String(Date.parse('2026-11-01T09:00:00Z')), note: '' }]);
+    });
+
     it('names the migration and the engine when a statement fails', async () => {
       const db = newDatabase();
       const dir = mkdtempSync(join(tmpdir(), 'migrations-'));

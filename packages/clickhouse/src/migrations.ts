@@ -71,6 +71,18 @@ export function renderMigration(text: string, target: Target): string[] {
     .filter((s) => s.length > 0);
 }
 
+/**
+ * Whether a statement adds a column that is there already: 18.16 has no `ADD COLUMN IF NOT EXISTS`, so a migration
+ * that adds columns stays re-runnable (a crash between its statements and its record) by this check.
+ */
+async function columnExists(exec: SqlExecutor, target: Target, statement: string): Promise<boolean> {
+  const m = /^ALTER\s+TABLE\s+`?[^`\s.]+`?\.`?([A-Za-z0-9_]+)`?\s+(?:ON\s+CLUSTER\s+\S+\s+)?ADD\s+COLUMN\s+`?([A-Za-z0-9_]+)`?\s/i.exec(statement);
+  if (!m) return false;
+  if (/,\s*ADD\s+COLUMN/i.test(statement)) throw new MigrationError('add one column per ALTER TABLE statement, so each can be skipped when it is there');
+  const rows = await exec.rows<{ n: number | string }>(sql`SELECT count() AS n FROM system.columns WHERE database = ${target.database} AND table = ${m[1] as string} AND name = ${m[2] as string}`);
+  return Number(rows[0]?.n ?? 0) > 0;
+}
+
 export interface MigrateResult {
   readonly applied: readonly Migration[];
   readonly alreadyApplied: readonly Migration[];
@@ -115,6 +127,7 @@ export async function migrate(
     }
     for (const statement of renderMigration(m.sql, target)) {
       try {
+        if (await columnExists(exec, target, statement)) continue;
         await exec.command(statement);
       } catch (err) {
         throw new MigrationError(`migration ${label} failed on ${await exec.describe()}: ${(err as Error).message}`, label, statement, { cause: err });

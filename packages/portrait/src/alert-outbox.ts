@@ -17,6 +17,9 @@ const pendingEntry = (lead: string, field: string) => JSON.stringify([lead, fiel
 /** Markers kept per subject at most, and how long an enqueued one is kept (see markAlert-2.lua). */
 export const MARKER_CAP = BOUNDS.markerCap;
 
+/** Where the outbox sends jobs: the alerts queue (BullMQ), or a replay's recorder. */
+export type AlertSink = Pick<Queue, 'addBulk'>;
+
 export interface Firing {
   /** The lead, or `c:<company>`. */
   readonly lead: string;
@@ -32,7 +35,7 @@ export interface Firing {
  * marker says enqueued. A crash in between leaves the marker pending, and `recover` enqueues it again on start; a
  * failed enqueue is tried again with the next firings of this process.
  */
-export function createAlertOutbox(deps: { layout: PortraitLayout; redis: Redis; scripts: PortraitScripts; queue: Queue; log: Logger; attempts?: number; markerRetentionMs: number; now?: () => number }) {
+export function createAlertOutbox(deps: { layout: PortraitLayout; redis: Redis; scripts: PortraitScripts; queue: AlertSink; log: Logger; attempts?: number; markerRetentionMs: number; now?: () => number }) {
   const { redis, scripts, queue, log } = deps;
   const ns = deps.layout.namespace;
   const clock = deps.now ?? Date.now;

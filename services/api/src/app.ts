@@ -68,7 +68,7 @@ interface Route extends RouteDoc {
 export async function buildApi(settings: { readonly tokens: readonly ApiToken[]; readonly version: string }, deps: ApiDeps): Promise<FastifyInstance> {
   const tokens = new ApiTokens(settings.tokens);
   // Closing ends kept-alive connections at once: a shutdown would otherwise wait out their 72 s keep-alive timeout.
-  const app = Fastify({ logger: false, disableRequestLogging: true, bodyLimit: 1_048_576, forceCloseConnections: true });
+  const app = Fastify({ logger: false, bodyLimit: 1_048_576, forceCloseConnections: true });
   const principals = new WeakMap<FastifyRequest, Principal>();
   /** Open live streams: ended when the server closes, which would otherwise wait for every screen to go away. */
   const streams = new Set<import('node:http').ServerResponse>();

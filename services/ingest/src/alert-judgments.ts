@@ -12,6 +12,11 @@ import type { CompanyJudgment, Judgment, MergedProfile } from './portrait-rounds
 export interface JudgingContext {
   readonly rules: Rules;
   readonly now: number;
+  /**
+   * Judge each event as of its own time instead of the batch's: a replay (backtest, rescore) decides what the live
+   * path would have decided had each event arrived as it happened, whatever its batches.
+   */
+  readonly atEventTime?: boolean;
   readonly timeZone: string;
   readonly freshnessMs: number;
 }
@@ -81,7 +86,7 @@ export function judgeLeads(judgments: readonly Judgment[], merged: readonly Merg
     return combined([decided.get(lead), ...taken].filter((d): d is Decided => d !== undefined));
   };
   for (const { index, lead, contribution, state, judgedBefore } of judgments) {
-    const decision = decideAlerts({ ...ctx, contribution, state: withDecided(alertStateOf(state), decidedFor(lead, index)), ...(judgedBefore ? { judgedBefore } : {}) });
+    const decision = decideAlerts({ ...ctx, ...(ctx.atEventTime ? { now: contribution.t } : {}), contribution, state: withDecided(alertStateOf(state), decidedFor(lead, index)), ...(judgedBefore ? { judgedBefore } : {}) });
     noteDecided(decided, lead, decision);
     for (const candidate of decision.firings) firings.push({ lead, candidate, messageId: contribution.m, rulesVersion: ctx.rules.version });
     add(holds, lead, decision.holds);
@@ -104,7 +109,7 @@ export function judgeCompanies(judgments: readonly CompanyJudgment[], memberTrai
   for (const judgment of judgments) {
     const subject = `c:${judgment.company}`;
     const state = withDecided(companyAlertStateOf(judgment.groups), decided.get(subject));
-    const decision = decideCompanyAlerts({ rules: ctx.rules, judge: { ruleIds: judgment.rules, flagged: judgment.flagged }, state, memberTraits, now: ctx.now, timeZone: ctx.timeZone });
+    const decision = decideCompanyAlerts({ rules: ctx.rules, judge: { ruleIds: judgment.rules, flagged: judgment.flagged }, state, memberTraits, now: ctx.atEventTime ? judgment.at : ctx.now, timeZone: ctx.timeZone });
     noteDecided(decided, subject, decision);
     for (const candidate of decision.firings) firings.push({ lead: subject, company: judgment.company, candidate, messageId: judgment.messageId, rulesVersion: ctx.rules.version });
     add(holds, subject, decision.holds);

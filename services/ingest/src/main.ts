@@ -9,17 +9,14 @@ import { EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
 import { createKafka, createProducer, ensureTopics, eventTopicSpecs, runBatchConsumer, topicNames } from '@leadscore/kafka';
 import { handleShutdown, startMetricsServer } from '@leadscore/lifecycle';
 import { createLogger } from '@leadscore/log';
-import { alertStateFields, definePortraitScripts, portraitLayout, publishLiveNotices, readTraitValues, suppressedEvents } from '@leadscore/portrait';
+import { definePortraitScripts, publishLiveNotices, suppressedEvents } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import { ALERTS_QUEUE, SWEEPS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
-import { createAlertOutbox } from '@leadscore/portrait';
 import { createQuietSweep } from './quiet-sweep.ts';
-import { LinkCache } from './link-cache.ts';
 import { rulesSource } from '@leadscore/rules-source';
 import { createIngestMetrics } from './metrics.ts';
-import { createPortraitWriter } from './portrait-writer.ts';
-import { createBatchProcessor } from './process-batch.ts';
+import { createScoringPath, scoringSettingsOf } from './scoring-path.ts';
 import { createInsertCoalescer } from './insert-coalescer.ts';
 import { createWarehouse, monthOf } from './warehouse.ts';
 
@@ -56,34 +53,17 @@ const metrics = createIngestMetrics();
 // BullMQ needs a connection that waits for Redis rather than timing out, so the queue has its own.
 const queueConnection = createRedis(config.redis.url, { connectionName: 'ingest-alerts', onError: (err) => log.warn({ err: err.message }, 'redis (alerts queue) connection error') });
 const queue = new Queue(ALERTS_QUEUE, { connection: queueConnection, prefix: alertsQueuePrefix(config.namespace) });
-// What Redis keeps per lead and company, and for how long (README: "What the ingest workers keep").
-const layout = portraitLayout({ namespace: config.namespace, dedupWindowMs: config.ingest.dedupWindowMs, logCap: config.ingest.profileLogCap, visitorTtlMs: config.ingest.visitorTtlMs });
-// A marker outlives any replay that could fire it again: the dedup window, and a day more than fresh alerts.
-const markerRetentionMs = Math.max(config.ingest.dedupWindowMs, config.ingest.alertFreshnessMs) + 86_400_000;
-const outbox = createAlertOutbox({ layout: { ...layout, alertFields: [] }, redis, scripts, queue, log, attempts: config.alerts.attempts, markerRetentionMs });
-await outbox.recover();
-
-// The quiet sweep: a job scheduler (one job per interval, whichever worker takes it) and its processor.
-const sweeps = new Queue(SWEEPS_QUEUE, { connection: queueConnection, prefix: alertsQueuePrefix(config.namespace) });
-await sweeps.upsertJobScheduler('quiet-sweep', { every: config.ingest.quietSweepEveryMs }, { name: 'quiet-sweep' });
-const sweep = createQuietSweep({ namespace: config.namespace, redis, scripts, outbox, rules: rules.current, log });
-const sweeper = new BullWorker(SWEEPS_QUEUE, async () => sweep(), { connection: createRedis(config.redis.url, { connectionName: 'ingest-sweeps' }), prefix: alertsQueuePrefix(config.namespace), concurrency: 1 });
-const processBatch = createBatchProcessor({
-  portraits: createPortraitWriter(
-    { layout, freeMailDomains: new Set(config.ingest.freeMailDomains), rules: rules.current, alertFields: alertStateFields, timeZone: config.timeZone },
-    { redis, scripts, links: new LinkCache() },
-  ),
+// The scoring path (portraits, alert decisions, the outbox), shared with rescore and backtest.
+const { processBatch, outbox } = createScoringPath(scoringSettingsOf(config), {
+  redis,
+  scripts,
+  rules: rules.current,
+  alerts: queue,
   warehouse: createWarehouse(
     createInsertCoalescer(clickhouse, { lingerMs: config.ingest.clickhouseLingerMs, partitionOf: monthOf, onInsert: () => metrics.clickhouseInserts.inc() }),
     clickhouse,
     config.clickhouse.database,
   ),
-  outbox,
-  memberTraits: (members) => readTraitValues(redis, config.namespace, members),
-  rules: rules.current,
-  timeZone: config.timeZone,
-  freshnessMs: config.ingest.alertFreshnessMs,
-  eventAttempts: config.ingest.eventAttempts,
   suppressed: (events) => suppressedEvents(redis, config.namespace, events),
   live: (notices) => publishLiveNotices(redis, config.namespace, notices),
   sendDeadLetters: async (messages) => {
@@ -92,6 +72,13 @@ const processBatch = createBatchProcessor({
   metrics,
   log,
 });
+await outbox.recover();
+
+// The quiet sweep: a job scheduler (one job per interval, whichever worker takes it) and its processor.
+const sweeps = new Queue(SWEEPS_QUEUE, { connection: queueConnection, prefix: alertsQueuePrefix(config.namespace) });
+await sweeps.upsertJobScheduler('quiet-sweep', { every: config.ingest.quietSweepEveryMs }, { name: 'quiet-sweep' });
+const sweep = createQuietSweep({ namespace: config.namespace, redis, scripts, outbox, rules: rules.current, log });
+const sweeper = new BullWorker(SWEEPS_QUEUE, async () => sweep(), { connection: createRedis(config.redis.url, { connectionName: 'ingest-sweeps' }), prefix: alertsQueuePrefix(config.namespace), concurrency: 1 });
 
 const metricsServer = await startMetricsServer(metrics.registry, '0.0.0.0', config.ingest.metricsPort);
 const consumer = await runBatchConsumer({

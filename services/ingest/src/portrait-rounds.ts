@@ -26,6 +26,8 @@ export interface Judgment {
 export interface CompanyJudgment {
   readonly company: string;
   readonly messageId: string;
+  /** The event's time. */
+  readonly at: number;
   readonly flagged: boolean;
   readonly rules: readonly string[];
   readonly groups: StateFields;
@@ -243,9 +245,9 @@ export function readIdentity(batch: BatchWrite, results: readonly StepResult<Ide
       continue;
     }
     if (r.kind === 'company' && (r.outcome.status === 'applied' || r.outcome.status === 'duplicate') && work.company?.contribution.bg) {
-      batch.companyJudgments.push({ company: r.step.company, messageId: work.event.messageId, flagged: work.company.contribution.f, rules: work.company.contribution.bg.map((g) => g.a), groups: r.outcome.groups });
+      batch.companyJudgments.push({ company: r.step.company, messageId: work.event.messageId, at: work.contribution.t, flagged: work.company.contribution.f, rules: work.company.contribution.bg.map((g) => g.a), groups: r.outcome.groups });
     } else if (r.kind === 'readGroups' && r.outcome.status === 'read') {
-      batch.companyJudgments.push({ company: r.step.company, messageId: work.event.messageId, flagged: work.contribution.f, rules: r.step.rules, groups: r.outcome.groups });
+      batch.companyJudgments.push({ company: r.step.company, messageId: work.event.messageId, at: work.contribution.t, flagged: work.contribution.f, rules: r.step.rules, groups: r.outcome.groups });
     } else if (r.kind === 'claim') {
       const { email, owner } = r.step;
       if (r.outcome.status === 'claimed') batch.cache.setEmailOwner(email, owner);
@@ -320,7 +322,7 @@ export async function markMerged(batch: BatchWrite, merges: readonly Merge[], jo
     } else if (r.kind === 'joinCompany') {
       const join = r.step as unknown as Join;
       if (isFailure(r.outcome)) fail(batch, join.work, r.outcome);
-      else if (join.engagements.length > 0) batch.companyJudgments.push({ company: join.company, messageId: join.work.event.messageId, flagged: false, rules: join.engagements.map((e) => e.a), groups: r.outcome.groups });
+      else if (join.engagements.length > 0) batch.companyJudgments.push({ company: join.company, messageId: join.work.event.messageId, at: join.work.contribution.t, flagged: false, rules: join.engagements.map((e) => e.a), groups: r.outcome.groups });
     }
   }
 }

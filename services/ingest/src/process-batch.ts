@@ -18,6 +18,8 @@ export interface BatchProcessorDeps {
   readonly timeZone: string;
   readonly freshnessMs: number;
   readonly now?: () => number;
+  /** Judge alerts as of each event's time (a replay), not the batch's. */
+  readonly atEventTime?: boolean;
   /** The trait values of leads, for buying groups, which read their members' roles. */
   readonly memberTraits: (members: readonly string[]) => Promise<Record<string, Record<string, unknown>>>;
   readonly warehouse: Warehouse;
@@ -132,7 +134,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
 
     // Alerts are decided on the states the scripts handed back, on every delivery (a replay after a crash decides
     // the same); the outbox markers keep each firing to one job, and holds are raised only after the marks.
-    const ctx = { rules: deps.rules(), now: (deps.now ?? Date.now)(), timeZone: deps.timeZone, freshnessMs: deps.freshnessMs };
+    const ctx = { rules: deps.rules(), now: (deps.now ?? Date.now)(), timeZone: deps.timeZone, freshnessMs: deps.freshnessMs, atEventTime: deps.atEventTime === true };
     const leads = judgeLeads(portraits.judgments, portraits.merged, ctx);
     const memberTraits = portraits.companyJudgments.length > 0 ? await deps.memberTraits(membersToJudge(portraits.companyJudgments)) : {};
     const companies = judgeCompanies(portraits.companyJudgments, memberTraits, ctx);

@@ -1,5 +1,5 @@
 import { formatDateTime } from '@leadscore/clickhouse';
-import type { TrackedEvent } from '@leadscore/events';
+import { trackedEventSchema, type TrackedEvent } from '@leadscore/events';
 import type { Conflict } from '@leadscore/identity';
 import { emailOf } from '@leadscore/identity';
 import { orderOf } from '@leadscore/scoring';
@@ -32,12 +32,16 @@ export function eventRow(event: TrackedEvent, origin: Origin, inserted: Inserted
     message_id: event.messageId,
     type: event.type,
     event: event.type === 'track' ? event.event : event.type === 'page' || event.type === 'screen' ? text(event.name) : '',
+    category: event.type === 'page' || event.type === 'screen' ? text(event.category) : '',
     user_id: event.userId ?? '',
     anonymous_id: event.anonymousId ?? '',
+    previous_id: event.type === 'alias' ? event.previousId : '',
     group_id: event.type === 'group' ? event.groupId : (event.context?.groupId ?? ''),
     email: emailOf(event) ?? '',
     timestamp: dt(event.timestamp),
+    timestamp_ms: Date.parse(event.timestamp),
     received_at: dt(event.receivedAt),
+    received_at_ms: Date.parse(event.receivedAt),
     source_id: event.source.id,
     source_kind: event.source.kind,
     flags: event.flags.map((f) => f.kind),
@@ -60,6 +64,47 @@ export function eventRow(event: TrackedEvent, origin: Origin, inserted: Inserted
     kafka_offset: origin.offset,
     inserted_at: inserted,
   };
+}
+
+/**
+ * The columns a replay reads to rebuild an event (rescore, backtest), and the event they give: the message as the
+ * ingest worker read it from Kafka, as far as anything it applies or decides depends on it. Not kept: the client's
+ * originalTimestamp and sentAt (the timestamp is already corrected), integrations, and unknown top-level fields of
+ * a message (kept in Kafka for 7 days only).
+ */
+export const REPLAY_COLUMNS = ['message_id', 'type', 'event', 'category', 'user_id', 'anonymous_id', 'previous_id', 'group_id', 'timestamp_ms', 'received_at_ms', 'source_id', 'source_kind', 'flags', 'flag_reasons', 'properties', 'traits', 'context'] as const;
+export type ReplayRow = { readonly [K in (typeof REPLAY_COLUMNS)[number]]: K extends 'flags' | 'flag_reasons' ? readonly string[] : K extends 'timestamp_ms' | 'received_at_ms' ? number | string : string };
+
+const objectOf = (json: string): Record<string, unknown> | undefined => {
+  const value = JSON.parse(json) as unknown;
+  return value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0 ? (value as Record<string, unknown>) : undefined;
+};
+
+/** The event an `events` row was written from (eventRow's inverse over REPLAY_COLUMNS); checked by the event schema. */
+export function eventFromRow(row: ReplayRow): TrackedEvent {
+  const iso = (ms: number | string) => new Date(Number(ms)).toISOString();
+  const properties = objectOf(row.properties);
+  const traits = objectOf(row.traits);
+  const context = objectOf(row.context);
+  const common = {
+    messageId: row.message_id,
+    ...(row.user_id ? { userId: row.user_id } : {}),
+    ...(row.anonymous_id ? { anonymousId: row.anonymous_id } : {}),
+    timestamp: iso(row.timestamp_ms),
+    receivedAt: iso(row.received_at_ms),
+    source: { id: row.source_id, kind: row.source_kind },
+    flags: row.flags.map((kind, i) => ({ kind, reason: row.flag_reasons[i] ?? '' })),
+    ...(context ? { context } : {}),
+  };
+  const byType: Record<string, Record<string, unknown>> = {
+    track: { event: row.event, ...(properties ? { properties } : {}) },
+    page: { ...(row.event ? { name: row.event } : {}), ...(row.category ? { category: row.category } : {}), ...(properties ? { properties } : {}) },
+    identify: { ...(traits ? { traits } : {}) },
+    group: { groupId: row.group_id, ...(traits ? { traits } : {}) },
+    alias: { previousId: row.previous_id },
+  };
+  byType.screen = byType.page as Record<string, unknown>;
+  return trackedEventSchema.parse({ type: row.type, ...common, ...byType[row.type] });
 }
 
 /** An `identity_links` row: the link's record as Redis keeps it (its earliest statement), the same whoever says it. */

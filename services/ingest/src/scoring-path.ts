@@ -1,0 +1,96 @@
+import type { Config } from '@leadscore/config';
+import type { Message } from 'kafkajs';
+import type { TrackedEvent } from '@leadscore/events';
+import type { Logger } from '@leadscore/log';
+import { alertStateFields, createAlertOutbox, portraitLayout, readTraitValues, type AlertSink, type LiveNotice, type PortraitScripts } from '@leadscore/portrait';
+import type { Rules } from '@leadscore/scoring';
+import type { Redis } from 'ioredis';
+import { LinkCache } from './link-cache.ts';
+import type { IngestMetrics } from './metrics.ts';
+import { createBatchProcessor } from './process-batch.ts';
+import { createPortraitWriter } from './portrait-writer.ts';
+import type { Warehouse } from './warehouse.ts';
+
+/** What a deployment says about its portraits and alerts (from config; a replay passes the same). */
+export interface ScoringSettings {
+  readonly namespace: string;
+  readonly dedupWindowMs: number;
+  readonly logCap: number;
+  readonly visitorTtlMs: number;
+  readonly freeMailDomains: readonly string[];
+  readonly timeZone: string;
+  readonly alertFreshnessMs: number;
+  readonly eventAttempts: number;
+  readonly alertAttempts: number;
+}
+
+/** The scoring settings of a deployment's config. */
+export function scoringSettingsOf(config: Config): ScoringSettings {
+  return {
+    namespace: config.namespace,
+    dedupWindowMs: config.ingest.dedupWindowMs,
+    logCap: config.ingest.profileLogCap,
+    visitorTtlMs: config.ingest.visitorTtlMs,
+    freeMailDomains: config.ingest.freeMailDomains,
+    timeZone: config.timeZone,
+    alertFreshnessMs: config.ingest.alertFreshnessMs,
+    eventAttempts: config.ingest.eventAttempts,
+    alertAttempts: config.alerts.attempts,
+  };
+}
+
+/**
+ * The scoring path, defined once: events to portraits (the Lua scripts), alert decisions on the states they hand
+ * back, the outbox that marks each firing once, and its jobs to a sink. The ingest worker runs it on Kafka batches
+ * with the alerts queue as the sink; rescore and backtest run the same path on events rebuilt from ClickHouse, with
+ * a clock set to event time, a namespace and a sink of their own — no second implementation of the scoring.
+ */
+export function createScoringPath(
+  settings: ScoringSettings,
+  deps: {
+    readonly redis: Redis;
+    readonly scripts: PortraitScripts;
+    readonly rules: () => Rules;
+    /** Where enqueued alert jobs go: the alerts queue, or a replay's recorder. */
+    readonly alerts: AlertSink;
+    readonly warehouse: Warehouse;
+    readonly sendDeadLetters: (messages: Message[]) => Promise<void>;
+    readonly suppressed?: (events: readonly TrackedEvent[]) => Promise<Set<number>>;
+    readonly live?: (notices: readonly LiveNotice[]) => Promise<void>;
+    readonly metrics: IngestMetrics;
+    readonly log: Logger;
+    readonly now?: () => number;
+    /** Judge alerts as of each event's time (a replay), not the batch's. */
+    readonly atEventTime?: boolean;
+  },
+) {
+  const { redis, scripts, log } = deps;
+  // What Redis keeps per lead and company, and for how long (README: "What the ingest workers keep").
+  const layout = portraitLayout({ namespace: settings.namespace, dedupWindowMs: settings.dedupWindowMs, logCap: settings.logCap, visitorTtlMs: settings.visitorTtlMs });
+  // A marker outlives any replay that could fire it again: the dedup window, and a day more than fresh alerts.
+  const markerRetentionMs = Math.max(settings.dedupWindowMs, settings.alertFreshnessMs) + 86_400_000;
+  const clock = deps.now ? { now: deps.now } : {};
+  const outbox = createAlertOutbox({ layout: { ...layout, alertFields: [] }, redis, scripts, queue: deps.alerts, log, attempts: settings.alertAttempts, markerRetentionMs, ...clock });
+  const processBatch = createBatchProcessor({
+    portraits: createPortraitWriter(
+      { layout, freeMailDomains: new Set(settings.freeMailDomains), rules: deps.rules, alertFields: alertStateFields, timeZone: settings.timeZone },
+      { redis, scripts, links: new LinkCache(), ...clock },
+    ),
+    warehouse: deps.warehouse,
+    outbox,
+    memberTraits: (members) => readTraitValues(redis, settings.namespace, members),
+    rules: deps.rules,
+    timeZone: settings.timeZone,
+    freshnessMs: settings.alertFreshnessMs,
+    eventAttempts: settings.eventAttempts,
+    sendDeadLetters: deps.sendDeadLetters,
+    ...(deps.suppressed ? { suppressed: deps.suppressed } : {}),
+    ...(deps.live ? { live: deps.live } : {}),
+    ...clock,
+    ...(deps.atEventTime ? { atEventTime: true } : {}),
+    metrics: deps.metrics,
+    log,
+  });
+  return { processBatch, outbox, layout };
+}
+export type ScoringPath = ReturnType<typeof createScoringPath>;

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { TrackedEvent } from '@leadscore/events';
+import type { ScoringSettings } from '@leadscore/ingest/src/scoring-path.ts';
+import { claimsOf, emailProfile, anonymousProfile, userProfile } from '@leadscore/identity';
+import type { Logger } from '@leadscore/log';
+import { allLastSeenIndexKeys, definePortraitScripts, isLeadProfile, readPortrait, resolveProfile } from '@leadscore/portrait';
+import { dateOfDay, localDay, orderOf, type Rules } from '@leadscore/scoring';
+import type { Redis } from 'ioredis';
+import { eventsBetween } from './event-source.ts';
+import { alertCounts, alertKeys, effectiveness, type AlertRecord, type DayEnd, type Effectiveness } from './report.ts';
+import { createReplay } from './replay.ts';
+
+export interface BacktestOptions {
+  readonly rules: Rules;
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** Events this long before `from` are replayed first, to warm the portraits; their alerts are not reported. */
+  readonly warmupMs: number;
+  /** How long after an alert a conversion counts for it. */
+  readonly horizonMs: number;
+  /** Event names that count as a conversion besides orders (e.g. "Opportunity Created"). */
+  readonly conversionEvents: readonly string[];
+  /** Leads per tier and grade at each day's end (reads every lead each day). */
+  readonly daily: boolean;
+}
+
+export interface BacktestReport {
+  readonly rules: string;
+  readonly from: string;
+  readonly to: string;
+  readonly events: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  readonly alerts: { readonly perRule: Record<string, number>; readonly perDay: Record<string, Record<string, number>>; readonly list: readonly AlertRecord[] };
+  readonly days: readonly DayEnd[];
+  readonly effectiveness: Effectiveness;
+}
+
+/** The profile an event speaks for first: its user, else its email, else its visitor. */
+function profileOf(event: TrackedEvent): string | undefined {
+  const c = claimsOf(event);
+  return c.userId ? userProfile(c.userId) : c.email ? emailProfile(c.email) : c.anonymousId ? anonymousProfile(c.anonymousId) : undefined;
+}
+
+const isConversion = (event: TrackedEvent, names: ReadonlySet<string>) => orderOf(event) !== undefined || (event.type === 'track' && names.has(event.event));
+
+/**
+ * Replays a period's events through the scoring path into a scratch namespace of its own (nothing sent, nothing
+ * live touched; removed afterwards) and reports what the rules would have done: alerts, each day's tiers and grades,
+ * and precision, recall and lift against the conversions that followed.
+ */
+export async function backtest(
+  deps: { readonly redis: Redis; readonly clickhouse: ClickHouseClient; readonly database: string; readonly settings: ScoringSettings; readonly log: Logger; readonly onProgress?: (done: number, seconds: number) => void },
+  options: BacktestOptions,
+): Promise<BacktestReport> {
+  const scratch = `${deps.settings.namespace}:backtest:${randomBytes(4).toString('hex')}`;
+  const zone = deps.settings.timeZone;
+  const dayOf = (ms: number) => dateOfDay(localDay(ms, zone));
+  const alerts: AlertRecord[] = [];
+  const days: DayEnd[] = [];
+  const firstSeen = new Map<string, number>();
+  const conversions: { profile: string; at: number }[] = [];
+  const names = new Set(options.conversionEvents);
+  const replay = createReplay({
+    redis: deps.redis,
+    scripts: definePortraitScripts(deps.redis),
+    settings: { ...deps.settings, namespace: scratch },
+    rules: () => options.rules,
+    log: deps.log,
+    dayOf,
+    onAlert: ({ job, at }) => {
+      if (at >= options.fromMs) alerts.push({ lead: job.lead, rule: job.rule, window: job.window, at });
+    },
+    ...(options.daily
+      ? {
+          onDayEnd: async (day: string, endMs: number) => {
+            if (endMs < options.fromMs) return;
+            const leads: string[] = [];
+            for (const key of allLastSeenIndexKeys(scratch)) for (const lead of await deps.redis.zrange(key, 0, -1)) if (isLeadProfile(lead)) leads.push(lead);
+            const tiers: Record<string, number> = {};
+            const grades: Record<string, number> = {};
+            for (let i = 0; i < leads.length; i += 200) {
+              for (const p of await Promise.all(leads.slice(i, i + 200).map((lead) => readPortrait(deps.redis, scratch, lead, options.rules, endMs)))) {
+                tiers[p.tier] = (tiers[p.tier] ?? 0) + 1;
+                grades[p.grade] = (grades[p.grade] ?? 0) + 1;
+              }
+            }
+            days.push({ day, tiers, grades });
+          },
+        }
+      : {}),
+  });
+  const began = performance.now();
+  async function* watched(): AsyncGenerator<TrackedEvent> {
+    for await (const event of eventsBetween(deps.clickhouse, deps.database, options.fromMs - options.warmupMs, options.toMs)) {
+      const t = Date.parse(event.timestamp);
+      const profile = t >= options.fromMs ? profileOf(event) : undefined;
+      if (profile) {
+        if (!firstSeen.has(profile)) firstSeen.set(profile, t);
+        if (isConversion(event, names)) conversions.push({ profile, at: t });
+      }
+      yield event;
+    }
+  }
+  try {
+    const events = await replay.replay(watched(), (done) => deps.onProgress?.(done, (performance.now() - began) / 1000));
+    // Profiles to the leads they belong to at the end (a visitor who identified later is that lead; a provisional
+    // email lead whose user came later is that user, whichever of the two an alert was fired for, which depends on
+    // whether the link and the alert's event shared a batch).
+    const leadOf = new Map<string, string>();
+    for (const profile of new Set([...firstSeen.keys(), ...conversions.map((c) => c.profile), ...alerts.map((a) => a.lead).filter(isLeadProfile)])) {
+      leadOf.set(profile, await resolveProfile(deps.redis, scratch, profile));
+    }
+    for (const [i, a] of alerts.entries()) if (isLeadProfile(a.lead)) alerts[i] = { ...a, lead: leadOf.get(a.lead) as string };
+    const leadFirstSeen = new Map<string, number>();
+    for (const [profile, at] of firstSeen) {
+      const lead = leadOf.get(profile) as string;
+      if (isLeadProfile(lead) && at < (leadFirstSeen.get(lead) ?? Number.POSITIVE_INFINITY)) leadFirstSeen.set(lead, at);
+    }
+    const leadAlerts = alerts.filter((a) => isLeadProfile(a.lead));
+    const seconds = (performance.now() - began) / 1000;
+    const sorted = [...alerts].sort((a, b) => a.at - b.at || alertKeys([a])[0]!.localeCompare(alertKeys([b])[0]!));
+    return {
+      rules: options.rules.version,
+      from: new Date(options.fromMs).toISOString(),
+      to: new Date(options.toMs).toISOString(),
+      events,
+      seconds,
+      eventsPerSecond: events / Math.max(seconds, 1e-9),
+      alerts: { ...alertCounts(sorted, dayOf), list: sorted },
+      days,
+      effectiveness: effectiveness({
+        firstSeen: leadFirstSeen,
+        alerts: leadAlerts,
+        conversions: conversions.map((c) => ({ lead: leadOf.get(c.profile) as string, at: c.at })).filter((c) => isLeadProfile(c.lead)),
+        horizonMs: options.horizonMs,
+      }),
+    };
+  } finally {
+    let cursor = '0';
+    do {
+      const [next, keys] = await deps.redis.scan(cursor, 'MATCH', `${scratch}:*`, 'COUNT', 5000);
+      cursor = next;
+      if (keys.length > 0) await deps.redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
+}

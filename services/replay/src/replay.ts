@@ -1,0 +1,102 @@
+import type { KafkaMessage } from 'kafkajs';
+import { encodeEvent, type HotLeadJob, type TrackedEvent } from '@leadscore/events';
+import { createIngestMetrics } from '@leadscore/ingest/src/metrics.ts';
+import { createScoringPath, type ScoringSettings } from '@leadscore/ingest/src/scoring-path.ts';
+import type { Warehouse } from '@leadscore/ingest/src/warehouse.ts';
+import type { Logger } from '@leadscore/log';
+import type { AlertSink, PortraitScripts } from '@leadscore/portrait';
+import type { Rules } from '@leadscore/scoring';
+import type { Redis } from 'ioredis';
+
+/** A batch ends at this many events, or when its events span this long: the clock is its newest event's time. */
+export const REPLAY_BATCH_EVENTS = 500;
+export const REPLAY_BATCH_SPAN_MS = 60_000;
+
+/** An alert the replay's outbox released: the job the live path would have enqueued, at the replay's clock. */
+export interface ReplayedAlert {
+  readonly job: HotLeadJob;
+  readonly at: number;
+}
+
+/** A replay's rows go nowhere: the events are in ClickHouse already, which is where they came from. */
+const noRows: Warehouse = { write: async () => new Map() } as unknown as Warehouse;
+
+/**
+ * Events, oldest first, through the live scoring path (createScoringPath: the same Lua scripts, alert decisions and
+ * outbox) into a namespace, with a clock that reads each batch's newest event time, as if the worker had taken them
+ * from Kafka as they happened. Alerts go to `onAlert` instead of a queue. Before each batch whose first event falls
+ * on a later day, `onDayEnd` sees the day that ended (for reports of each day's end).
+ */
+export function createReplay(deps: {
+  readonly redis: Redis;
+  readonly scripts: PortraitScripts;
+  readonly settings: ScoringSettings;
+  readonly rules: () => Rules;
+  readonly log: Logger;
+  readonly onAlert: (alert: ReplayedAlert) => void;
+  readonly dayOf: (ms: number) => string;
+  readonly onDayEnd?: (day: string, endMs: number) => Promise<void>;
+}) {
+  let clock = 0;
+  let offset = 0;
+  let deadLetters = 0;
+  const sink: AlertSink = {
+    addBulk: async (jobs) => {
+      for (const j of jobs) deps.onAlert({ job: j.data as HotLeadJob, at: clock });
+      return [];
+    },
+  };
+  const path = createScoringPath(deps.settings, {
+    redis: deps.redis,
+    scripts: deps.scripts,
+    rules: deps.rules,
+    alerts: sink,
+    warehouse: noRows,
+    sendDeadLetters: async (messages) => void (deadLetters += messages.length),
+    metrics: createIngestMetrics(),
+    log: deps.log,
+    now: () => clock,
+    atEventTime: true,
+  });
+  let day: string | undefined;
+
+  async function run(batch: readonly TrackedEvent[]): Promise<void> {
+    if (batch.length === 0) return;
+    const first = Date.parse((batch[0] as TrackedEvent).timestamp);
+    const firstDay = deps.dayOf(first);
+    if (day !== undefined && firstDay !== day && deps.onDayEnd) await deps.onDayEnd(day, first - 1);
+    day = deps.dayOf(Date.parse((batch.at(-1) as TrackedEvent).timestamp));
+    clock = Math.max(clock, Date.parse((batch.at(-1) as TrackedEvent).timestamp));
+    const messages = batch.map((e) => ({ ...encodeEvent(e), offset: String(offset++), timestamp: String(clock), attributes: 0, size: 0 }) as unknown as KafkaMessage);
+    await path.processBatch({ topic: 'replay', partition: 0, messages, highWatermark: String(offset) });
+  }
+
+  return {
+    /** Replays events in the order given (oldest first); returns how many. */
+    async replay(events: AsyncIterable<TrackedEvent> | Iterable<TrackedEvent>, onProgress?: (done: number) => void): Promise<number> {
+      let batch: TrackedEvent[] = [];
+      let done = 0;
+      for await (const e of events) {
+        const t = Date.parse(e.timestamp);
+        const start = batch.length > 0 ? Date.parse((batch[0] as TrackedEvent).timestamp) : t;
+        // A new day starts a new batch, so each day's end is seen between batches.
+        if (batch.length >= REPLAY_BATCH_EVENTS || t - start > REPLAY_BATCH_SPAN_MS || (batch.length > 0 && deps.dayOf(t) !== deps.dayOf(start))) {
+          await run(batch);
+          done += batch.length;
+          onProgress?.(done);
+          batch = [];
+        }
+        batch.push(e);
+      }
+      await run(batch);
+      done += batch.length;
+      if (day !== undefined && deps.onDayEnd) await deps.onDayEnd(day, clock);
+      onProgress?.(done);
+      return done;
+    },
+    /** Records the scoring path refused (a replay of stored events should refuse none). */
+    get deadLetters() {
+      return deadLetters;
+    },
+  };
+}

@@ -48,13 +48,18 @@ export interface PortraitLayout {
   readonly visitorTtlMs: number;
   /** The state fields an apply hands back for alert decisions (alertStateFields of the rules in force). */
   readonly alertFields: readonly string[];
+  /**
+   * Scripts applying an event take its own time as now instead of the batch's (a replay: windows are pruned and
+   * engagements judged as when the event happened, whatever the batch).
+   */
+  readonly clockAtEvent?: boolean;
 }
 
 export type PortraitStep =
   | { readonly kind: 'lookupEmail'; readonly email: string }
   | { readonly kind: 'lookupLink'; readonly profile: string }
-  | { readonly kind: 'apply'; readonly profile: string; readonly contribution: string }
-  | { readonly kind: 'company'; readonly company: string; readonly member: string; readonly contribution: string }
+  | { readonly kind: 'apply'; readonly profile: string; readonly contribution: string; readonly at?: number }
+  | { readonly kind: 'company'; readonly company: string; readonly member: string; readonly contribution: string; readonly at?: number }
   | { readonly kind: 'readGroups'; readonly company: string; readonly rules: readonly string[] }
   | { readonly kind: 'joinCompany'; readonly company: string; readonly member: string; readonly replaces: string; readonly at: number; readonly engagements: readonly { readonly a: string; readonly w: number; readonly t: number }[] }
   | { readonly kind: 'claim'; readonly email: string; readonly owner: string }
@@ -198,8 +203,9 @@ export function subjectKeys(namespace: string, subject: string): { readonly stat
 }
 
 /** Queues a step's command(s) on a pipeline: exactly one command per step, so replies pair with steps one to one. */
-function queueStep(pipeline: ChainableCommander, scripts: PortraitScripts, layout: PortraitLayout, step: PortraitStep, now: number): void {
+function queueStep(pipeline: ChainableCommander, scripts: PortraitScripts, layout: PortraitLayout, step: PortraitStep, batchNow: number): void {
   const ns = layout.namespace;
+  const now = layout.clockAtEvent && 'at' in step && step.at !== undefined ? step.at : batchNow;
   switch (step.kind) {
     case 'lookupEmail':
       pipeline.get(emailOwnerKey(ns, step.email));

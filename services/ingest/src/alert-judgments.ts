@@ -85,8 +85,8 @@ export function judgeLeads(judgments: readonly Judgment[], merged: readonly Merg
     const taken = merged.filter((m) => m.to === lead && m.index <= index).flatMap((m) => [decidedOf(m.alertState), decidedFor(m.from, index)]);
     return combined([decided.get(lead), ...taken].filter((d): d is Decided => d !== undefined));
   };
-  for (const { index, lead, contribution, state, judgedBefore } of judgments) {
-    const decision = decideAlerts({ ...ctx, ...(ctx.atEventTime ? { now: contribution.t } : {}), contribution, state: withDecided(alertStateOf(state), decidedFor(lead, index)), ...(judgedBefore ? { judgedBefore } : {}) });
+  for (const { index, at, lead, contribution, state, judgedBefore } of judgments) {
+    const decision = decideAlerts({ ...ctx, ...(ctx.atEventTime ? { now: at ?? contribution.t } : {}), contribution, state: withDecided(alertStateOf(state), decidedFor(lead, index)), ...(judgedBefore ? { judgedBefore } : {}) });
     noteDecided(decided, lead, decision);
     for (const candidate of decision.firings) firings.push({ lead, candidate, messageId: contribution.m, rulesVersion: ctx.rules.version });
     add(holds, lead, decision.holds);

@@ -14,6 +14,8 @@ import { lookupsFor, type EventWork } from './portrait-plan.ts';
 export interface Judgment {
   /** The batch position of the event it is for; a history's, the batch's end (it is replayed after every link). */
   readonly index: number;
+  /** A history's: the time of the event whose link brought it (a replay judges it as of then). */
+  readonly at?: number;
   readonly lead: string;
   readonly contribution: Contribution;
   readonly state: StateFields;
@@ -117,6 +119,9 @@ export async function lookUp(batch: BatchWrite, events: readonly TrackedEvent[])
   }
 }
 
+/** The time an apply happens at for a replay's clock: an event's own, a history's that of the event that linked it. */
+const appliedAt = (item: Apply) => (item.from !== undefined ? item.owner.contribution.t : item.contribution.t);
+
 interface Apply {
   readonly profile: string;
   readonly json: string;
@@ -150,7 +155,7 @@ async function applyEach(batch: BatchWrite, items: readonly Apply[], settled: (i
       return;
     }
     const next: Apply[] = [];
-    for (const r of await batch.round(pending.map((item) => ({ kind: 'apply' as const, profile: item.profile, contribution: item.json, item })))) {
+    for (const r of await batch.round(pending.map((item) => ({ kind: 'apply' as const, profile: item.profile, contribution: item.json, at: appliedAt(item), item })))) {
       if (r.kind !== 'apply') continue;
       const { item } = r.step;
       const outcome = r.outcome;
@@ -179,7 +184,7 @@ export async function applyEvents(batch: BatchWrite, works: readonly EventWork[]
 
 /** The steps of round 2, each with the event it is for. */
 export type IdentityStep =
-  | { readonly kind: 'company'; readonly company: string; readonly member: string; readonly contribution: string; readonly work: EventWork }
+  | { readonly kind: 'company'; readonly company: string; readonly member: string; readonly contribution: string; readonly at: number; readonly work: EventWork }
   | { readonly kind: 'readGroups'; readonly company: string; readonly rules: readonly string[]; readonly work: EventWork }
   | { readonly kind: 'claim'; readonly email: string; readonly owner: string; readonly work: EventWork }
   | { readonly kind: 'link'; readonly from: string; readonly to: string; readonly reason: Link['reason']; readonly messageId: string; readonly at: number; readonly derived: boolean; readonly work: EventWork }
@@ -201,7 +206,7 @@ export function identitySteps(works: readonly EventWork[], batch: Pick<BatchWrit
   for (const work of works) {
     const landed = batch.landed.get(work.index);
     if (batch.failed.has(work.index) || (work.decision && !landed)) continue;
-    if (work.company) steps.push({ kind: 'company', company: work.company.id, member: landed && isLead(landed.profile) ? landed.profile : '', contribution: work.company.json, work });
+    if (work.company) steps.push({ kind: 'company', company: work.company.id, member: landed && isLead(landed.profile) ? landed.profile : '', contribution: work.company.json, at: work.contribution.t, work });
     const claim = work.decision?.emailClaim;
     if (claim && batch.cache.emailOwner(claim.email) !== claim.owner) steps.push({ kind: 'claim', ...claim, work });
     for (const link of work.decision?.links ?? []) {
@@ -288,7 +293,7 @@ export async function takeOverHistories(batch: BatchWrite, merges: readonly Merg
   await applyEach(batch, items, (item, profile, outcome) => {
     const c = item.contribution;
     // Judged after every link of the batch is made (whichever hop a history came over): as at the batch's end.
-    if ('state' in outcome && c.s && isLead(profile)) batch.judgments.push({ index: Number.MAX_SAFE_INTEGER, lead: profile, contribution: c, state: outcome.state, ...(item.from && isLead(item.from) ? { judgedBefore: true } : {}) });
+    if ('state' in outcome && c.s && isLead(profile)) batch.judgments.push({ index: Number.MAX_SAFE_INTEGER, at: item.owner.contribution.t, lead: profile, contribution: c, state: outcome.state, ...(item.from && isLead(item.from) ? { judgedBefore: true } : {}) });
     noteSeen(batch, profile, c);
     if (!c.co || !isLead(profile)) return;
     const key = `${c.co}\t${profile}\t${item.from ?? ''}`;

@@ -60,13 +60,13 @@ export function createScoringPath(
     readonly metrics: IngestMetrics;
     readonly log: Logger;
     readonly now?: () => number;
-    /** Judge alerts as of each event's time (a replay), not the batch's. */
+    /** Apply and judge each event as of its own time (a replay), not the batch's. */
     readonly atEventTime?: boolean;
   },
 ) {
   const { redis, scripts, log } = deps;
   // What Redis keeps per lead and company, and for how long (README: "What the ingest workers keep").
-  const layout = portraitLayout({ namespace: settings.namespace, dedupWindowMs: settings.dedupWindowMs, logCap: settings.logCap, visitorTtlMs: settings.visitorTtlMs });
+  const layout = { ...portraitLayout({ namespace: settings.namespace, dedupWindowMs: settings.dedupWindowMs, logCap: settings.logCap, visitorTtlMs: settings.visitorTtlMs }), ...(deps.atEventTime ? { clockAtEvent: true } : {}) };
   // A marker outlives any replay that could fire it again: the dedup window, and a day more than fresh alerts.
   const markerRetentionMs = Math.max(settings.dedupWindowMs, settings.alertFreshnessMs) + 86_400_000;
   const clock = deps.now ? { now: deps.now } : {};

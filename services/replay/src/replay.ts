@@ -6,11 +6,12 @@ import type { Warehouse } from '@leadscore/ingest/src/warehouse.ts';
 import type { Logger } from '@leadscore/log';
 import type { AlertSink, PortraitScripts } from '@leadscore/portrait';
 import type { Rules } from '@leadscore/scoring';
+import { claimsOf } from '@leadscore/identity';
 import type { Redis } from 'ioredis';
 
 /** A batch ends at this many events, or when its events span this long: the clock is its newest event's time. */
 export const REPLAY_BATCH_EVENTS = 500;
-export const REPLAY_BATCH_SPAN_MS = 60_000;
+export const REPLAY_BATCH_SPAN_MS = 86_400_000;
 
 /** An alert the replay's outbox released: the job the live path would have enqueued, at the replay's clock. */
 export interface ReplayedAlert {
@@ -18,13 +19,39 @@ export interface ReplayedAlert {
   readonly at: number;
 }
 
+/** Identity pairs remembered to cut batches at links (cleared when full: a forgotten pair only costs a cut). */
+const LINKS_REMEMBERED = 1_000_000;
+
+/**
+ * Whether an event may link profiles for the first time in this replay (a visitor and a user, an email and its
+ * owner): its batch ends with it, so what its link brings is judged before any later event, as live.
+ */
+function linkerOf(seen: Set<string>) {
+  return (event: TrackedEvent): boolean => {
+    const c = claimsOf(event);
+    const keys = [
+      ...(c.userId && c.anonymousId ? [`ua\t${c.userId}\t${c.anonymousId}`] : []),
+      ...(c.email && (c.userId ?? c.anonymousId) ? [`e\t${c.email}\t${c.userId ?? c.anonymousId}`] : []),
+    ];
+    let fresh = false;
+    for (const k of keys) {
+      if (seen.has(k)) continue;
+      if (seen.size >= LINKS_REMEMBERED) seen.clear();
+      seen.add(k);
+      fresh = true;
+    }
+    return fresh;
+  };
+}
+
 /** A replay's rows go nowhere: the events are in ClickHouse already, which is where they came from. */
 const noRows: Warehouse = { write: async () => new Map() } as unknown as Warehouse;
 
 /**
  * Events, oldest first, through the live scoring path (createScoringPath: the same Lua scripts, alert decisions and
- * outbox) into a namespace, with a clock that reads each batch's newest event time, as if the worker had taken them
- * from Kafka as they happened. Alerts go to `onAlert` instead of a queue. Before each batch whose first event falls
+ * outbox) into a namespace, each event applied and judged as of its own time, as if the worker had taken each from
+ * Kafka as it happened. A batch ends at a first link between two profiles, so the history a link brings is judged
+ * before later events, as it was live. Alerts go to `onAlert` instead of a queue. Before each batch whose first event falls
  * on a later day, `onDayEnd` sees the day that ended (for reports of each day's end).
  */
 export function createReplay(deps: {
@@ -76,6 +103,7 @@ export function createReplay(deps: {
     async replay(events: AsyncIterable<TrackedEvent> | Iterable<TrackedEvent>, onProgress?: (done: number) => void): Promise<number> {
       let batch: TrackedEvent[] = [];
       let done = 0;
+      const links = linkerOf(new Set());
       for await (const e of events) {
         const t = Date.parse(e.timestamp);
         const start = batch.length > 0 ? Date.parse((batch[0] as TrackedEvent).timestamp) : t;
@@ -87,6 +115,11 @@ export function createReplay(deps: {
           batch = [];
         }
         batch.push(e);
+        if (links(e)) {
+          await run(batch);
+          done += batch.length;
+          batch = [];
+        }
       }
       await run(batch);
       done += batch.length;

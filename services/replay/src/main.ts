@@ -1,0 +1,97 @@
+/**
+ * Replays of stored events through the live scoring path, from the command line:
+ *   pnpm backtest --rules <file> [--against <file>] --from <ISO> --to <ISO> [--warmup 14d] [--horizon 30d]
+ *                 [--conversion "Opportunity Created"]… [--no-daily] [--json <file>|-]
+ * config → logger → Redis, ClickHouse (migrate) → rules files → backtest each (backtest.ts) → a table on stdout, JSON
+ * for tools; progress on stderr.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createClickHouse, migrate, serverExecutor } from '@leadscore/clickhouse';
+import { EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
+import { scoringSettingsOf } from '@leadscore/ingest/src/scoring-path.ts';
+import { createLogger } from '@leadscore/log';
+import { createRedis } from '@leadscore/redis';
+import { readRulesFile } from '@leadscore/rules-source';
+import { parseDuration, type Rules } from '@leadscore/scoring';
+import { backtest, type BacktestReport } from './backtest.ts';
+import { reportText } from './report-text.ts';
+
+const [command, ...rest] = process.argv.slice(2);
+const fail = (message: string, code = 2): never => {
+  process.stderr.write(`${command ?? 'replay'}: ${message}\n`);
+  process.exit(code);
+};
+if (command !== 'backtest') fail('usage: main.ts backtest --rules <file> --from <ISO> --to <ISO> (see the file\'s header)');
+
+const { values: args } = parseArgs({
+  args: rest,
+  options: {
+    rules: { type: 'string' },
+    against: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    warmup: { type: 'string', default: '0d' },
+    horizon: { type: 'string', default: '30d' },
+    conversion: { type: 'string', multiple: true, default: [] },
+    'no-daily': { type: 'boolean', default: false },
+    json: { type: 'string' },
+  },
+});
+const time = (flag: 'from' | 'to') => {
+  const ms = Date.parse(args[flag] ?? '');
+  return Number.isNaN(ms) ? fail(`--${flag} ${JSON.stringify(args[flag] ?? '')} is not a time (expected ISO 8601, e.g. 2026-11-01T00:00:00Z)`) : ms;
+};
+const duration = (flag: 'warmup' | 'horizon') => {
+  try {
+    return parseDuration(args[flag] as string);
+  } catch (err) {
+    return fail(`--${flag}: ${(err as Error).message}`);
+  }
+};
+const config = loadConfigOrExit(command as string);
+const rulesOf = (path: string | undefined): Rules => {
+  if (!path) return fail('--rules <file> is required: the rules file to backtest');
+  try {
+    return readRulesFile(path, config.money);
+  } catch (err) {
+    return fail((err as Error).message, EXIT_CONFIG);
+  }
+};
+const candidates = [...(args.against ? [rulesOf(args.against)] : []), rulesOf(args.rules)];
+const [fromMs, toMs] = [time('from'), time('to')];
+if (toMs <= fromMs) fail('--to must be after --from');
+
+const log = createLogger({ service: 'backtest', level: config.logLevel, namespace: config.namespace });
+const redis = createRedis(config.redis.url, { connectionName: 'backtest' });
+const clickhouse = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 3_600_000 });
+await migrate(serverExecutor(clickhouse), config.clickhouse);
+const reports: BacktestReport[] = [];
+try {
+  for (const rules of candidates) {
+    process.stderr.write(`backtesting ${rules.version}…\n`);
+    reports.push(
+      await backtest(
+        {
+          redis,
+          clickhouse,
+          database: config.clickhouse.database,
+          settings: scoringSettingsOf(config),
+          log,
+          onProgress: (done, seconds) => process.stderr.write(`\r  ${done.toLocaleString('en-US')} events, ${Math.round(done / Math.max(seconds, 0.001)).toLocaleString('en-US')} events/s   `),
+        },
+        { rules, fromMs, toMs, warmupMs: duration('warmup'), horizonMs: duration('horizon'), conversionEvents: args.conversion ?? [], daily: !args['no-daily'] },
+      ),
+    );
+    process.stderr.write('\n');
+  }
+} finally {
+  redis.disconnect();
+  await clickhouse.close();
+}
+process.stdout.write(reportText(reports));
+if (args.json) {
+  const json = `${JSON.stringify(reports.length === 1 ? reports[0] : { base: reports[0], candidate: reports[1] }, null, 2)}\n`;
+  if (args.json === '-') process.stdout.write(json);
+  else writeFileSync(args.json, json);
+}

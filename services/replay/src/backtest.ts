@@ -5,7 +5,7 @@ import type { ScoringSettings } from '@leadscore/ingest/src/scoring-path.ts';
 import { claimsOf, emailProfile, anonymousProfile, userProfile } from '@leadscore/identity';
 import type { Logger } from '@leadscore/log';
 import { allLastSeenIndexKeys, definePortraitScripts, isLeadProfile, readPortrait, resolveProfile } from '@leadscore/portrait';
-import { dateOfDay, localDay, orderOf, type Rules } from '@leadscore/scoring';
+import { dateOfDay, localDay, orderOf, tierOf, type Rules } from '@leadscore/scoring';
 import type { Redis } from 'ioredis';
 import { eventsBetween } from './event-source.ts';
 import { alertCounts, alertKeys, effectiveness, type AlertRecord, type DayEnd, type Effectiveness } from './report.ts';
@@ -30,11 +30,58 @@ export interface BacktestReport {
   readonly from: string;
   readonly to: string;
   readonly events: number;
+  /** Batches the replay ran them in. */
+  readonly batches: number;
   readonly seconds: number;
   readonly eventsPerSecond: number;
   readonly alerts: { readonly perRule: Record<string, number>; readonly perDay: Record<string, Record<string, number>>; readonly list: readonly AlertRecord[] };
   readonly days: readonly DayEnd[];
   readonly effectiveness: Effectiveness;
+}
+
+/**
+ * Leads per tier and grade at each day's end. A lead is read again only when its grade may have changed: it had
+ * events that day (the last-seen index since the previous day's end), it holds a behavioral tag (its window may have
+ * closed), or it may have gone quiet since. Otherwise its grade stands and its heat only decays, which is worked out
+ * from what was read last. (A company's traits changing a member's grade without the member acting are seen at the
+ * member's next event.)
+ */
+function dayEndReader(redis: Redis, namespace: string, rules: Rules, report: (end: { day: string; endMs: number; tiers: Record<string, number>; grades: Record<string, number> }) => void) {
+  interface Known {
+    readonly at: number;
+    readonly heat: readonly (readonly [number, number])[];
+    readonly grade: string;
+    /** Read again at the next day's end whatever happens. */
+    readonly volatile: boolean;
+  }
+  const known = new Map<string, Known>();
+  let previous = Number.NEGATIVE_INFINITY;
+  return {
+    async see(day: string, endMs: number): Promise<void> {
+      const again = new Set<string>();
+      for (const key of allLastSeenIndexKeys(namespace)) {
+        for (const lead of await redis.zrangebyscore(key, Number.isFinite(previous) ? `(${previous}` : '-inf', '+inf')) if (isLeadProfile(lead)) again.add(lead);
+      }
+      for (const [lead, k] of known) if (k.volatile) again.add(lead);
+      const leads = [...again];
+      for (let i = 0; i < leads.length; i += 200) {
+        for (const p of await Promise.all(leads.slice(i, i + 200).map((lead) => readPortrait(redis, namespace, lead, rules, endMs)))) {
+          // Quiet from its last activity plus the rules' `quiet.after`: read again once that falls before the next day's end.
+          const quietSoon = rules.quiet !== undefined && p.lastSeen !== undefined && !p.tags.some((t) => t.kind === 'quiet') && p.lastSeen + rules.quiet.after <= endMs + 2 * 86_400_000;
+          known.set(p.lead, { at: endMs, heat: Object.entries(p.heatByHalfLife).map(([hl, h]) => [Number(hl), h] as const), grade: p.grade, volatile: quietSoon || p.tags.some((t) => t.kind === 'behavioral') });
+        }
+      }
+      const tiers: Record<string, number> = {};
+      const grades: Record<string, number> = {};
+      for (const k of known.values()) {
+        const tier = tierOf(k.heat.reduce((sum, [hl, h]) => sum + h * 2 ** (-(endMs - k.at) / hl), 0), rules.tiers);
+        tiers[tier] = (tiers[tier] ?? 0) + 1;
+        grades[k.grade] = (grades[k.grade] ?? 0) + 1;
+      }
+      previous = endMs;
+      report({ day, endMs, tiers, grades });
+    },
+  };
 }
 
 /** The profile an event speaks for first: its user, else its email, else its visitor. */
@@ -56,12 +103,26 @@ export async function backtest(
 ): Promise<BacktestReport> {
   const scratch = `${deps.settings.namespace}:backtest:${randomBytes(4).toString('hex')}`;
   const zone = deps.settings.timeZone;
-  const dayOf = (ms: number) => dateOfDay(localDay(ms, zone));
+  // Days change at most every quarter hour of UTC (the zones' offsets): one Intl lookup per quarter hour seen.
+  const quarters = new Map<number, string>();
+  const dayOf = (ms: number) => {
+    const q = Math.floor(ms / 900_000);
+    let day = quarters.get(q);
+    if (day === undefined) {
+      if (quarters.size > 100_000) quarters.clear();
+      day = dateOfDay(localDay(q * 900_000, zone));
+      quarters.set(q, day);
+    }
+    return day;
+  };
   const alerts: AlertRecord[] = [];
   const days: DayEnd[] = [];
   const firstSeen = new Map<string, number>();
   const conversions: { profile: string; at: number }[] = [];
   const names = new Set(options.conversionEvents);
+  const dayEnds = dayEndReader(deps.redis, scratch, options.rules, (end) => {
+    if (end.endMs >= options.fromMs) days.push({ day: end.day, at: new Date(end.endMs).toISOString(), tiers: end.tiers, grades: end.grades });
+  });
   const replay = createReplay({
     redis: deps.redis,
     scripts: definePortraitScripts(deps.redis),
@@ -72,24 +133,7 @@ export async function backtest(
     onAlert: ({ job, at }) => {
       if (at >= options.fromMs) alerts.push({ lead: job.lead, rule: job.rule, window: job.window, at });
     },
-    ...(options.daily
-      ? {
-          onDayEnd: async (day: string, endMs: number) => {
-            if (endMs < options.fromMs) return;
-            const leads: string[] = [];
-            for (const key of allLastSeenIndexKeys(scratch)) for (const lead of await deps.redis.zrange(key, 0, -1)) if (isLeadProfile(lead)) leads.push(lead);
-            const tiers: Record<string, number> = {};
-            const grades: Record<string, number> = {};
-            for (let i = 0; i < leads.length; i += 200) {
-              for (const p of await Promise.all(leads.slice(i, i + 200).map((lead) => readPortrait(deps.redis, scratch, lead, options.rules, endMs)))) {
-                tiers[p.tier] = (tiers[p.tier] ?? 0) + 1;
-                grades[p.grade] = (grades[p.grade] ?? 0) + 1;
-              }
-            }
-            days.push({ day, tiers, grades });
-          },
-        }
-      : {}),
+    ...(options.daily ? { onDayEnd: (day: string, endMs: number) => dayEnds.see(day, endMs) } : {}),
   });
   const began = performance.now();
   async function* watched(): AsyncGenerator<TrackedEvent> {
@@ -126,6 +170,7 @@ export async function backtest(
       from: new Date(options.fromMs).toISOString(),
       to: new Date(options.toMs).toISOString(),
       events,
+      batches: replay.batches,
       seconds,
       eventsPerSecond: events / Math.max(seconds, 1e-9),
       alerts: { ...alertCounts(sorted, dayOf), list: sorted },

@@ -23,25 +23,42 @@ export interface ReplayedAlert {
 const LINKS_REMEMBERED = 1_000_000;
 
 /**
- * Whether an event may link profiles for the first time in this replay (a visitor and a user, an email and its
- * owner): its batch ends with it, so what its link brings is judged before any later event, as live.
+ * Whether an event may bring a history into a lead for the first time in this replay: it links a visitor, or a
+ * provisional email lead, that has had events of its own, to someone else; then the identities it speaks for. A
+ * later event for one of them starts a new batch, so the history is judged before it, as it was live. (A visitor
+ * who says who they are with their first event brings nothing.)
  */
-function linkerOf(seen: Set<string>) {
-  return (event: TrackedEvent): boolean => {
-    const c = claimsOf(event);
-    const keys = [
-      ...(c.userId && c.anonymousId ? [`ua\t${c.userId}\t${c.anonymousId}`] : []),
-      ...(c.email && (c.userId ?? c.anonymousId) ? [`e\t${c.email}\t${c.userId ?? c.anonymousId}`] : []),
-    ];
-    let fresh = false;
-    for (const k of keys) {
-      if (seen.has(k)) continue;
-      if (seen.size >= LINKS_REMEMBERED) seen.clear();
-      seen.add(k);
-      fresh = true;
-    }
-    return fresh;
+function historyLinker(remembered = LINKS_REMEMBERED) {
+  const alone = new Set<string>();
+  const linked = new Set<string>();
+  const note = (set: Set<string>, key: string) => {
+    if (set.size >= remembered) set.clear();
+    set.add(key);
   };
+  return (event: TrackedEvent): string[] | undefined => {
+    const c = claimsOf(event);
+    const anonymous = c.anonymousId ? `a\t${c.anonymousId}` : undefined;
+    const email = c.email ? `e\t${c.email}` : undefined;
+    // The profile the event lands on: its user, else its email lead, else its visitor.
+    const owner = c.userId ? `u\t${c.userId}` : (email ?? anonymous);
+    if (owner === undefined) return undefined;
+    if (owner === anonymous || (owner === email && !anonymous)) return void note(alone, owner), undefined;
+    let cut = false;
+    for (const profile of [anonymous, email]) {
+      if (!profile || profile === owner || !alone.has(profile)) continue;
+      const pair = `${profile}\t${owner}`;
+      if (linked.has(pair)) continue;
+      note(linked, pair);
+      cut = true;
+    }
+    return cut ? identitiesOf(event) : undefined;
+  };
+}
+
+/** The identities an event speaks for, as the linker keys them. */
+function identitiesOf(event: TrackedEvent): string[] {
+  const c = claimsOf(event);
+  return [...(c.userId ? [`u\t${c.userId}`] : []), ...(c.email ? [`e\t${c.email}`] : []), ...(c.anonymousId ? [`a\t${c.anonymousId}`] : [])];
 }
 
 /** A replay's rows go nowhere: the events are in ClickHouse already, which is where they came from. */
@@ -86,9 +103,11 @@ export function createReplay(deps: {
     atEventTime: true,
   });
   let day: string | undefined;
+  let batches = 0;
 
   async function run(batch: readonly TrackedEvent[]): Promise<void> {
     if (batch.length === 0) return;
+    batches++;
     const first = Date.parse((batch[0] as TrackedEvent).timestamp);
     const firstDay = deps.dayOf(first);
     if (day !== undefined && firstDay !== day && deps.onDayEnd) await deps.onDayEnd(day, first - 1);
@@ -103,23 +122,27 @@ export function createReplay(deps: {
     async replay(events: AsyncIterable<TrackedEvent> | Iterable<TrackedEvent>, onProgress?: (done: number) => void): Promise<number> {
       let batch: TrackedEvent[] = [];
       let done = 0;
-      const links = linkerOf(new Set());
+      const links = historyLinker();
+      // Identities a link of this batch brought a history to: their next event starts the next batch, so the history
+      // is judged before it, as it was live. (Holding such events back while other leads' events fill the batch
+      // makes batches ten times larger, but changes the order companies see their members' events in: measured, it
+      // fired 2 alerts of 3,100 differently, so it is not done.)
+      const linkedNow = new Set<string>();
       for await (const e of events) {
         const t = Date.parse(e.timestamp);
         const start = batch.length > 0 ? Date.parse((batch[0] as TrackedEvent).timestamp) : t;
-        // A new day starts a new batch, so each day's end is seen between batches.
-        if (batch.length >= REPLAY_BATCH_EVENTS || t - start > REPLAY_BATCH_SPAN_MS || (batch.length > 0 && deps.dayOf(t) !== deps.dayOf(start))) {
+        const ids = identitiesOf(e);
+        const afterLink = linkedNow.size > 0 && ids.some((id) => linkedNow.has(id));
+        // A new day starts a new batch too, so each day's end is seen between batches.
+        if (afterLink || batch.length >= REPLAY_BATCH_EVENTS || t - start > REPLAY_BATCH_SPAN_MS || (batch.length > 0 && deps.dayOf(t) !== deps.dayOf(start))) {
           await run(batch);
           done += batch.length;
           onProgress?.(done);
           batch = [];
+          linkedNow.clear();
         }
         batch.push(e);
-        if (links(e)) {
-          await run(batch);
-          done += batch.length;
-          batch = [];
-        }
+        for (const id of links(e) ?? []) linkedNow.add(id);
       }
       await run(batch);
       done += batch.length;
@@ -130,6 +153,10 @@ export function createReplay(deps: {
     /** Records the scoring path refused (a replay of stored events should refuse none). */
     get deadLetters() {
       return deadLetters;
+    },
+    /** Batches run so far: events ÷ batches is what a replay's speed depends on. */
+    get batches() {
+      return batches;
     },
   };
 }

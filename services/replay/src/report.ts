@@ -19,6 +19,8 @@ export interface Conversion {
 
 export interface DayEnd {
   readonly day: string;
+  /** The moment the day's figures are as of (the day's end, or the last event's time on the last day). */
+  readonly at: string;
   readonly tiers: Readonly<Record<string, number>>;
   readonly grades: Readonly<Record<string, number>>;
 }

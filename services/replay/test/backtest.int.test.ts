@@ -8,14 +8,14 @@ import { createScoringPath, scoringSettingsOf } from '@leadscore/ingest/src/scor
 import { createWarehouse, monthOf } from '@leadscore/ingest/src/warehouse.ts';
 import { ingestWorld, tracked, type IngestWorld } from '@leadscore/ingest/test/support.ts';
 import { createLogger } from '@leadscore/log';
-import { definePortraitScripts, readAlertMarkers, resolveProfile } from '@leadscore/portrait';
+import { allLastSeenIndexKeys, definePortraitScripts, isLeadProfile, readAlertMarkers, readPortrait, resolveProfile } from '@leadscore/portrait';
 import { defaultRules, parseRules } from '@leadscore/scoring';
 import { deliveryOrder, simulate } from '@leadscore/simulator';
 import { services } from '@leadscore/tests/support/services.ts';
 import type { KafkaMessage } from 'kafkajs';
 import { encodeEvent } from '@leadscore/events';
 import { backtest } from '../src/backtest.ts';
-import { alertKeys } from '../src/report.ts';
+import { alertKeys, type DayEnd } from '../src/report.ts';
 
 /**
  * A backtest runs the live scoring path: the simulator's traffic fed through the live path in event-time order with
@@ -29,6 +29,7 @@ const log = createLogger({ service: 'backtest-test', level: 'silent', namespace:
 let world: IngestWorld;
 let settings: ReturnType<typeof scoringSettingsOf>;
 const fired: HotLeadJob[] = [];
+let lastDay: DayEnd | undefined;
 const events: TrackedEvent[] = deliveryOrder(sim.messages, 7)
   .map((m) => tracked(m as unknown as Record<string, unknown>))
   .sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
@@ -80,6 +81,21 @@ describe('a backtest of the rules that are live', () => {
     );
     expect(alertKeys(report.alerts.list)).toEqual(reference);
     expect(report.events).toBe(events.length);
+    lastDay = report.days.at(-1);
+  });
+
+  it('counts the leads per tier and grade at a day\'s end as the live portraits read then', async () => {
+    const end = Date.parse(lastDay?.at ?? '');
+    const tiers: Record<string, number> = {};
+    const grades: Record<string, number> = {};
+    for (const key of allLastSeenIndexKeys(world.ns)) {
+      for (const lead of (await world.redis.zrange(key, 0, -1)).filter(isLeadProfile)) {
+        const p = await readPortrait(world.redis, world.ns, lead, rules, end);
+        tiers[p.tier] = (tiers[p.tier] ?? 0) + 1;
+        grades[p.grade] = (grades[p.grade] ?? 0) + 1;
+      }
+    }
+    expect(lastDay).toMatchObject({ tiers, grades });
   });
 
   it('leaves nothing of its scratch namespace behind and touches nothing live', async () => {

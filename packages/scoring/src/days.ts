@@ -44,8 +44,28 @@ export function isTimeZone(timeZone: string): boolean {
   }
 }
 
+/** Quarter hours whose local date is known, per zone: Intl's formatting is most of a day number's cost. */
+const QUARTER_MS = 900_000;
+const KNOWN_QUARTERS = 50_000;
+const knownQuarters = new Map<string, number>();
+
 /** The day number of t's local calendar date in `timeZone` (days since 1970-01-01). */
 export function localDay(t: number, timeZone: string): number {
+  const start = Math.floor(t / QUARTER_MS) * QUARTER_MS;
+  const key = `${timeZone}\n${start}`;
+  const known = knownQuarters.get(key);
+  if (known !== undefined) return known;
+  const day = formattedDay(t, timeZone);
+  // A quarter hour whose first and last moments fall on one local date lies wholly on it (a zone's clock changes at
+  // most once in it); one that spans a midnight or a clock change is never remembered.
+  if (Number.isFinite(start) && formattedDay(start, timeZone) === day && formattedDay(start + QUARTER_MS - 1, timeZone) === day) {
+    if (knownQuarters.size >= KNOWN_QUARTERS) knownQuarters.clear();
+    knownQuarters.set(key, day);
+  }
+  return day;
+}
+
+function formattedDay(t: number, timeZone: string): number {
   let year = NaN;
   let month = NaN;
   let day = NaN;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dateOfDay, dayOfDate, isTimeZone, localDay, TimeZoneError } from '../src/index.ts';
 
@@ -55,5 +56,27 @@ describe('dates as written', () => {
   it('refuse a date that is not on the calendar', () => {
     expect(() => dayOfDate('2026-02-30')).toThrow(/not a calendar date/);
     expect(() => dayOfDate('2026-2-3')).toThrow(/not a date/);
+  });
+});
+
+describe('local days, remembered per quarter hour', () => {
+  const byIntl = (t: number, zone: string) => {
+    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(t).map((p) => [p.type, p.value]));
+    return dayOfDate(`${parts.year}-${parts.month}-${parts.day}`);
+  };
+  // Liberia kept −0:44:30 until 1972, Nepal is +5:45, São Paulo moved its clocks at midnight, Lord Howe by 30 minutes.
+  const zones = ['UTC', 'Asia/Shanghai', 'Africa/Monrovia', 'Asia/Kathmandu', 'America/Sao_Paulo', 'Australia/Lord_Howe', 'America/Los_Angeles'];
+
+  it('are the dates Intl gives, whatever was asked before', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: Date.parse('2040-01-01T00:00:00Z') }), fc.constantFrom(...zones)), { minLength: 1, maxLength: 50 }), (asks) => {
+        for (const [t, zone] of [...asks, ...asks.map(([t, z]) => [t + 60_000, z] as const)]) expect(localDay(t, zone), `${new Date(t).toISOString()} ${zone}`).toBe(byIntl(t, zone));
+      }),
+    );
+  });
+
+  it('are right on both sides of a midnight clock change', () => {
+    // São Paulo, 2018-11-04: 00:00 became 01:00.
+    for (let t = Date.parse('2018-11-04T02:30:00Z'); t < Date.parse('2018-11-04T03:30:00Z'); t += 60_000) expect(localDay(t, 'America/Sao_Paulo')).toBe(byIntl(t, 'America/Sao_Paulo'));
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Replays of stored events through the live scoring path, from the command line:
- *   pnpm backtest --rules <file> [--against <file>] --from <ISO> --to <ISO> [--warmup 14d] [--horizon 30d]
+ *   pnpm backtest [--rules <file>] [--against <file>|in-force] --from <ISO> --to <ISO> [--warmup 14d] [--horizon 30d]
  *                 [--conversion "Opportunity Created"]… [--no-daily] [--json <file>|-]
  * config → logger → Redis, ClickHouse (migrate) → rules files → backtest each (backtest.ts) → a table on stdout, JSON
  * for tools; progress on stderr.
@@ -13,7 +13,7 @@ import { scoringSettingsOf } from '@leadscore/ingest/src/scoring-path.ts';
 import { createLogger } from '@leadscore/log';
 import { createRedis } from '@leadscore/redis';
 import { readRulesFile } from '@leadscore/rules-source';
-import { parseDuration, type Rules } from '@leadscore/scoring';
+import { defaultRules, parseDuration, parseRules, type Rules } from '@leadscore/scoring';
 import { backtest, type BacktestReport } from './backtest.ts';
 import { reportText } from './report-text.ts';
 
@@ -22,7 +22,7 @@ const fail = (message: string, code = 2): never => {
   process.stderr.write(`${command ?? 'replay'}: ${message}\n`);
   process.exit(code);
 };
-if (command !== 'backtest') fail('usage: main.ts backtest --rules <file> --from <ISO> --to <ISO> (see the file\'s header)');
+if (command !== 'backtest') fail('usage: main.ts backtest [--rules <file>] --from <ISO> --to <ISO> (see the file\'s header)');
 
 const { values: args } = parseArgs({
   args: rest,
@@ -50,26 +50,31 @@ const duration = (flag: 'warmup' | 'horizon') => {
   }
 };
 const config = loadConfigOrExit(command as string);
+/** A rules file; without one, the rules in force (RULES_FILE, else the built-in defaults). */
 const rulesOf = (path: string | undefined): Rules => {
-  if (!path) return fail('--rules <file> is required: the rules file to backtest');
   try {
+    if (!path) return config.ingest.rulesFile ? readRulesFile(config.ingest.rulesFile, config.money) : parseRules(defaultRules, { money: config.money });
     return readRulesFile(path, config.money);
   } catch (err) {
     return fail((err as Error).message, EXIT_CONFIG);
   }
 };
-const candidates = [...(args.against ? [rulesOf(args.against)] : []), rulesOf(args.rules)];
+// --against in-force: the rules in force, the usual question ("what would this change do?").
+const candidates = [...(args.against ? [rulesOf(args.against === 'in-force' ? undefined : args.against)] : []), rulesOf(args.rules)];
 const [fromMs, toMs] = [time('from'), time('to')];
 if (toMs <= fromMs) fail('--to must be after --from');
 
-const log = createLogger({ service: 'backtest', level: config.logLevel, namespace: config.namespace });
+// The scoring path logs each alert it releases at info: a replay's would bury the report, so warnings only.
+const log = createLogger({ service: 'backtest', level: 'warn', namespace: config.namespace });
 const redis = createRedis(config.redis.url, { connectionName: 'backtest' });
 const clickhouse = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 3_600_000 });
 await migrate(serverExecutor(clickhouse), config.clickhouse);
 const reports: BacktestReport[] = [];
+let shown = 0;
 try {
   for (const rules of candidates) {
     process.stderr.write(`backtesting ${rules.version}…\n`);
+    shown = 0;
     reports.push(
       await backtest(
         {
@@ -78,7 +83,11 @@ try {
           database: config.clickhouse.database,
           settings: scoringSettingsOf(config),
           log,
-          onProgress: (done, seconds) => process.stderr.write(`\r  ${done.toLocaleString('en-US')} events, ${Math.round(done / Math.max(seconds, 0.001)).toLocaleString('en-US')} events/s   `),
+          onProgress: (done, seconds) => {
+            if (seconds - shown < 1) return;
+            shown = seconds;
+            process.stderr.write(`\r  ${done.toLocaleString('en-US')} events, ${Math.round(done / Math.max(seconds, 0.001)).toLocaleString('en-US')} events/s   `);
+          },
         },
         { rules, fromMs, toMs, warmupMs: duration('warmup'), horizonMs: duration('horizon'), conversionEvents: args.conversion ?? [], daily: !args['no-daily'] },
       ),

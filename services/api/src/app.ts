@@ -13,6 +13,7 @@ import { RankingExpired, type Ranking } from './ranking.ts';
 import { Readable } from 'node:stream';
 import { lifecycleAnswer, rfmAnswer, type AnalystView } from './analyst-view.ts';
 import { serveDashboard } from './dashboard.ts';
+import { conflictsAnswer, conflictsQuery, type ConflictsView } from './conflicts-view.ts';
 import { liveMessage, TooManyListeners, type LiveHub, type LiveMessage } from './live-hub.ts';
 import { changesAnswer, changesQuery, companyAnswer, companyParams, exportQuery, exportRow, hotAnswer, hotRowOf, leadAnswer, leadParams } from './schemas.ts';
 
@@ -22,6 +23,7 @@ export interface ApiDeps extends ReadDeps {
   /** Tier changes and alerts pushed to screens as they happen. */
   readonly live: LiveHub;
   readonly analyst: AnalystView;
+  readonly conflicts: ConflictsView;
   /** Erases a lead at the person's request (see erasure.ts); undefined when nothing is known of it. */
   readonly erase: (id: string) => Promise<ErasureAnswer | undefined>;
   readonly log: Logger;
@@ -178,6 +180,15 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
         const { id } = parse(leadParams, request.params, 'path');
         return (await deps.alerts.forLead(id)) ?? notFound(reply, 'lead', id);
       },
+    },
+    {
+      method: 'GET',
+      url: '/identity/conflicts',
+      scope: 'leads:read',
+      summary: 'Identity conflicts the ingest workers refused to resolve on their own (two known leads claiming one email), newest first, for a person to resolve',
+      query: conflictsQuery,
+      response: conflictsAnswer,
+      handle: async (request) => deps.conflicts.list(parse(conflictsQuery, request.query, 'query').limit),
     },
     {
       method: 'GET',

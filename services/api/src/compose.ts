@@ -7,6 +7,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createAlertsView } from './alerts-view.ts';
 import { createAnalystView } from './analyst-view.ts';
+import { createConflictsView } from './conflicts-view.ts';
 import type { ApiDeps } from './app.ts';
 import { eraseLead } from './erasure.ts';
 import { createLiveHub } from './live-hub.ts';
@@ -50,6 +51,7 @@ export function composeApi(input: {
     ranking,
     alerts: createAlertsView({ queue, redis, exec, database, namespace }),
     live,
+    conflicts: createConflictsView({ exec, database }),
     analyst: createAnalystView({ rows: (sql) => analystClickhouse.query({ query: sql, format: 'JSONEachRow' }).then((r) => r.json()) }),
     erase: (id) => eraseLead({ redis, exec, database, namespace, queue }, id),
     ready: async () => {

@@ -32,6 +32,8 @@ beforeAll(async () => {
   await world.produce([
     event({ type: 'identify', userId: 'ann', timestamp: ago(60), traits: { email: 'ann@acme.example', title: 'CEO', budget: 250000 } }),
     event({ type: 'page', userId: 'ann', name: 'Pricing', timestamp: ago(50), properties: { path: '/pricing' } }),
+    // cy claims ann's email: two known leads, one address, left for a person to resolve.
+    event({ type: 'identify', userId: 'cy', timestamp: ago(55), traits: { email: 'ann@acme.example' } }),
     event({ type: 'track', userId: 'bob', event: 'Order Completed', timestamp: ago(40), properties: { order_id: 'o-1', revenue: 1200, currency: 'USD' } }),
   ]);
   worker = await world.startWorker();
@@ -175,6 +177,17 @@ describe('the hot list and a lead\'s alerts', () => {
     const at = lead.heatCurve.findIndex((p: { at: string }) => p.at === form.at);
     expect(at).toBeGreaterThan(0);
     expect(lead.heatCurve[at].heat - lead.heatCurve[at - 1].heat).toBeGreaterThan(39);
+  });
+});
+
+describe('identity conflicts', () => {
+  it('are listed for a person to resolve: who claimed what, from whom, how often, when', async () => {
+    // Whichever of the two was taken first (their events are on different partitions) holds the email.
+    const { conflicts } = (await get('/identity/conflicts', SALES)).json();
+    const email = conflicts.find((c: { kind: string }) => c.kind === 'email_owned_by_another_lead');
+    expect([email.lead, email.existing].sort()).toEqual(['u:ann', 'u:cy']);
+    expect(email).toMatchObject({ events: 1, detail: expect.stringContaining('ann@acme.example') });
+    expect(email.lastAt).toMatch(/Z$/);
   });
 });
 

@@ -3,9 +3,11 @@
  * (2,700 companies by default) written to a namespace's events table as the ingest workers write it, then backtested
  * with the default rules (every event replayed through the live scoring path, each day's tiers and grades read),
  * beside a baseline from the same run: reading and rebuilding the same events from ClickHouse alone. Goal: under a
- * minute. The last line:
- *   events=… leads=… backtest_s=… events_per_s=… read_s=… ratio_read=… alerts=… goal_s=60
+ * minute. `--now <ISO>` fixes the simulated market (its times hang from now), so runs can be compared by the hashes of
+ * their alert keys and daily figures. The last line:
+ *   events=… leads=… backtest_s=… events_per_s=… batches=… read_s=… ratio_read=… alerts=… alerts_sha=… days_sha=… goal_s=60
  */
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createClickHouse, migrate, quoteIdentifier, serverExecutor, sql } from '@leadscore/clickhouse';
 import { loadConfigOrExit } from '@leadscore/config';
@@ -16,17 +18,19 @@ import { createLogger } from '@leadscore/log';
 import { createRedis } from '@leadscore/redis';
 import { backtest } from '@leadscore/replay/src/backtest.ts';
 import { eventsBetween } from '@leadscore/replay/src/event-source.ts';
+import { alertKeys } from '@leadscore/replay/src/report.ts';
 import { defaultRules, parseRules } from '@leadscore/scoring';
 import { simulate } from '@leadscore/simulator';
 import { benchNamespace, fmt, progress } from './lib.ts';
 
-const { values: args } = parseArgs({ options: { companies: { type: 'string', default: '2700' }, weeks: { type: 'string', default: '4' }, 'no-daily': { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { companies: { type: 'string', default: '2700' }, weeks: { type: 'string', default: '4' }, 'no-daily': { type: 'boolean', default: false }, now: { type: 'string' } } });
 const config = loadConfigOrExit('bench:backtest');
 const ns = benchNamespace('backtest');
 const redis = createRedis(config.redis.url, { connectionName: 'bench-backtest' });
 const clickhouse = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 600_000 });
 const exec = serverExecutor(clickhouse);
-const now = Date.now();
+// A fixed --now gives the same simulated market run after run (the simulator's times hang from it).
+const now = args.now ? Date.parse(args.now) : Date.now();
 const rules = parseRules(defaultRules, { money: { currency: 'USD', rates: { CNY: 0.143 } } });
 
 progress(`simulating ${args.companies} companies over ${args.weeks} weeks`);
@@ -60,7 +64,7 @@ try {
   );
   const backtestS = (performance.now() - t) / 1000;
   progress(`  precision ${(100 * report.effectiveness.precision).toFixed(1)} %, recall ${(100 * report.effectiveness.recall).toFixed(1)} %, lift ${report.effectiveness.lift?.toFixed(1) ?? 'n/a'}, ${report.alerts.list.length} alerts, ${report.days.length} days`);
-  console.log(`events=${report.events} leads=${report.effectiveness.leads} backtest_s=${backtestS.toFixed(2)} events_per_s=${Math.round(report.events / backtestS)} batches=${report.batches} read_s=${readS.toFixed(2)} ratio_read=${(readS / backtestS).toFixed(3)} alerts=${report.alerts.list.length} goal_s=60`);
+  console.log(`events=${report.events} leads=${report.effectiveness.leads} backtest_s=${backtestS.toFixed(2)} events_per_s=${Math.round(report.events / backtestS)} batches=${report.batches} read_s=${readS.toFixed(2)} ratio_read=${(readS / backtestS).toFixed(3)} alerts=${report.alerts.list.length} alerts_sha=${createHash('sha1').update(alertKeys(report.alerts.list).join('\n')).digest('hex').slice(0, 12)} days_sha=${createHash('sha1').update(JSON.stringify(report.days)).digest('hex').slice(0, 12)} goal_s=60`);
 } finally {
   await clickhouse.command({ query: sql`DROP DATABASE IF EXISTS ${quoteIdentifier(ns)}` });
   await clickhouse.close();

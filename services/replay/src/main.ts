@@ -2,8 +2,9 @@
  * Replays of stored events through the live scoring path, from the command line:
  *   pnpm backtest [--rules <file>] [--against <file>|in-force] --from <ISO> --to <ISO> [--warmup 14d] [--horizon 30d]
  *                 [--conversion "Opportunity Created"]… [--no-daily] [--json <file>|-]
- * config → logger → Redis, ClickHouse (migrate) → rules files → backtest each (backtest.ts) → a table on stdout, JSON
- * for tools; progress on stderr.
+ *   pnpm rescore --dry-run [--rules <file>] [--lead <id>]…
+ * config → logger → Redis, ClickHouse (migrate) → rules files → backtest each (backtest.ts), or rebuild every portrait
+ * into a scratch namespace and compare (rescore.ts) → a table on stdout, JSON for tools; progress on stderr.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,13 +17,14 @@ import { readRulesFile } from '@leadscore/rules-source';
 import { defaultRules, parseDuration, parseRules, type Rules } from '@leadscore/scoring';
 import { backtest, type BacktestReport } from './backtest.ts';
 import { reportText } from './report-text.ts';
+import { checkPortraits } from './rescore.ts';
 
 const [command, ...rest] = process.argv.slice(2);
 const fail = (message: string, code = 2): never => {
   process.stderr.write(`${command ?? 'replay'}: ${message}\n`);
   process.exit(code);
 };
-if (command !== 'backtest') fail('usage: main.ts backtest [--rules <file>] --from <ISO> --to <ISO> (see the file\'s header)');
+if (command !== 'backtest' && command !== 'rescore') fail('usage: main.ts backtest [--rules <file>] --from <ISO> --to <ISO> | rescore --dry-run (see the file\'s header)');
 
 const { values: args } = parseArgs({
   args: rest,
@@ -36,6 +38,8 @@ const { values: args } = parseArgs({
     conversion: { type: 'string', multiple: true, default: [] },
     'no-daily': { type: 'boolean', default: false },
     json: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    lead: { type: 'string', multiple: true },
   },
 });
 const time = (flag: 'from' | 'to') => {
@@ -60,6 +64,9 @@ const rulesOf = (path: string | undefined): Rules => {
   }
 };
 // --against in-force: the rules in force, the usual question ("what would this change do?").
+if (command === 'rescore') await rescoreCommand();
+
+// --- backtest -----------------------------------------------------------------------------------------------------
 const candidates = [...(args.against ? [rulesOf(args.against === 'in-force' ? undefined : args.against)] : []), rulesOf(args.rules)];
 const [fromMs, toMs] = [time('from'), time('to')];
 if (toMs <= fromMs) fail('--to must be after --from');
@@ -103,4 +110,44 @@ if (args.json) {
   const json = `${JSON.stringify(reports.length === 1 ? reports[0] : { base: reports[0], candidate: reports[1] }, null, 2)}\n`;
   if (args.json === '-') process.stdout.write(json);
   else writeFileSync(args.json, json);
+}
+
+/** `rescore --dry-run`: what a rescore would change, lead by lead. Rescoring in place comes next (issue 18). */
+async function rescoreCommand(): Promise<never> {
+  if (!args['dry-run']) fail('only --dry-run is built so far: it rebuilds every portrait in a scratch namespace and lists the leads a rescore would change; rescoring the live portraits in place is not built yet');
+  const rules = rulesOf(args.rules);
+  const redis = createRedis(config.redis.url, { connectionName: 'rescore' });
+  const clickhouse = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 3_600_000 });
+  await migrate(serverExecutor(clickhouse), config.clickhouse);
+  let shown = 0;
+  try {
+    const check = await checkPortraits(
+      {
+        redis,
+        clickhouse,
+        database: config.clickhouse.database,
+        settings: scoringSettingsOf(config),
+        log: createLogger({ service: 'rescore', level: 'warn', namespace: config.namespace }),
+        onProgress: (done, seconds) => {
+          if (seconds - shown < 1) return;
+          shown = seconds;
+          process.stderr.write(`\r  ${done.toLocaleString('en-US')} events rebuilt, ${Math.round(done / Math.max(seconds, 0.001)).toLocaleString('en-US')} events/s   `);
+        },
+      },
+      { rules, now: Date.now(), ...(args.lead && args.lead.length > 0 ? { leads: args.lead } : {}) },
+    );
+    process.stderr.write('\n');
+    process.stdout.write(`rescore (dry run) with ${rules.version}: ${check.events.toLocaleString('en-US')} events rebuilt in ${check.seconds.toFixed(1)} s\n`);
+    process.stdout.write(`leads compared ${check.leads}, the same ${check.identical}, different ${check.differingCount}\n`);
+    for (const d of check.differing) process.stdout.write(`  ${d.lead}: ${d.fields.join(', ')}\n`);
+    if (args.json) {
+      const json = `${JSON.stringify(check, null, 2)}\n`;
+      if (args.json === '-') process.stdout.write(json);
+      else writeFileSync(args.json, json);
+    }
+  } finally {
+    redis.disconnect();
+    await clickhouse.close();
+  }
+  process.exit(0);
 }

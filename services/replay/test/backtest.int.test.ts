@@ -8,13 +8,14 @@ import { createScoringPath, scoringSettingsOf } from '@leadscore/ingest/src/scor
 import { createWarehouse, monthOf } from '@leadscore/ingest/src/warehouse.ts';
 import { ingestWorld, tracked, type IngestWorld } from '@leadscore/ingest/test/support.ts';
 import { createLogger } from '@leadscore/log';
-import { allLastSeenIndexKeys, definePortraitScripts, isLeadProfile, readAlertMarkers, readPortrait, resolveProfile } from '@leadscore/portrait';
+import { allLastSeenIndexKeys, definePortraitScripts, isLeadProfile, profileKeys, readAlertMarkers, readPortrait, resolveProfile } from '@leadscore/portrait';
 import { defaultRules, parseRules } from '@leadscore/scoring';
 import { deliveryOrder, simulate } from '@leadscore/simulator';
 import { services } from '@leadscore/tests/support/services.ts';
 import type { KafkaMessage } from 'kafkajs';
 import { encodeEvent } from '@leadscore/events';
 import { backtest } from '../src/backtest.ts';
+import { checkPortraits } from '../src/rescore.ts';
 import { alertKeys, type DayEnd } from '../src/report.ts';
 
 /**
@@ -100,5 +101,29 @@ describe('a backtest of the rules that are live', () => {
 
   it('leaves nothing of its scratch namespace behind and touches nothing live', async () => {
     expect(await world.redis.keys(`${world.ns}:backtest:*`)).toEqual([]);
+  });
+});
+
+describe('a rescore\'s dry run', () => {
+  it('rebuilds every lead from the stored events equal to its live portrait, field by field', async () => {
+    const check = await checkPortraits({ redis: world.redis, clickhouse: world.clickhouse, database: world.ns, settings, log }, { rules, now });
+    expect(check.leads).toBeGreaterThan(20);
+    expect(check.differing).toEqual([]);
+    expect(check.identical).toBe(check.leads);
+    expect(await world.redis.keys(`${world.ns}:rescore:*`)).toEqual([]);
+  });
+
+  it('names the fields of a lead whose live portrait lost writes', async () => {
+    const lead = fired.find((j) => j.lead.startsWith('u:'))?.lead as string;
+    const key = profileKeys(world.ns, lead).ledger;
+    const kept = await world.redis.lrange(key, 0, -1);
+    await world.redis.ltrim(key, 1, -1);
+    try {
+      const check = await checkPortraits({ redis: world.redis, clickhouse: world.clickhouse, database: world.ns, settings, log }, { rules, now, leads: [lead] });
+      expect(check.differing).toEqual([{ lead, fields: ['ledger'] }]);
+    } finally {
+      await world.redis.del(key);
+      await world.redis.rpush(key, ...kept);
+    }
   });
 });

@@ -17,6 +17,14 @@ const pendingEntry = (lead: string, field: string) => JSON.stringify([lead, fiel
 /** Markers kept per subject at most, and how long an enqueued one is kept (see markAlert-2.lua). */
 export const MARKER_CAP = BOUNDS.markerCap;
 
+/**
+ * A hot-lead job as the queue takes it: its deterministic id (the same firing is one job however often it is added),
+ * and retries by the alerts service's own backoff; a job out of attempts stays failed, listed and redeliverable.
+ */
+export function alertJobEntry(job: HotLeadJob, attempts = 8) {
+  return { name: job.rule, data: job, opts: { attempts, backoff: { type: 'custom' }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: false, jobId: alertJobId(job.lead, job.rule, job.window) } };
+}
+
 /** Where the outbox sends jobs: the alerts queue (BullMQ), or a replay's recorder. */
 export type AlertSink = Pick<Queue, 'addBulk'>;
 
@@ -39,9 +47,6 @@ export function createAlertOutbox(deps: { layout: PortraitLayout; redis: Redis; 
   const { redis, scripts, queue, log } = deps;
   const ns = deps.layout.namespace;
   const clock = deps.now ?? Date.now;
-  // Retried by the alerts service with its own backoff (Retry-After aware); a job out of attempts stays failed,
-  // listed and redeliverable, never removed.
-  const jobOptions = { attempts: deps.attempts ?? 8, backoff: { type: 'custom' }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: false };
   const shardOf = (id: string) => createHash('sha1').update(id).digest().readUInt16BE(0) % PENDING_SHARDS;
   const keysOf = (subject: string) => subjectKeys(ns, subject);
   /** Jobs marked whose enqueue failed: sent again before the next firings. */
@@ -50,7 +55,7 @@ export function createAlertOutbox(deps: { layout: PortraitLayout; redis: Redis; 
   async function enqueue(jobs: { job: HotLeadJob; field: string }[]): Promise<void> {
     if (jobs.length === 0) return;
     try {
-      await queue.addBulk(jobs.map(({ job }) => ({ name: job.rule, data: job, opts: { ...jobOptions, jobId: alertJobId(job.lead, job.rule, job.window) } })));
+      await queue.addBulk(jobs.map(({ job }) => alertJobEntry(job, deps.attempts)));
     } catch (err) {
       unsent = [...unsent, ...jobs];
       throw err;

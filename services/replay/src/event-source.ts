@@ -3,15 +3,23 @@ import { quoteIdentifier, sql } from '@leadscore/clickhouse';
 import type { TrackedEvent } from '@leadscore/events';
 import { eventFromRow, REPLAY_COLUMNS, type ReplayRow } from '@leadscore/ingest/src/rows.ts';
 
+/** Per Kafka partition of the events topic, the records wanted: offsets from `from` (inclusive) to `to` (exclusive). */
+export type OffsetRange = ReadonlyMap<number, { readonly from: bigint; readonly to: bigint }>;
+
+function offsetCondition(range: OffsetRange): string {
+  const parts = [...range].map(([p, r]) => sql`(kafka_partition = ${p} AND kafka_offset >= ${Number(r.from)} AND kafka_offset < ${Number(r.to)})`);
+  return parts.length === 0 ? '0' : parts.join(' OR ');
+}
+
 /**
  * A period's events from ClickHouse, oldest first (by millisecond event time, then message id), rebuilt as the
  * ingest worker read them, streamed: a month of traffic is never held in memory. A message stored twice (a batch
  * inserted again after a crash) comes twice; the portraits' dedup counts it once, as it did live.
  */
-export async function* eventsBetween(clickhouse: ClickHouseClient, database: string, fromMs: number, toMs: number): AsyncGenerator<TrackedEvent> {
+export async function* eventsBetween(clickhouse: ClickHouseClient, database: string, fromMs: number, toMs: number, offsets?: OffsetRange): AsyncGenerator<TrackedEvent> {
   const query = `SELECT ${REPLAY_COLUMNS.join(', ')} FROM ${quoteIdentifier(database).text}.events
 WHERE timestamp >= toDateTime(${Math.floor(fromMs / 1000)}, 'UTC') AND timestamp <= toDateTime(${Math.ceil(toMs / 1000)}, 'UTC')
-  AND timestamp_ms >= ${sql`${fromMs}`} AND timestamp_ms < ${sql`${toMs}`}
+  AND timestamp_ms >= ${sql`${fromMs}`} AND timestamp_ms < ${sql`${toMs}`}${offsets ? `\n  AND (${offsetCondition(offsets)})` : ''}
 ORDER BY timestamp_ms, message_id`;
   const result = await clickhouse.query({ query, format: 'JSONEachRow' });
   for await (const rows of result.stream()) {

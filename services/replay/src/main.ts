@@ -2,7 +2,8 @@
  * Replays of stored events through the live scoring path, from the command line:
  *   pnpm backtest [--rules <file>] [--against <file>|in-force] --from <ISO> --to <ISO> [--warmup 14d] [--horizon 30d]
  *                 [--conversion "Opportunity Created"]… [--no-daily] [--json <file>|-]
- *   pnpm rescore --dry-run [--rules <file>] [--lead <id>]…
+ *   pnpm rescore [--rules <file>]                  every portrait rebuilt in place while ingestion goes on
+ *   pnpm rescore --dry-run [--rules <file>] [--lead <id>]…   what it would change, lead by lead
  * config → logger → Redis, ClickHouse (migrate) → rules files → backtest each (backtest.ts), or rebuild every portrait
  * into a scratch namespace and compare (rescore.ts) → a table on stdout, JSON for tools; progress on stderr.
  */
@@ -17,7 +18,11 @@ import { readRulesFile } from '@leadscore/rules-source';
 import { defaultRules, parseDuration, parseRules, type Rules } from '@leadscore/scoring';
 import { backtest, type BacktestReport } from './backtest.ts';
 import { reportText } from './report-text.ts';
-import { checkPortraits } from './rescore.ts';
+import { checkPortraits, rescoreInPlace } from './rescore.ts';
+import { topicPosition } from './topic-position.ts';
+import { ALERTS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
+import { createKafka, topicNames } from '@leadscore/kafka';
+import { Queue } from 'bullmq';
 
 const [command, ...rest] = process.argv.slice(2);
 const fail = (message: string, code = 2): never => {
@@ -112,10 +117,17 @@ if (args.json) {
   else writeFileSync(args.json, json);
 }
 
-/** `rescore --dry-run`: what a rescore would change, lead by lead. Rescoring in place comes next (issue 18). */
+/**
+ * `rescore`: every portrait rebuilt in place from the stored events with the rules given, while the ingest workers
+ * go on (rescore.ts: cutover, swap, catch-up); `--dry-run`: what it would change, lead by lead, touching nothing.
+ */
 async function rescoreCommand(): Promise<never> {
-  if (!args['dry-run']) fail('only --dry-run is built so far: it rebuilds every portrait in a scratch namespace and lists the leads a rescore would change; rescoring the live portraits in place is not built yet');
   const rules = rulesOf(args.rules);
+  if (!args['dry-run']) {
+    if (args.lead && args.lead.length > 0) fail('--lead is for --dry-run so far: a rescore in place rebuilds every portrait (their companies are shared)');
+    await rescoreLive(rules);
+    process.exit(0);
+  }
   const redis = createRedis(config.redis.url, { connectionName: 'rescore' });
   const clickhouse = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 3_600_000 });
   await migrate(serverExecutor(clickhouse), config.clickhouse);
@@ -150,4 +162,44 @@ async function rescoreCommand(): Promise<never> {
     await clickhouse.close();
   }
   process.exit(0);
+}
+
+async function rescoreLive(rules: Rules): Promise<void> {
+  const redis = createRedis(config.redis.url, { connectionName: 'rescore' });
+  const clickhouse = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 3_600_000 });
+  await migrate(serverExecutor(clickhouse), config.clickhouse);
+  const log = createLogger({ service: 'rescore', level: 'warn', namespace: config.namespace });
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-rescore` }, log);
+  const admin = kafka.admin();
+  await admin.connect();
+  const queue = new Queue(ALERTS_QUEUE, { connection: createRedis(config.redis.url, { connectionName: 'rescore-alerts' }), prefix: alertsQueuePrefix(config.namespace) });
+  const began = performance.now();
+  let shown = 0;
+  try {
+    const r = await rescoreInPlace(
+      {
+        redis,
+        clickhouse,
+        database: config.clickhouse.database,
+        settings: scoringSettingsOf(config),
+        log,
+        topic: topicPosition(admin, `${config.namespace}.ingest`, topicNames(config.namespace).events),
+        alerts: queue,
+        onProgress: (stage, done) => {
+          const seconds = (performance.now() - began) / 1000;
+          if (seconds - shown < 1) return;
+          shown = seconds;
+          process.stderr.write(`\r  ${stage} ${done.toLocaleString('en-US')} (${seconds.toFixed(0)} s)   `);
+        },
+      },
+      { rules },
+    );
+    process.stderr.write('\n');
+    process.stdout.write(`rescore with ${rules.version}: cutover at offsets ${JSON.stringify(r.cutover)}; ${r.replayed.toLocaleString('en-US')} events replayed, ${r.keys.toLocaleString('en-US')} keys swapped in, ${r.caughtUp.toLocaleString('en-US')} later events applied again; ${r.markedOnly} past firings marked, ${r.sentNow} fresh ones sent (once each); ${r.seconds.toFixed(1)} s\n`);
+  } finally {
+    await queue.close();
+    await admin.disconnect();
+    redis.disconnect();
+    await clickhouse.close();
+  }
 }

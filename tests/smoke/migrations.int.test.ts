@@ -87,6 +87,12 @@ for (const [engine, exec] of Object.entries(engines)) {
       expect(await exec().rows(`SELECT at_ms, note FROM ${quoteIdentifier(db).text}.things`)).toEqual([{ at_ms: String(Date.parse('2026-11-01T09:00:00Z')), note: '' }]);
     });
 
+    it('lets two services migrate one database at once (both may find a column missing and add it)', async () => {
+      const db = newDatabase();
+      const results = await Promise.all([migrate(exec(), { database: db }), migrate(exec(), { database: db }), migrate(exec(), { database: db })]);
+      expect(results.every((r) => r.applied.length + r.alreadyApplied.length === readMigrations().length)).toBe(true);
+    });
+
     it('names the migration and the engine when a statement fails', async () => {
       const db = newDatabase();
       const dir = mkdtempSync(join(tmpdir(), 'migrations-'));

@@ -128,7 +128,13 @@ export async function migrate(
     for (const statement of renderMigration(m.sql, target)) {
       try {
         if (await columnExists(exec, target, statement)) continue;
-        await exec.command(statement);
+        try {
+          await exec.command(statement);
+        } catch (err) {
+          // Two services starting at once both found the column missing; the other one added it first.
+          if (await columnExists(exec, target, statement)) continue;
+          throw err;
+        }
       } catch (err) {
         throw new MigrationError(`migration ${label} failed on ${await exec.describe()}: ${(err as Error).message}`, label, statement, { cause: err });
       }

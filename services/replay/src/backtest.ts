@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { TrackedEvent } from '@leadscore/events';
 import type { ScoringSettings } from '@leadscore/ingest/src/scoring-path.ts';
@@ -10,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { eventsBetween } from './event-source.ts';
 import { alertCounts, alertKeys, effectiveness, type AlertRecord, type DayEnd, type Effectiveness } from './report.ts';
 import { createReplay } from './replay.ts';
+import { dropScratch, scratchNamespace } from './scratch.ts';
 
 export interface BacktestOptions {
   readonly rules: Rules;
@@ -101,7 +101,7 @@ export async function backtest(
   deps: { readonly redis: Redis; readonly clickhouse: ClickHouseClient; readonly database: string; readonly settings: ScoringSettings; readonly log: Logger; readonly onProgress?: (done: number, seconds: number) => void },
   options: BacktestOptions,
 ): Promise<BacktestReport> {
-  const scratch = `${deps.settings.namespace}:backtest:${randomBytes(4).toString('hex')}`;
+  const scratch = scratchNamespace(deps.settings.namespace, 'backtest');
   const zone = deps.settings.timeZone;
   // Days change at most every quarter hour of UTC (the zones' offsets): one Intl lookup per quarter hour seen.
   const quarters = new Map<number, string>();
@@ -183,11 +183,6 @@ export async function backtest(
       }),
     };
   } finally {
-    let cursor = '0';
-    do {
-      const [next, keys] = await deps.redis.scan(cursor, 'MATCH', `${scratch}:*`, 'COUNT', 5000);
-      cursor = next;
-      if (keys.length > 0) await deps.redis.unlink(...keys);
-    } while (cursor !== '0');
+    await dropScratch(deps.redis, scratch);
   }
 }

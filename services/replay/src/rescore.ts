@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ScoringSettings } from '@leadscore/ingest/src/scoring-path.ts';
 import type { Logger } from '@leadscore/log';
@@ -13,6 +12,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { leadDifferences, type LeadRecord } from './compare.ts';
 import { eventsBetween, type OffsetRange } from './event-source.ts';
 import { createReplay } from './replay.ts';
+import { dropScratch, scratchKeys, scratchNamespace } from './scratch.ts';
 
 export interface RescoreCheck {
   readonly events: number;
@@ -44,7 +44,7 @@ export async function checkPortraits(
   deps: { readonly redis: Redis; readonly clickhouse: ClickHouseClient; readonly database: string; readonly settings: ScoringSettings; readonly log: Logger; readonly onProgress?: (done: number, seconds: number) => void },
   options: { readonly rules: Rules; readonly leads?: readonly string[]; readonly now: number },
 ): Promise<RescoreCheck> {
-  const scratch = `${deps.settings.namespace}:rescore:${randomBytes(4).toString('hex')}`;
+  const scratch = scratchNamespace(deps.settings.namespace, 'rescore');
   const zone = deps.settings.timeZone;
   const replay = createReplay({
     redis: deps.redis,
@@ -77,12 +77,7 @@ export async function checkPortraits(
     }
     return { events, seconds, leads: leads.length, identical: leads.length - count, differing: differing.sort((a, b) => (a.lead < b.lead ? -1 : 1)), differingCount: count };
   } finally {
-    let cursor = '0';
-    do {
-      const [next, keys] = await deps.redis.scan(cursor, 'MATCH', `${scratch}:*`, 'COUNT', 5000);
-      cursor = next;
-      if (keys.length > 0) await deps.redis.unlink(...keys);
-    } while (cursor !== '0');
+    await dropScratch(deps.redis, scratch);
   }
 }
 
@@ -135,7 +130,7 @@ export async function rescoreInPlace(
   const began = performance.now();
   const clock = options.now ?? Date.now;
   const ns = deps.settings.namespace;
-  const scratch = `${ns}:rescore:${randomBytes(4).toString('hex')}`;
+  const scratch = scratchNamespace(ns, 'rescore');
   const zone = deps.settings.timeZone;
   const cutover = await deps.topic.committed();
   const fresh: HotLeadJob[] = [];
@@ -157,17 +152,14 @@ export async function rescoreInPlace(
     const replayed = await replay.replay(eventsBetween(deps.clickhouse, deps.database, 0, clock() + 86_400_000, before), (done) => deps.onProgress?.('replayed', done));
     // The swap: scratch keys renamed over the live ones (the same hash tags, so the same cluster slots).
     let keys = 0;
-    let cursor = '0';
-    do {
-      const [next, found] = await deps.redis.scan(cursor, 'MATCH', `${scratch}:*`, 'COUNT', 1000);
-      cursor = next;
+    for await (const found of scratchKeys(deps.redis, scratch, 1000)) {
       const rename = deps.redis.pipeline();
       for (const key of found) rename.rename(key, `${ns}:${key.slice(scratch.length + 1)}`);
       // SCAN may give a key twice; the second RENAME finds it gone, which is no failure.
       for (const [err] of (await rename.exec()) ?? []) if (err && !/no such key/i.test(err.message)) throw err;
       keys += found.length;
       deps.onProgress?.('swapped keys', keys);
-    } while (cursor !== '0');
+    }
     // Rescanning after renames may meet a key twice or miss none: SCAN guarantees every key present throughout.
     const ends = await deps.topic.ends();
     const deadline = Date.now() + (options.catchUpTimeoutMs ?? 600_000);
@@ -213,11 +205,6 @@ export async function rescoreInPlace(
       seconds: (performance.now() - began) / 1000,
     };
   } finally {
-    let cursor = '0';
-    do {
-      const [next, found] = await deps.redis.scan(cursor, 'MATCH', `${scratch}:*`, 'COUNT', 5000);
-      cursor = next;
-      if (found.length > 0) await deps.redis.unlink(...found);
-    } while (cursor !== '0');
+    await dropScratch(deps.redis, scratch);
   }
 }

@@ -3,12 +3,12 @@ import type { TrackedEvent } from '@leadscore/events';
 import type { ScoringSettings } from '@leadscore/ingest/src/scoring-path.ts';
 import { claimsOf, emailProfile, anonymousProfile, userProfile } from '@leadscore/identity';
 import type { Logger } from '@leadscore/log';
-import { allLastSeenIndexKeys, definePortraitScripts, isLeadProfile, readPortrait, resolveProfile } from '@leadscore/portrait';
+import { allLastSeenIndexKeys, isLeadProfile, readPortrait, resolveProfile } from '@leadscore/portrait';
 import { dateOfDay, localDay, orderOf, tierOf, type Rules } from '@leadscore/scoring';
 import type { Redis } from 'ioredis';
 import { eventsBetween } from './event-source.ts';
 import { alertCounts, alertKeys, effectiveness, type AlertRecord, type DayEnd, type Effectiveness } from './report.ts';
-import { createReplay } from './replay.ts';
+import { createScratchReplay } from './replay.ts';
 import { dropScratch, scratchNamespace } from './scratch.ts';
 
 export interface BacktestOptions {
@@ -103,18 +103,7 @@ export async function backtest(
 ): Promise<BacktestReport> {
   const scratch = scratchNamespace(deps.settings.namespace, 'backtest');
   const zone = deps.settings.timeZone;
-  // Days change at most every quarter hour of UTC (the zones' offsets): one Intl lookup per quarter hour seen.
-  const quarters = new Map<number, string>();
-  const dayOf = (ms: number) => {
-    const q = Math.floor(ms / 900_000);
-    let day = quarters.get(q);
-    if (day === undefined) {
-      if (quarters.size > 100_000) quarters.clear();
-      day = dateOfDay(localDay(q * 900_000, zone));
-      quarters.set(q, day);
-    }
-    return day;
-  };
+  const dayOf = (ms: number) => dateOfDay(localDay(ms, deps.settings.timeZone));
   const alerts: AlertRecord[] = [];
   const days: DayEnd[] = [];
   const firstSeen = new Map<string, number>();
@@ -123,13 +112,12 @@ export async function backtest(
   const dayEnds = dayEndReader(deps.redis, scratch, options.rules, (end) => {
     if (end.endMs >= options.fromMs) days.push({ day: end.day, at: new Date(end.endMs).toISOString(), tiers: end.tiers, grades: end.grades });
   });
-  const replay = createReplay({
+  const replay = createScratchReplay({
     redis: deps.redis,
-    scripts: definePortraitScripts(deps.redis),
-    settings: { ...deps.settings, namespace: scratch },
-    rules: () => options.rules,
+    settings: deps.settings,
+    scratch,
+    rules: options.rules,
     log: deps.log,
-    dayOf,
     onAlert: ({ job, at }) => {
       if (at >= options.fromMs) alerts.push({ lead: job.lead, rule: job.rule, window: job.window, at });
     },

@@ -25,6 +25,19 @@ import { createKafka, topicNames } from '@leadscore/kafka';
 import { Queue } from 'bullmq';
 
 const [command, ...rest] = process.argv.slice(2);
+/** A progress line on stderr, rewritten in place at most once a second. */
+function progressLine() {
+  const began = performance.now();
+  let shown = -1;
+  return (text: string) => {
+    const seconds = (performance.now() - began) / 1000;
+    if (seconds - shown < 1) return;
+    shown = seconds;
+    process.stderr.write(`\r  ${text} (${seconds.toFixed(0)} s)   `);
+  };
+}
+const perSecond = (done: number, seconds: number) => `${done.toLocaleString('en-US')} events, ${Math.round(done / Math.max(seconds, 0.001)).toLocaleString('en-US')} events/s`;
+
 const fail = (message: string, code = 2): never => {
   process.stderr.write(`${command ?? 'replay'}: ${message}\n`);
   process.exit(code);
@@ -82,11 +95,10 @@ const redis = createRedis(config.redis.url, { connectionName: 'backtest' });
 const clickhouse = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 3_600_000 });
 await migrate(serverExecutor(clickhouse), config.clickhouse);
 const reports: BacktestReport[] = [];
-let shown = 0;
 try {
   for (const rules of candidates) {
     process.stderr.write(`backtesting ${rules.version}…\n`);
-    shown = 0;
+    const progress = progressLine();
     reports.push(
       await backtest(
         {
@@ -95,11 +107,7 @@ try {
           database: config.clickhouse.database,
           settings: scoringSettingsOf(config),
           log,
-          onProgress: (done, seconds) => {
-            if (seconds - shown < 1) return;
-            shown = seconds;
-            process.stderr.write(`\r  ${done.toLocaleString('en-US')} events, ${Math.round(done / Math.max(seconds, 0.001)).toLocaleString('en-US')} events/s   `);
-          },
+          onProgress: (done, seconds) => progress(perSecond(done, seconds)),
         },
         { rules, fromMs, toMs, warmupMs: duration('warmup'), horizonMs: duration('horizon'), conversionEvents: args.conversion ?? [], daily: !args['no-daily'] },
       ),
@@ -131,7 +139,7 @@ async function rescoreCommand(): Promise<never> {
   const redis = createRedis(config.redis.url, { connectionName: 'rescore' });
   const clickhouse = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 3_600_000 });
   await migrate(serverExecutor(clickhouse), config.clickhouse);
-  let shown = 0;
+  const progress = progressLine();
   try {
     const check = await checkPortraits(
       {
@@ -140,11 +148,7 @@ async function rescoreCommand(): Promise<never> {
         database: config.clickhouse.database,
         settings: scoringSettingsOf(config),
         log: createLogger({ service: 'rescore', level: 'warn', namespace: config.namespace }),
-        onProgress: (done, seconds) => {
-          if (seconds - shown < 1) return;
-          shown = seconds;
-          process.stderr.write(`\r  ${done.toLocaleString('en-US')} events rebuilt, ${Math.round(done / Math.max(seconds, 0.001)).toLocaleString('en-US')} events/s   `);
-        },
+        onProgress: (done, seconds) => progress(`${perSecond(done, seconds)} rebuilt`),
       },
       { rules, now: Date.now(), ...(args.lead && args.lead.length > 0 ? { leads: args.lead } : {}) },
     );
@@ -173,8 +177,7 @@ async function rescoreLive(rules: Rules): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const queue = new Queue(ALERTS_QUEUE, { connection: createRedis(config.redis.url, { connectionName: 'rescore-alerts' }), prefix: alertsQueuePrefix(config.namespace) });
-  const began = performance.now();
-  let shown = 0;
+  const progress = progressLine();
   try {
     const r = await rescoreInPlace(
       {
@@ -185,12 +188,7 @@ async function rescoreLive(rules: Rules): Promise<void> {
         log,
         topic: topicPosition(admin, `${config.namespace}.ingest`, topicNames(config.namespace).events),
         alerts: queue,
-        onProgress: (stage, done) => {
-          const seconds = (performance.now() - began) / 1000;
-          if (seconds - shown < 1) return;
-          shown = seconds;
-          process.stderr.write(`\r  ${stage} ${done.toLocaleString('en-US')} (${seconds.toFixed(0)} s)   `);
-        },
+        onProgress: (stage, done) => progress(`${stage} ${done.toLocaleString('en-US')}`),
       },
       { rules },
     );

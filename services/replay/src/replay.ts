@@ -4,8 +4,8 @@ import { createIngestMetrics } from '@leadscore/ingest/src/metrics.ts';
 import { createScoringPath, type ScoringSettings } from '@leadscore/ingest/src/scoring-path.ts';
 import type { Warehouse } from '@leadscore/ingest/src/warehouse.ts';
 import type { Logger } from '@leadscore/log';
-import type { AlertSink, PortraitScripts } from '@leadscore/portrait';
-import type { Rules } from '@leadscore/scoring';
+import { definePortraitScripts, type AlertSink, type PortraitScripts } from '@leadscore/portrait';
+import { dateOfDay, localDay, type Rules } from '@leadscore/scoring';
 import { claimsOf } from '@leadscore/identity';
 import type { Redis } from 'ioredis';
 
@@ -159,4 +159,30 @@ export function createReplay(deps: {
       return batches;
     },
   };
+}
+
+/**
+ * A replay into a scratch namespace (scratch.ts) with the deployment's settings: what backtest, the dry run and the
+ * rescore each start from. Days are counted in the deployment's time zone.
+ */
+export function createScratchReplay(deps: {
+  readonly redis: Redis;
+  readonly settings: ScoringSettings;
+  readonly scratch: string;
+  readonly rules: Rules;
+  readonly log: Logger;
+  readonly onAlert: (alert: ReplayedAlert) => void;
+  readonly onDayEnd?: (day: string, endMs: number) => Promise<void>;
+}) {
+  const zone = deps.settings.timeZone;
+  return createReplay({
+    redis: deps.redis,
+    scripts: definePortraitScripts(deps.redis),
+    settings: { ...deps.settings, namespace: deps.scratch },
+    rules: () => deps.rules,
+    log: deps.log,
+    dayOf: (ms) => dateOfDay(localDay(ms, zone)),
+    onAlert: deps.onAlert,
+    ...(deps.onDayEnd ? { onDayEnd: deps.onDayEnd } : {}),
+  });
 }

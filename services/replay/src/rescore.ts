@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ScoringSettings } from '@leadscore/ingest/src/scoring-path.ts';
 import type { Logger } from '@leadscore/log';
 import { alertJobEntry, allLastSeenIndexKeys, BOUNDS, definePortraitScripts, type AlertSink, isLeadProfile, profileKeys, readLedger, readPortrait, readProfile, resolveProfile } from '@leadscore/portrait';
-import { dateOfDay, localDay, type Rules } from '@leadscore/scoring';
+import type { Rules } from '@leadscore/scoring';
 import type { Redis } from 'ioredis';
 import { encodeEvent, type HotLeadJob, type TrackedEvent } from '@leadscore/events';
 import { createIngestMetrics } from '@leadscore/ingest/src/metrics.ts';
@@ -11,7 +11,7 @@ import type { Warehouse } from '@leadscore/ingest/src/warehouse.ts';
 import type { KafkaMessage } from 'kafkajs';
 import { leadDifferences, type LeadRecord } from './compare.ts';
 import { eventsBetween, type OffsetRange } from './event-source.ts';
-import { createReplay } from './replay.ts';
+import { createScratchReplay } from './replay.ts';
 import { dropScratch, scratchKeys, scratchNamespace } from './scratch.ts';
 
 export interface RescoreCheck {
@@ -45,16 +45,7 @@ export async function checkPortraits(
   options: { readonly rules: Rules; readonly leads?: readonly string[]; readonly now: number },
 ): Promise<RescoreCheck> {
   const scratch = scratchNamespace(deps.settings.namespace, 'rescore');
-  const zone = deps.settings.timeZone;
-  const replay = createReplay({
-    redis: deps.redis,
-    scripts: definePortraitScripts(deps.redis),
-    settings: { ...deps.settings, namespace: scratch },
-    rules: () => options.rules,
-    log: deps.log,
-    dayOf: (ms) => dateOfDay(localDay(ms, zone)),
-    onAlert: () => {},
-  });
+  const replay = createScratchReplay({ redis: deps.redis, settings: deps.settings, scratch, rules: options.rules, log: deps.log, onAlert: () => {} });
   const began = performance.now();
   try {
     const events = await replay.replay(eventsBetween(deps.clickhouse, deps.database, 0, options.now + 1), (done) => deps.onProgress?.(done, (performance.now() - began) / 1000));
@@ -131,17 +122,15 @@ export async function rescoreInPlace(
   const clock = options.now ?? Date.now;
   const ns = deps.settings.namespace;
   const scratch = scratchNamespace(ns, 'rescore');
-  const zone = deps.settings.timeZone;
   const cutover = await deps.topic.committed();
   const fresh: HotLeadJob[] = [];
   let markedOnly = 0;
-  const replay = createReplay({
+  const replay = createScratchReplay({
     redis: deps.redis,
-    scripts: definePortraitScripts(deps.redis),
-    settings: { ...deps.settings, namespace: scratch },
-    rules: () => options.rules,
+    settings: deps.settings,
+    scratch,
+    rules: options.rules,
     log: deps.log,
-    dayOf: (ms) => dateOfDay(localDay(ms, zone)),
     onAlert: ({ job, at }) => {
       if (clock() - at <= deps.settings.alertFreshnessMs) fresh.push(job);
       else markedOnly++;

@@ -1,4 +1,4 @@
-import { literal, profileOfEvent, quoteIdentifier, sql, type SqlFragment } from '@leadscore/clickhouse/sql';
+import { literal, mergedLeads, profileOfEvent, quoteIdentifier, sql, type SqlFragment } from '@leadscore/clickhouse/sql';
 import { DEFAULT_CURRENCY, ORDER_EVENTS } from '@leadscore/scoring';
 import { segmentLookup } from './segments.ts';
 import type { RollupSettings } from './settings.ts';
@@ -67,15 +67,21 @@ const unflagged = 'empty(flags)';
 
 /**
  * Each linked profile with the lead it belonged to at the reference time, through the identity links made at or
- * before it (at most two hops: a visitor into a provisional email lead into a user). Events from before an identify
- * count for the lead; a link made later changes nothing in a past snapshot.
+ * before it (at most two hops: a visitor into a provisional email lead into a user), then through the merges a
+ * person made by then (lead_merges, one hop: see mergedLeads); a user merged by hand is a row of its own even before
+ * a worker records its link. Events from before an identify count for the lead; a link or merge made later changes
+ * nothing in a past snapshot.
  */
 export function linksAsOf(t: SnapshotTarget): string {
   const { db, at } = parts(t);
   const links = `SELECT profile, lead FROM ${db}.identity_links FINAL WHERE linked_at <= ${at}`;
-  return `SELECT profile, if(hop2 != '', hop2, hop1) AS resolved_lead
-    FROM (SELECT profile, lead AS hop1 FROM (${links})) AS l1
-    ANY LEFT JOIN (SELECT profile AS hop1, lead AS hop2 FROM (${links})) AS l2 USING hop1`;
+  const twoHops = `SELECT profile, if(hop2 != '', hop2, hop1) AS linked_lead
+      FROM (SELECT profile, lead AS hop1 FROM (${links})) AS l1
+      ANY LEFT JOIN (SELECT profile AS hop1, lead AS hop2 FROM (${links})) AS l2 USING hop1`;
+  const mergedUsers = `SELECT lead AS profile, lead AS linked_lead FROM ${db}.lead_merges FINAL WHERE merged_at <= ${at} AND lead NOT IN (SELECT profile FROM (${links})) GROUP BY lead`;
+  return `SELECT profile, if(merged_into != '', merged_into, linked_lead) AS resolved_lead
+    FROM (${twoHops} UNION ALL ${mergedUsers}) AS l3
+    ANY LEFT JOIN (${mergedLeads(t.database, 'linked_lead', `${at}`)}) AS m USING linked_lead`;
 }
 
 /**

@@ -82,3 +82,11 @@ export function daysAgo(reference: Date, days: number, hourUtc = 4): string {
   at.setUTCHours(hourUtc, 0, 0, 0);
   return at.toISOString();
 }
+
+/** Users a person merged by hand, as the API records them in lead_merges. */
+export async function insertMerges(exec: SqlExecutor, database: string, rows: readonly { readonly lead: string; readonly merged_into: string; readonly merged_at: string }[]): Promise<void> {
+  if (rows.length === 0) return;
+  const db = quoteIdentifier(database);
+  const values = rows.map((r) => sql`(${r.lead}, ${r.merged_into}, ${new Date(r.merged_at)}, 'merge:test', 'ops', '')`);
+  await exec.command(`INSERT INTO ${db}.lead_merges (lead, merged_into, merged_at, message_id, merged_by, note) VALUES ${values.join(', ')}`);
+}

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { SqlExecutor } from '@leadscore/clickhouse/sql';
 import { rollupSettings, runRollup, type RollupSettings } from '../src/index.ts';
 import { rollupEngines } from './engines.ts';
-import { daysAgo, insertEvents, insertLinks, link, order, page, refund, type EventRow } from './fixture.ts';
+import { daysAgo, insertEvents, insertLinks, insertMerges, link, order, page, refund, type EventRow } from './fixture.ts';
 
 /**
  * The published definitions, checked column by column against values worked out by hand (the reasoning is beside
@@ -232,6 +232,23 @@ for (const [engine, exec] of Object.entries(setup.engines)) {
       });
       const [run] = await exec().rows<Record<string, unknown>>(q(db, 'SELECT leads, buyers, orders, unrated_currencies, unrated_orders, unrated_amounts, unmatched_refunds FROM $db.rollup_runs FINAL'));
       expect(run).toEqual({ leads: '10', buyers: '6', orders: '8', unrated_currencies: ['JPY'], unrated_orders: ['1'], unrated_amounts: [5000], unmatched_refunds: '1' });
+    });
+
+    it('counts a user merged by hand as its lead, from a merge made by the reference time only', async () => {
+      const db = await setup.database(exec(), 'merged');
+      await insertEvents(exec(), db, [order('u:ann', ago(12), 100), order('u:ann-crm', ago(40), 50), order('u:bo', ago(20), 70), order('u:bo-old', ago(30), 30)]);
+      // ann-crm is ann since 5 days ago; bo-old becomes bo only tomorrow.
+      await insertMerges(exec(), db, [
+        { lead: 'u:ann-crm', merged_into: 'u:ann', merged_at: ago(5) },
+        { lead: 'u:bo-old', merged_into: 'u:bo', merged_at: ago(-1) },
+      ]);
+      await runRollup(exec(), { database: db, asOf: T, settings });
+      const rows = await exec().rows<{ lead_id: string; frequency: number; monetary: number }>(q(db, 'SELECT lead_id, frequency, monetary FROM $db.lead_rfm ORDER BY lead_id'));
+      expect(rows.map((r) => [r.lead_id, Number(r.frequency), Number(r.monetary)])).toEqual([
+        ['u:ann', 2, 150],
+        ['u:bo', 1, 70],
+        ['u:bo-old', 1, 30],
+      ]);
     });
 
     it('scores a single buyer in the middle: 3 3 3', async () => {

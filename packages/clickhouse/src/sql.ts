@@ -3,5 +3,5 @@
  * `@leadscore/clickhouse/sql`, which pulls in no client.
  */
 export * from './quote.ts';
-export { analyticQueries, eventsWithLead, profileOfEvent } from './analytic-queries.ts';
+export { analyticQueries, eventsWithLead, mergedLeads, profileOfEvent } from './analytic-queries.ts';
 export { clickhouseErrorCode, type SqlExecutor } from './executor.ts';

@@ -8,7 +8,8 @@ import { storableDateTime } from './storable-time.ts';
  */
 export const SCHEMA_VERSION = 1;
 
-export const SOURCE_KINDS = ['segment', 'import', 'tracker', 'email'] as const;
+/** `admin`: decisions a person made through the API (a manual merge); the collector never gives it to a key. */
+export const SOURCE_KINDS = ['segment', 'import', 'tracker', 'email', 'admin'] as const;
 
 export const sourceSchema = z.object({
   /** The configured source the write key belongs to, e.g. `web`. */

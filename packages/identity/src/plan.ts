@@ -1,5 +1,6 @@
 import type { Rejection, TrackedEvent } from '@leadscore/events';
 import { emailDomain, normalizeEmail } from './email.ts';
+import { mergedUserOf } from './manual-merge.ts';
 import { anonymousProfile, emailProfile, profileKind, userProfile } from './profile-id.ts';
 
 /** Anonymous ids with these prefixes are identities in disguise (set by imports and email links), not visitors. */
@@ -41,12 +42,16 @@ export function companyOf(event: TrackedEvent, freeMailDomains: ReadonlySet<stri
 /** What an event says about identity, before anything is looked up. */
 export interface IdentityClaims {
   readonly userId?: string;
+  /** A user a person merged into this event's user (a manual merge, see manual-merge.ts). */
+  readonly mergedUser?: string;
   /** A visitor id that may be linked to a lead (not an identity in disguise). */
   readonly anonymousId?: string;
   readonly email?: string;
 }
 
 export function claimsOf(event: TrackedEvent): IdentityClaims {
+  const merged = mergedUserOf(event);
+  if (merged !== undefined) return { userId: event.userId as string, mergedUser: merged };
   const email = emailOf(event);
   const rawAnonymous = event.type === 'alias' ? event.previousId : event.anonymousId;
   const disguised = rawAnonymous?.startsWith(EMAIL_ANONYMOUS_PREFIX) || rawAnonymous?.startsWith(IMPORT_ANONYMOUS_PREFIX);
@@ -95,7 +100,7 @@ export interface Link {
   /** The profile whose events move: an anonymous visitor or a provisional email lead. */
   readonly from: string;
   readonly to: string;
-  readonly reason: 'identify' | 'alias' | 'form' | 'email_claimed' | 'visitor_identified';
+  readonly reason: 'identify' | 'alias' | 'form' | 'email_claimed' | 'visitor_identified' | 'merged_by_hand';
   /**
    * Worked out from what the stores knew rather than said by the event (an event without a user id, given to a lead
    * found by its email's owner or its visitor's link): a link's record is its earliest statement, and a derived one
@@ -143,6 +148,9 @@ export function decideIdentity(event: TrackedEvent, claims: IdentityClaims, foun
   // another profile (a provisional lead) into a user it states only with its user id, and otherwise derives it from
   // what the stores said (see Link).
   const derived = claims.userId ? {} : ({ derived: true } as const);
+
+  // A person said two users are one: the other user is linked into this one like any profile, its history with it.
+  if (lead && claims.mergedUser) links.push({ from: userProfile(claims.mergedUser), to: lead, reason: 'merged_by_hand' });
 
   // A user (by userId, or a visitor known as one) stating an email claims it; the email's owner needs no claim.
   if (lead && claims.email && (claims.userId || knownVisitor)) {

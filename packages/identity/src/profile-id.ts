@@ -4,7 +4,8 @@
  *   e:<email>       a lead known only by a (normalized) email: forms and imports without a user id
  *   a:<anonymousId> an anonymous visitor, until it is linked to a lead
  * Leads are the `u:` and `e:` profiles. An `e:` lead is provisional: when a user id claims its email, it is linked
- * into that user's lead like an anonymous visitor. Two `u:` leads are never linked automatically.
+ * into that user's lead like an anonymous visitor. Two `u:` leads are never linked automatically: only a person merges
+ * them (see manual-merge.ts).
  */
 export type ProfileKind = 'user' | 'email' | 'anonymous';
 

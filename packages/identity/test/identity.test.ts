@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { intakeMessage, type TrackedEvent } from '@leadscore/events';
-import { claimsOf, companyOf, decideIdentity, emailOf, normalizeEmail } from '../src/index.ts';
+import { decodeEvent, encodeEvent, intakeMessage, type TrackedEvent } from '@leadscore/events';
+import { claimsOf, companyOf, decideIdentity, emailOf, manualMergeEvent, manualMergeIssue, normalizeEmail } from '../src/index.ts';
 
 function event(raw: Record<string, unknown>): TrackedEvent {
   const r = intakeMessage({ messageId: 'm', ...raw }, { receivedAt: new Date('2026-11-25T10:00:00Z'), source: { id: 'web', kind: 'segment' }, maxFutureMs: 0, maxPastMs: null });
@@ -132,5 +132,33 @@ describe('reading an email address', () => {
   it('refuses what is not one address with a dotted domain', () => {
     for (const bad of ['ops@localhost', '@acme.example', 'a@b@acme.example', 'ann lee@acme.example', 'ann@acme.x', 'ann@.example', `${'a'.repeat(65)}@acme.example`]) expect(normalizeEmail(bad), bad).toBeUndefined();
     expect(normalizeEmail('a.b+c@sub.acme.example')).toBe('a.b+c@sub.acme.example');
+  });
+});
+
+describe('merges by hand', () => {
+  const merge = (lead: string, other: string) => manualMergeEvent({ lead, other, at: new Date('2026-11-25T10:00:00Z'), note: { by: 'ops', note: 'same person' } });
+
+  it('link the other user into the lead, its history with it', () => {
+    const e = merge('u:ann', 'u:ann-old');
+    expect(decideIdentity(e, claimsOf(e), {})).toEqual({ profile: 'u:ann', links: [{ from: 'u:ann-old', to: 'u:ann', reason: 'merged_by_hand' }], conflicts: [] });
+  });
+
+  it('are events that pass the stored-event checks the ingest worker applies', () => {
+    expect(decodeEvent(encodeEvent(merge('u:ann', 'u:ann-old')).value).ok).toBe(true);
+  });
+
+  it('are one event however often asked: the message id is the pair\'s', () => {
+    expect(merge('u:ann', 'u:ann-old').messageId).toBe(merge('u:ann', 'u:ann-old').messageId);
+    expect(merge('u:ann', 'u:ann-old').messageId).not.toBe(merge('u:ann-old', 'u:ann').messageId);
+  });
+
+  it('are only between two different user leads', () => {
+    expect(manualMergeIssue('u:ann', 'e:ann@acme.example')).toMatch(/only user leads/);
+    expect(manualMergeIssue('a:v1', 'u:ann')).toMatch(/only user leads/);
+    expect(manualMergeIssue('u:ann', 'u:ann')).toMatch(/one lead already/);
+  });
+
+  it('cannot be sent by a site: an alias from a write key links a visitor, never a user', () => {
+    expect(decide({ type: 'alias', userId: 'ann', previousId: 'ann-old' })).toEqual({ profile: 'u:ann', links: [{ from: 'a:ann-old', to: 'u:ann', reason: 'alias' }], conflicts: [] });
   });
 });

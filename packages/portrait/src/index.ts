@@ -11,3 +11,4 @@ export * from './suppression.ts';
 export * from './alert-markers.ts';
 export * from './live-feed.ts';
 export * from './synthetic.ts';
+export * from './merged-users.ts';

@@ -251,7 +251,8 @@ function queueStep(pipeline: ChainableCommander, scripts: PortraitScripts, layou
       return;
     case 'merge': {
       const k = profileKeys(ns, step.profile);
-      scripts.mergeProfile.queue(pipeline, [k.state, k.log, k.traits, k.seen, k.orders, k.ledger, k.companies], [layout.visitorTtlMs]);
+      // A user merged by hand keeps its redirect for good, like any lead: its user id may come back any day.
+      scripts.mergeProfile.queue(pipeline, [k.state, k.log, k.traits, k.seen, k.orders, k.ledger, k.companies], [step.profile.startsWith('u:') ? 0 : layout.visitorTtlMs]);
       return;
     }
     case 'lastSeen':

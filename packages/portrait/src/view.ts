@@ -41,6 +41,8 @@ export interface PortraitView {
   readonly lastSeen?: number;
   /** What the latest analysts' snapshot says: lifecycle stage, RFM segment, ABC class. */
   readonly rollup?: RollupVerdict;
+  /** The lead this one was merged into (a provisional lead linked into its user, a user merged by hand). */
+  readonly linkedTo?: string;
 }
 
 /**
@@ -81,6 +83,7 @@ export function portraitView(rules: Rules, profile: ProfileView, state: Record<s
     priority: priorityRank(fit.grade, tier),
     ...(profile.lastSeen !== undefined ? { lastSeen: profile.lastSeen } : {}),
     ...(rollup ? { rollup } : {}),
+    ...(profile.linkedTo ? { linkedTo: profile.linkedTo } : {}),
   };
 }
 

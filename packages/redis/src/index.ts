@@ -1,3 +1,3 @@
 export { createRedis, type RedisClientOptions } from './client.ts';
 export { defineScript, readLuaScript, LuaScriptError, type LuaScript, type ScriptCommand } from './scripts.ts';
-export { hashTagged, hashTagPrefix } from './keys.ts';
+export { hashTagged, hashTagPrefix, parseHashTagged } from './keys.ts';

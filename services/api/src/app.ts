@@ -14,6 +14,7 @@ import { Readable } from 'node:stream';
 import { lifecycleAnswer, rfmAnswer, type AnalystView } from './analyst-view.ts';
 import { serveDashboard } from './dashboard.ts';
 import { conflictsAnswer, conflictsQuery, type ConflictsView } from './conflicts-view.ts';
+import { mergeAnswer, mergeBody, MergeRefused, type ManualMerges } from './manual-merge.ts';
 import { liveMessage, TooManyListeners, type LiveHub, type LiveMessage } from './live-hub.ts';
 import { changesAnswer, changesQuery, companyAnswer, companyParams, exportQuery, exportRow, hotAnswer, hotRowOf, leadAnswer, leadParams } from './schemas.ts';
 
@@ -26,6 +27,8 @@ export interface ApiDeps extends ReadDeps {
   readonly conflicts: ConflictsView;
   /** Erases a lead at the person's request (see erasure.ts); undefined when nothing is known of it. */
   readonly erase: (id: string) => Promise<ErasureAnswer | undefined>;
+  /** Merges by hand of two user leads that are one person. */
+  readonly merges: ManualMerges;
   readonly log: Logger;
   readonly metrics: ApiMetrics;
   /** Whether Redis and ClickHouse answer now, for /readyz. */
@@ -251,6 +254,28 @@ export async function buildApi(settings: { readonly tokens: readonly ApiToken[];
         if (!answer) return notFound(reply, 'lead', id);
         deps.log.info({ lead: answer.lead, profiles: answer.profiles.length, keys: answer.redis.keys }, 'lead erased');
         return reply.code(202).send(answer);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/leads/:id/merge',
+      scope: 'admin',
+      summary: 'Merges by hand: `other` (a user lead) is the same person as this lead. Its events, history and identities become the lead\'s (the ingest workers apply it within seconds), analytic queries resolve its events to the lead, and GET /identity/conflicts no longer lists the pair; `pnpm rescore --lead <id>` then rebuilds the portrait exactly from every stored event',
+      params: leadParams,
+      body: mergeBody,
+      response: mergeAnswer,
+      handle: async (request, reply) => {
+        const { id } = parse(leadParams, request.params, 'path');
+        const { other, note } = parse(mergeBody, request.body ?? {}, 'body');
+        try {
+          const answer = await deps.merges.merge(id, other, (principals.get(request) as Principal).name, note);
+          deps.log.info({ lead: answer.lead, merged: answer.merged, by: answer.mergedBy, repointed: answer.repointed.length, already: answer.already }, 'leads merged by hand');
+          return reply.code(202).send(answer);
+        } catch (err) {
+          if (!(err instanceof MergeRefused)) throw err;
+          if (err.status === 503) reply.header('retry-after', '1');
+          return reply.code(err.status).send({ error: err.code, message: err.message });
+        }
       },
     },
     {

@@ -1,7 +1,9 @@
 import { createClickHouse, serverExecutor, type ClickHouseSettings } from '@leadscore/clickhouse';
 import { ALERTS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
 import type { Logger } from '@leadscore/log';
+import { createKafka, createProducer, topicNames, type KafkaSettings } from '@leadscore/kafka';
 import { createRedis } from '@leadscore/redis';
+import type { Producer } from 'kafkajs';
 import type { Rules } from '@leadscore/scoring';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -11,6 +13,7 @@ import { createConflictsView } from './conflicts-view.ts';
 import type { ApiDeps } from './app.ts';
 import { eraseLead } from './erasure.ts';
 import { createLiveHub } from './live-hub.ts';
+import { createManualMerges } from './manual-merge.ts';
 import { createApiMetrics } from './metrics.ts';
 import { createRanking, type Ranking } from './ranking.ts';
 
@@ -27,6 +30,8 @@ export function composeApi(input: {
   readonly database: string;
   readonly rules: () => Rules;
   readonly rankingSweepMs: number;
+  /** Where merges by hand send their event (the events topic of the namespace). */
+  readonly kafka: KafkaSettings;
   readonly log: Logger;
   readonly now?: () => number;
 }): { readonly deps: ApiDeps; readonly ranking: Ranking; close(): Promise<void> } {
@@ -39,6 +44,18 @@ export function composeApi(input: {
   const ranking = createRanking({ redis, namespace, rules: input.rules, everyMs: input.rankingSweepMs });
   const live = createLiveHub({ blocking: createRedis(input.redisUrl, { connectionName: 'api-live' }), redis, namespace, rules: input.rules, log: input.log, ...(input.now ? { now: input.now } : {}) });
   live.start();
+  // The producer connects on the first merge by hand: an API that never merges holds no Kafka connection.
+  let producer: Promise<Producer> | undefined;
+  const producing = () =>
+    (producer ??= (async () => {
+      const p = createProducer(createKafka(input.kafka, input.log));
+      await p.connect();
+      return p;
+    })().catch((err: unknown) => {
+      producer = undefined;
+      throw err;
+    }));
+  const eventsTopic = topicNames(namespace).events;
   const deps: ApiDeps = {
     log: input.log,
     metrics: createApiMetrics(),
@@ -54,6 +71,14 @@ export function composeApi(input: {
     conflicts: createConflictsView({ exec, database }),
     analyst: createAnalystView({ rows: (sql) => analystClickhouse.query({ query: sql, format: 'JSONEachRow' }).then((r) => r.json()) }),
     erase: (id) => eraseLead({ redis, exec, database, namespace, queue }, id),
+    merges: createManualMerges({
+      redis,
+      exec,
+      database,
+      namespace,
+      sendEvents: async (records) => void (await (await producing()).send({ topic: eventsTopic, acks: -1, messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) })),
+      ...(input.now ? { now: input.now } : {}),
+    }),
     ready: async () => {
       try {
         await redis.ping();
@@ -68,6 +93,7 @@ export function composeApi(input: {
     ranking,
     async close() {
       await live.close();
+      if (producer) await (await producer.catch(() => undefined))?.disconnect();
       await queue.close();
       queueConnection.disconnect();
       await clickhouse.close();

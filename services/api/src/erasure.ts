@@ -25,6 +25,7 @@ const TABLES = (profiles: string, emails: string) => [
   { table: 'events_by_profile', where: `profile IN (${profiles})` },
   { table: 'score_ledger', where: `profile IN (${profiles})` },
   { table: 'identity_links', where: `profile IN (${profiles}) OR lead IN (${profiles})` },
+  { table: 'lead_merges', where: `lead IN (${profiles}) OR merged_into IN (${profiles})` },
   { table: 'identity_conflicts', where: `profile IN (${profiles}) OR claimed_by IN (${profiles}) OR existing IN (${profiles})` },
   { table: 'alert_deliveries', where: `lead IN (${profiles})` },
   { table: 'rollup_leads', where: `lead_id IN (${profiles})` },

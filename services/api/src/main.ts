@@ -34,6 +34,7 @@ const api = composeApi({
   database: config.clickhouse.database,
   rules: rules.current,
   rankingSweepMs: config.api.rankingSweepMs,
+  kafka: { brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-api` },
   log,
 });
 

@@ -34,7 +34,8 @@ export class RankingExpired extends Error {}
  * next sweep writes.
  */
 export async function readRankingEntries(redis: Redis, ns: string, leads: readonly string[], rules: Rules, now: number): Promise<RankingEntry[]> {
-  const portraits = await Promise.all(leads.map((lead) => readPortrait(redis, ns, lead, rules, now)));
+  // A lead merged into another (by a link or by hand) is that lead now: it is ranked once, as itself.
+  const portraits = (await Promise.all(leads.map((lead) => readPortrait(redis, ns, lead, rules, now)))).filter((p) => p.linkedTo === undefined);
   const warm = portraits.filter((p) => p.tier !== 'cold');
   const more = redis.pipeline();
   for (const p of warm) {

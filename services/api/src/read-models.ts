@@ -1,5 +1,5 @@
 import { quoteIdentifier, literal, type SqlExecutor } from '@leadscore/clickhouse/sql';
-import { BOUNDS, readCompany, readLedger, readPortrait, readProfile, resolveProfile, profileKeys, companyKeys } from '@leadscore/portrait';
+import { BOUNDS, companyKeys, isLeadProfile, profileKeys, readCompany, readLedger, readPortrait, readProfile, resolveProfile } from '@leadscore/portrait';
 import { buyingGroupWindowMs, totalHeat, type Rules } from '@leadscore/scoring';
 import type { Redis } from 'ioredis';
 import { companyAnswerOf, leadAnswerOf, type TimelineRow } from './answers.ts';
@@ -30,7 +30,10 @@ export async function readLeadAnswer(deps: ReadDeps, id: string): Promise<LeadAn
     readProfile(deps.redis, deps.namespace, lead),
     readLedger(deps.redis, deps.namespace, lead, BOUNDS.ledgerCap),
   ]);
-  const profiles = [lead, ...profile.linkedFrom];
+  // Its history is every profile linked into it, and into those that are leads themselves (a provisional email
+  // lead's visitors, a merged user's visitors and emails).
+  const further = await Promise.all(profile.linkedFrom.filter(isLeadProfile).map((p) => deps.redis.smembers(profileKeys(deps.namespace, p).from)));
+  const profiles = [...new Set([lead, ...profile.linkedFrom, ...further.flat()])];
   const db = quoteIdentifier(deps.database).text;
   const timeline = await deps.exec.rows<TimelineRow>(
     `SELECT any(timestamp) AS timestamp, any(type) AS type, any(event) AS event, any(path) AS path, any(order_id) AS order_id, any(revenue) AS revenue, any(currency) AS currency

@@ -38,6 +38,7 @@ export async function startTestApi(world: { readonly ns: string; readonly redis:
     database: world.ns,
     rules: () => rules,
     rankingSweepMs: options.rankingSweepMs ?? 60_000,
+    kafka: { brokers: services().kafkaBrokers, clientId: 'api-test' },
     log: options.log ?? createLogger({ service: 'api', level: 'silent', namespace }),
   });
   const app = await buildApi({ tokens: options.tokens, version: 'test' }, api.deps);

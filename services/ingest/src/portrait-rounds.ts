@@ -207,7 +207,9 @@ export function identitySteps(works: readonly EventWork[], batch: Pick<BatchWrit
     const landed = batch.landed.get(work.index);
     if (batch.failed.has(work.index) || (work.decision && !landed)) continue;
     if (work.company) steps.push({ kind: 'company', company: work.company.id, member: landed && isLead(landed.profile) ? landed.profile : '', contribution: work.company.json, at: work.contribution.t, work });
-    const claim = work.decision?.emailClaim;
+    // A claim for the event's own lead goes to the lead it landed on: a user merged by hand claims for its lead.
+    const stated = work.decision?.emailClaim;
+    const claim = stated && landed && stated.owner === work.decision?.profile && landed.profile !== stated.owner && isLead(landed.profile) ? { ...stated, owner: landed.profile } : stated;
     if (claim && batch.cache.emailOwner(claim.email) !== claim.owner) steps.push({ kind: 'claim', ...claim, work });
     for (const link of work.decision?.links ?? []) {
       const known = batch.cache.linkOf(link.from);

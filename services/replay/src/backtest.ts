@@ -8,6 +8,7 @@ import { dateOfDay, localDay, orderOf, tierOf, type Rules } from '@leadscore/sco
 import type { Redis } from 'ioredis';
 import { eventsBetween } from './event-source.ts';
 import { alertCounts, alertKeys, effectiveness, type AlertRecord, type DayEnd, type Effectiveness } from './report.ts';
+import { seedManualMerges } from './manual-merges.ts';
 import { createScratchReplay } from './replay.ts';
 import { dropScratch, scratchNamespace } from './scratch.ts';
 
@@ -136,6 +137,7 @@ export async function backtest(
     }
   }
   try {
+    await seedManualMerges(deps, scratch);
     const events = await replay.replay(watched(), (done) => deps.onProgress?.(done, (performance.now() - began) / 1000));
     // Profiles to the leads they belong to at the end (a visitor who identified later is that lead; a provisional
     // email lead whose user came later is that user, whichever of the two an alert was fired for, which depends on

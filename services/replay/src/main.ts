@@ -2,7 +2,9 @@
  * Replays of stored events through the live scoring path, from the command line:
  *   pnpm backtest [--rules <file>] [--against <file>|in-force] --from <ISO> --to <ISO> [--warmup 14d] [--horizon 30d]
  *                 [--conversion "Opportunity Created"]… [--no-daily] [--json <file>|-]
- *   pnpm rescore [--rules <file>]                  every portrait rebuilt in place while ingestion goes on
+ *   pnpm rescore [--rules <file>] [--lead <id>… | --company <id>… | --from <ISO>] [--restart]
+ *                 every portrait (or the chosen ones: leads, companies with their members, whoever had events
+ *                 received since a time) rebuilt in place while ingestion goes on; a stopped one resumes when run again
  *   pnpm rescore --dry-run [--rules <file>] [--lead <id>]…   what it would change, lead by lead
  * config → logger → Redis, ClickHouse (migrate) → rules files → backtest each (backtest.ts), or rebuild every portrait
  * into a scratch namespace and compare (rescore.ts) → a table on stdout, JSON for tools; progress on stderr.
@@ -18,7 +20,9 @@ import { readRulesFile } from '@leadscore/rules-source';
 import { defaultRules, parseDuration, parseRules, type Rules } from '@leadscore/scoring';
 import { backtest, type BacktestReport } from './backtest.ts';
 import { reportText } from './report-text.ts';
+import { isChoice, type Choice } from './choice.ts';
 import { checkPortraits, rescoreInPlace } from './rescore.ts';
+import { RescoreBusy, RescoreMismatch } from './rescore-run.ts';
 import { topicPosition } from './topic-position.ts';
 import { ALERTS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
 import { createKafka, topicNames } from '@leadscore/kafka';
@@ -58,6 +62,8 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
     lead: { type: 'string', multiple: true },
+    company: { type: 'string', multiple: true },
+    restart: { type: 'boolean', default: false },
   },
 });
 const time = (flag: 'from' | 'to') => {
@@ -132,8 +138,8 @@ if (args.json) {
 async function rescoreCommand(): Promise<never> {
   const rules = rulesOf(args.rules);
   if (!args['dry-run']) {
-    if (args.lead && args.lead.length > 0) fail('--lead is for --dry-run so far: a rescore in place rebuilds every portrait (their companies are shared)');
-    await rescoreLive(rules);
+    const choice: Choice = { ...(args.lead?.length ? { leads: args.lead } : {}), ...(args.company?.length ? { companies: args.company } : {}), ...(args.from ? { since: time('from') } : {}) };
+    await rescoreLive(rules, choice);
     process.exit(0);
   }
   const redis = createRedis(config.redis.url, { connectionName: 'rescore' });
@@ -168,7 +174,7 @@ async function rescoreCommand(): Promise<never> {
   process.exit(0);
 }
 
-async function rescoreLive(rules: Rules): Promise<void> {
+async function rescoreLive(rules: Rules, choice: Choice): Promise<void> {
   const redis = createRedis(config.redis.url, { connectionName: 'rescore' });
   const clickhouse = createClickHouse({ ...config.clickhouse, requestTimeoutMs: 3_600_000 });
   await migrate(serverExecutor(clickhouse), config.clickhouse);
@@ -178,6 +184,7 @@ async function rescoreLive(rules: Rules): Promise<void> {
   await admin.connect();
   const queue = new Queue(ALERTS_QUEUE, { connection: createRedis(config.redis.url, { connectionName: 'rescore-alerts' }), prefix: alertsQueuePrefix(config.namespace) });
   const progress = progressLine();
+  const began = performance.now();
   try {
     const r = await rescoreInPlace(
       {
@@ -188,12 +195,23 @@ async function rescoreLive(rules: Rules): Promise<void> {
         log,
         topic: topicPosition(admin, `${config.namespace}.ingest`, topicNames(config.namespace).events),
         alerts: queue,
-        onProgress: (stage, done) => progress(`${stage} ${done.toLocaleString('en-US')}`),
+        onProgress: (stage, done, total) => {
+          const seconds = (performance.now() - began) / 1000;
+          progress(total === undefined ? `${stage} ${done.toLocaleString('en-US')}` : `${stage} ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} events, ${Math.round(done / Math.max(seconds, 0.001)).toLocaleString('en-US')} events/s`);
+        },
       },
-      { rules },
+      { rules, ...(isChoice(choice) ? { choose: choice } : {}), restart: args.restart ?? false },
     );
     process.stderr.write('\n');
-    process.stdout.write(`rescore with ${rules.version}: cutover at offsets ${JSON.stringify(r.cutover)}; ${r.replayed.toLocaleString('en-US')} events replayed, ${r.keys.toLocaleString('en-US')} keys swapped in, ${r.caughtUp.toLocaleString('en-US')} later events applied again; ${r.markedOnly} past firings marked, ${r.sentNow} fresh ones sent (once each); ${r.seconds.toFixed(1)} s\n`);
+    const count = (n: number, one: string) => `${n.toLocaleString('en-US')} ${one}${n === 1 ? '' : 's'}`;
+    const what = r.chosen ? `${count(r.chosen.leads.length, 'lead')} (${count(r.chosen.profiles, 'profile')}, ${count(r.chosen.emails, 'email')}) and ${count(r.chosen.companies.length, 'company').replace(/ys$/, 'ies')}` : 'every portrait';
+    process.stdout.write(
+      `rescore of ${what} with ${rules.version}${r.resumedFrom ? ` (resumed at its ${r.resumedFrom} stage)` : ''}: cutover at offsets ${JSON.stringify(r.cutover)}; ${r.replayed.toLocaleString('en-US')} events replayed, ${r.keys.toLocaleString('en-US')} keys swapped in, ${r.caughtUp.toLocaleString('en-US')} later events applied again; ${r.markedOnly} past firings marked, ${r.sentNow} fresh ones sent (once each); ${r.seconds.toFixed(1)} s\n`,
+    );
+    if (r.chosen && r.chosen.leads.length <= 20) process.stdout.write(`  leads: ${r.chosen.leads.join(', ')}\n`);
+  } catch (err) {
+    if (err instanceof RescoreMismatch || err instanceof RescoreBusy) fail(err.message, 1);
+    throw err;
   } finally {
     await queue.close();
     await admin.disconnect();

@@ -28,7 +28,7 @@ const LINKS_REMEMBERED = 1_000_000;
  * later event for one of them starts a new batch, so the history is judged before it, as it was live. (A visitor
  * who says who they are with their first event brings nothing.)
  */
-function historyLinker(remembered = LINKS_REMEMBERED) {
+function historyLinker(options: { readonly resumed?: boolean } = {}, remembered = LINKS_REMEMBERED) {
   const alone = new Set<string>();
   const linked = new Set<string>();
   const note = (set: Set<string>, key: string) => {
@@ -45,7 +45,9 @@ function historyLinker(remembered = LINKS_REMEMBERED) {
     if (owner === anonymous || (owner === email && !anonymous)) return void note(alone, owner), undefined;
     let cut = false;
     for (const profile of [anonymous, email]) {
-      if (!profile || profile === owner || !alone.has(profile)) continue;
+      // A replay resumed part way never saw the earlier events: any profile may have a history, so every first link
+      // cuts (more batches, the same portraits).
+      if (!profile || profile === owner || !(options.resumed || alone.has(profile))) continue;
       const pair = `${profile}\t${owner}`;
       if (linked.has(pair)) continue;
       note(linked, pair);
@@ -77,7 +79,8 @@ export function createReplay(deps: {
   readonly settings: ScoringSettings;
   readonly rules: () => Rules;
   readonly log: Logger;
-  readonly onAlert: (alert: ReplayedAlert) => void;
+  /** Awaited before the outbox marks the firing sent: a durable recorder loses none to a crash. */
+  readonly onAlert: (alert: ReplayedAlert) => void | Promise<void>;
   readonly dayOf: (ms: number) => string;
   readonly onDayEnd?: (day: string, endMs: number) => Promise<void>;
 }) {
@@ -86,7 +89,7 @@ export function createReplay(deps: {
   let deadLetters = 0;
   const sink: AlertSink = {
     addBulk: async (jobs) => {
-      for (const j of jobs) deps.onAlert({ job: j.data as HotLeadJob, at: clock });
+      await Promise.all(jobs.map((j) => deps.onAlert({ job: j.data as HotLeadJob, at: clock })));
       return [];
     },
   };
@@ -118,11 +121,27 @@ export function createReplay(deps: {
   }
 
   return {
-    /** Replays events in the order given (oldest first); returns how many. */
-    async replay(events: AsyncIterable<TrackedEvent> | Iterable<TrackedEvent>, onProgress?: (done: number) => void): Promise<number> {
+    /**
+     * Replays events in the order given (oldest first); returns how many. `onBatch` is awaited after each batch is
+     * in the namespace, with its last event (where a resumed replay starts after); `resumed` says the namespace
+     * holds a stopped replay's earlier batches.
+     */
+    async replay(
+      events: AsyncIterable<TrackedEvent> | Iterable<TrackedEvent>,
+      onProgress?: (done: number) => void,
+      options: { readonly onBatch?: (done: number, last: TrackedEvent) => Promise<void>; readonly resumed?: boolean } = {},
+    ): Promise<number> {
       let batch: TrackedEvent[] = [];
       let done = 0;
-      const links = historyLinker();
+      const links = historyLinker({ ...(options.resumed ? { resumed: true } : {}) });
+      const finish = async () => {
+        await run(batch);
+        done += batch.length;
+        const last = batch.at(-1);
+        if (last && options.onBatch) await options.onBatch(done, last);
+        onProgress?.(done);
+        batch = [];
+      };
       // Identities a link of this batch brought a history to: their next event starts the next batch, so the history
       // is judged before it, as it was live. (Holding such events back while other leads' events fill the batch
       // makes batches ten times larger, but changes the order companies see their members' events in: measured, it
@@ -135,21 +154,18 @@ export function createReplay(deps: {
         const afterLink = linkedNow.size > 0 && ids.some((id) => linkedNow.has(id));
         // A new day starts a new batch too, so each day's end is seen between batches.
         if (afterLink || batch.length >= REPLAY_BATCH_EVENTS || t - start > REPLAY_BATCH_SPAN_MS || (batch.length > 0 && deps.dayOf(t) !== deps.dayOf(start))) {
-          await run(batch);
-          done += batch.length;
-          onProgress?.(done);
-          batch = [];
+          await finish();
           linkedNow.clear();
         }
         batch.push(e);
         for (const id of links(e) ?? []) linkedNow.add(id);
       }
-      await run(batch);
-      done += batch.length;
+      await finish();
       if (day !== undefined && deps.onDayEnd) await deps.onDayEnd(day, clock);
-      onProgress?.(done);
       return done;
     },
+    /** Sends the firings a stopped replay marked and had not yet recorded (the outbox's own crash recovery). */
+    recover: () => path.outbox.recover(),
     /** Records the scoring path refused (a replay of stored events should refuse none). */
     get deadLetters() {
       return deadLetters;
@@ -171,7 +187,7 @@ export function createScratchReplay(deps: {
   readonly scratch: string;
   readonly rules: Rules;
   readonly log: Logger;
-  readonly onAlert: (alert: ReplayedAlert) => void;
+  readonly onAlert: (alert: ReplayedAlert) => void | Promise<void>;
   readonly onDayEnd?: (day: string, endMs: number) => Promise<void>;
 }) {
   const zone = deps.settings.timeZone;

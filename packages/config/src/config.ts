@@ -48,6 +48,7 @@ function toConfig(raw: RawConfig) {
       maxPastMs: raw.COLLECTOR_MAX_AGE_DAYS * 86_400_000,
       corsOrigins: raw.COLLECTOR_CORS_ORIGINS,
       publicUrl: raw.COLLECTOR_PUBLIC_URL,
+      trustedProxies: raw.COLLECTOR_TRUSTED_PROXIES,
       linkSecret: raw.COLLECTOR_LINK_SECRET,
       redirectHosts: raw.COLLECTOR_REDIRECT_HOSTS,
       produceTimeoutMs: raw.COLLECTOR_PRODUCE_TIMEOUT_MS,

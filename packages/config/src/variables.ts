@@ -220,6 +220,12 @@ export const variables = {
     doc: 'The URL browsers reach the collector at, handed to analytics.js in its settings; empty: the host each request came to.',
     schema: z.union([z.literal(''), z.string().refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), 'expected an http(s) URL')]),
   },
+  COLLECTOR_TRUSTED_PROXIES: {
+    section: 'collector',
+    default: '',
+    doc: 'Addresses of the load balancers or proxies in front of the collector (CIDR, comma-separated): only their X-Forwarded-For, -Host and -Proto are believed. Empty: the socket address and the request itself are, whatever headers a client sets.',
+    schema: commaList(cidr),
+  },
   COLLECTOR_WRITE_KEYS: {
     section: 'collector',
     default: 'web=dev_write_key',

@@ -20,6 +20,8 @@ export interface CollectorSettings {
   readonly corsOrigins: readonly string[];
   /** Where browsers reach the collector (for analytics.js settings); empty: the request's own host. */
   readonly publicUrl?: string;
+  /** Proxies whose X-Forwarded-* headers are believed (CIDR); none: the socket address and Host header only. */
+  readonly trustedProxies?: readonly string[];
   /** Serve the tracker's demo page (development). */
   readonly demo?: boolean;
   readonly noise: NoiseSettings;
@@ -75,8 +77,10 @@ function fromTracker<T extends { context?: { library?: { name?: string | undefin
 }
 
 /**
- * A browser's request comes from the person's own address, so it is their IP (internal-traffic rules need it);
- * a server SDK's request comes from the site's backend, whose address says nothing about the person.
+ * A browser's request comes from the person's own address, so it is their IP (internal-traffic rules need it),
+ * whatever the page put in `context.ip`; a server SDK's request comes from the site's backend, whose address says
+ * nothing about the person, so its `context.ip` stands. `request.ip` is the socket's address unless a trusted proxy
+ * forwarded the request (COLLECTOR_TRUSTED_PROXIES).
  */
 function browserIp(request: FastifyRequest): string | undefined {
   return request.headers.origin ? request.ip : undefined;
@@ -93,12 +97,14 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
   const importKeys = new SourceKeys(settings.importKeys);
   const sink = createEventSink({ buffer, metrics, topics: settings.topics, noise: settings.noise, internalNetworks: internalNetworks(settings.noise.internalRanges) });
   const withIp = <T extends { context?: { ip?: string | undefined } | undefined }>(event: T, ip: string | undefined): T =>
-    ip === undefined || event.context?.ip !== undefined ? event : { ...event, context: { ...event.context, ip } };
+    ip === undefined || event.context?.ip === ip ? event : { ...event, context: { ...event.context, ip } };
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: LIMITS.batchBytes,
-    trustProxy: true,
+    // X-Forwarded-* from anyone else is a client's say-so: it would pass as internal traffic, or point the cached
+    // analytics.js settings at another host.
+    trustProxy: settings.trustedProxies && settings.trustedProxies.length > 0 ? [...settings.trustedProxies] : false,
     return503OnClosing: true,
   });
   // One info line per request would cost more than the request itself; errors are still logged.
@@ -213,8 +219,10 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
   app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', async (request, reply) => {
     const source = writeKeys.authenticate(undefined, { writeKey: request.params.writeKey }, 'segment');
     if (!source) return reply.code(404).send({ error: 'not_found', message: 'unknown write key' });
+    // Without a configured public URL the answer names the host this request came to, which the client chose: it is
+    // then never kept by a shared cache, so one client's Host header cannot reach another's browser.
     const base = new URL(settings.publicUrl || `${request.protocol}://${request.host}`);
-    return reply.header('Cache-Control', 'public, max-age=300').send({
+    return reply.header('Cache-Control', settings.publicUrl ? 'public, max-age=300' : 'private, max-age=300').send({
       integrations: {
         'Segment.io': { apiKey: request.params.writeKey, apiHost: `${base.host}${base.pathname.replace(/\/$/, '')}/v1`, protocol: base.protocol.replace(':', '') },
       },

@@ -38,6 +38,7 @@ const app = await buildCollector(
     maxPastMs: config.collector.maxPastMs,
     corsOrigins: config.collector.corsOrigins,
     publicUrl: config.collector.publicUrl,
+    trustedProxies: config.collector.trustedProxies,
     demo: config.env !== 'production',
     noise: config.noise,
     email: { linkSecret: config.collector.linkSecret, redirectHosts: config.collector.redirectHosts },

@@ -108,7 +108,7 @@ const port = await freePort();
 progress(`starting the collector (namespace ${ns}, port ${port})`);
 const collector = await startService(
   'services/collector/src/main.ts',
-  { NAMESPACE: ns, COLLECTOR_PORT: String(port), COLLECTOR_WRITE_KEYS: 'web=bench_write_key_1', LOG_LEVEL: 'warn', NODE_ENV: 'development' },
+  { NAMESPACE: ns, COLLECTOR_PORT: String(port), COLLECTOR_WRITE_KEYS: 'web=bench_write_key_1', COLLECTOR_RATE_LIMITS: 'web=10000000/s', LOG_LEVEL: 'warn', NODE_ENV: 'development' },
   `http://127.0.0.1:${port}/readyz`,
 );
 

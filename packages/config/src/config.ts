@@ -49,6 +49,7 @@ function toConfig(raw: RawConfig) {
       corsOrigins: raw.COLLECTOR_CORS_ORIGINS,
       publicUrl: raw.COLLECTOR_PUBLIC_URL,
       trustedProxies: raw.COLLECTOR_TRUSTED_PROXIES,
+      rateLimits: raw.COLLECTOR_RATE_LIMITS,
       linkSecret: raw.COLLECTOR_LINK_SECRET,
       redirectHosts: raw.COLLECTOR_REDIRECT_HOSTS,
       produceTimeoutMs: raw.COLLECTOR_PRODUCE_TIMEOUT_MS,

@@ -57,6 +57,21 @@ const keyList = z
   .transform((pairs) => pairs.map((p) => ({ source: p.slice(0, p.indexOf('=')), key: p.slice(p.indexOf('=') + 1) })))
   .refine((pairs) => new Set(pairs.map((p) => p.key)).size === pairs.length, 'the same key is given to two sources');
 
+/** `web=500/s,shop=50/s,*=1000/s`: messages per second or minute per source (`*`: every write-key source not named). */
+const rateLimitList = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+  .pipe(z.array(z.string().regex(/^([a-z][a-z0-9_-]{0,63}|\*)=\d{1,9}\/(s|min)$/, 'expected source=N/s or source=N/min pairs, e.g. web=500/s,*=1000/s')))
+  .transform((pairs) =>
+    pairs.map((p) => {
+      const [source, rate] = p.split('=') as [string, string];
+      const [count, unit] = rate.split('/') as [string, string];
+      return { source, messages: Number(count), windowMs: unit === 's' ? 1000 : 60_000 };
+    }),
+  )
+  .refine((limits) => limits.every((l) => l.messages > 0), 'a limit must allow at least one message')
+  .refine((limits) => new Set(limits.map((l) => l.source)).size === limits.length, 'a source is given two limits');
+
 const commaList = (item: z.ZodString) =>
   z
     .string()
@@ -239,6 +254,12 @@ export const variables = {
     doc: 'Keys for /v1/import (historical events of any age), `source=key,…`; kept apart from write keys, which sites expose.',
     schema: keyList,
     secret: true,
+  },
+  COLLECTOR_RATE_LIMITS: {
+    section: 'collector',
+    default: '*=1000/s',
+    doc: 'Messages each source may send, `source=N/s` or `N/min`, comma-separated; `*` is every write-key source not named (import sources are limited only when named). Counted in Redis, so shared by every collector instance; past it, 429 with Retry-After.',
+    schema: rateLimitList,
   },
   COLLECTOR_MAX_FUTURE_SECONDS: {
     section: 'collector',

@@ -9,6 +9,7 @@ import type { CollectorMetrics } from './metrics.ts';
 import { KafkaUnavailableError, type ProduceBuffer } from './produce-buffer.ts';
 import { createEventSink } from './event-sink.ts';
 import { refuseWithoutIdentity } from '@leadscore/identity';
+import { describeLimit, type RateLimiter } from './rate-limit.ts';
 import { registerEmailRoutes } from './routes/email.ts';
 import { registerTrackerRoutes } from './routes/tracker.ts';
 
@@ -35,6 +36,8 @@ export interface CollectorDeps {
   readonly metrics: CollectorMetrics;
   /** Whether Kafka answers now, for /readyz. */
   readonly kafkaReady: () => Promise<boolean>;
+  /** Messages per source per window (shared by instances through Redis); none: unlimited. */
+  readonly rateLimiter?: RateLimiter;
   readonly now?: () => Date;
 }
 
@@ -165,6 +168,23 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
     return source;
   }
 
+  /** Takes a request's messages from its source's budget; false when it answered 429 or 413 instead. */
+  async function withinLimit(request: FastifyRequest, reply: FastifyReply, source: Source, messages: number): Promise<boolean> {
+    if (!deps.rateLimiter) return true;
+    const decision = await deps.rateLimiter.take(source, messages);
+    if (decision.ok) return true;
+    const route = request.routeOptions.url ?? 'unknown';
+    if ('tooLarge' in decision) {
+      metrics.rejected.inc({ route, reason: 'over_rate_limit' });
+      void reply.code(413).send({ error: 'payload_too_large', message: `${messages} messages in one request exceed source ${source.id}'s rate limit of ${describeLimit(decision.limit)}: send smaller batches` });
+      return false;
+    }
+    metrics.rejected.inc({ route, reason: 'rate_limited' });
+    const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+    void reply.code(429).header('Retry-After', String(seconds)).send({ error: 'rate_limited', message: `source ${source.id} may send ${describeLimit(decision.limit)}; retry in ${seconds} s` });
+    return false;
+  }
+
   for (const [route, kind] of batchRoutes) {
     app.post(route, async (request, reply) => {
       const source = authenticate(request, reply, kind === 'import' ? importKeys : writeKeys, kind);
@@ -175,6 +195,7 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
         metrics.rejected.inc({ route, reason: 'too_many_messages' });
         return reply.code(413).send({ error: 'payload_too_large', message: `batch has ${size.length} messages; the limit is ${LIMITS.batchMessages}` });
       }
+      if (!(await withinLimit(request, reply, source, Array.isArray(size) ? size.length : 0))) return reply;
       const result = intakeBatch(body, {
         receivedAt: now(),
         source,
@@ -198,6 +219,7 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
     app.post(route, { bodyLimit: LIMITS.messageBytes }, async (request, reply) => {
       const source = authenticate(request, reply, writeKeys, 'segment');
       if (!source) return reply;
+      if (!(await withinLimit(request, reply, source, 1))) return reply;
       const result = intakeMessage(withoutWriteKey(request.body), {
         receivedAt: now(),
         source,

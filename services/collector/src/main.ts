@@ -1,6 +1,7 @@
 /**
  * The collector: the Segment HTTP Tracking API in front of Kafka.
- *   config → logger → Kafka (topics, producer) → produce buffer → HTTP app → listen; SIGTERM: stop taking requests,
+ *   config → logger → Kafka (topics, producer) → produce buffer → rate limiter (Redis) → HTTP app → listen;
+ *   SIGTERM: stop taking requests,
  *   flush what was accepted, disconnect.
  */
 import { loadConfigOrExit } from '@leadscore/config';
@@ -11,6 +12,8 @@ import { buildCollector } from './app.ts';
 import { kafkaReadiness } from './kafka-health.ts';
 import { createCollectorMetrics } from './metrics.ts';
 import { ProduceBuffer } from './produce-buffer.ts';
+import { createRateLimiter } from './rate-limit.ts';
+import { createRedis } from '@leadscore/redis';
 
 const config = loadConfigOrExit('collector');
 const log = createLogger({ service: 'collector', level: config.logLevel, namespace: config.namespace });
@@ -29,6 +32,9 @@ const buffer = new ProduceBuffer(producer, {
   onFlush: (_n, seconds, ok) => metrics.produceSeconds.observe({ outcome: ok ? 'ok' : 'error' }, seconds),
 });
 const readiness = kafkaReadiness(kafka);
+// The rate limiter's connection fails fast rather than queueing: a request never waits for Redis to come back.
+const redis = createRedis(config.redis.url, { connectionName: 'collector', enableOfflineQueue: false, commandTimeout: 250, maxRetriesPerRequest: 0 });
+const rateLimiter = createRateLimiter({ redis, namespace: config.namespace, limits: config.collector.rateLimits, log, onError: () => metrics.rateLimiterErrors.inc() });
 
 const app = await buildCollector(
   {
@@ -44,13 +50,14 @@ const app = await buildCollector(
     email: { linkSecret: config.collector.linkSecret, redirectHosts: config.collector.redirectHosts },
     topics: { events: topics.events, deadLetter: topics.eventsDeadLetter },
   },
-  { log, buffer, metrics, kafkaReady: readiness.ready },
+  { log, buffer, metrics, kafkaReady: readiness.ready, rateLimiter },
 );
 
 handleShutdown(log, [
   { name: 'http server', run: () => app.close() },
   { name: 'produce buffer', run: () => buffer.drain() },
   { name: 'kafka', run: async () => (await readiness.close(), await producer.disconnect()) },
+  { name: 'redis', run: async () => void redis.disconnect() },
 ]);
 
 const address = await app.listen({ host: config.collector.host, port: config.collector.port });

@@ -9,6 +9,7 @@ export function createCollectorMetrics() {
     requests: new Counter({ name: 'collector_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] }),
     accepted: new Counter({ name: 'collector_messages_accepted_total', help: 'Messages written to the events topic', labelNames: ['route', 'source', 'type'], registers: [registry] }),
     rejected: new Counter({ name: 'collector_messages_rejected_total', help: 'Messages or requests refused, by route and reason', labelNames: ['route', 'reason'], registers: [registry] }),
+    rateLimiterErrors: new Counter({ name: 'collector_rate_limiter_errors_total', help: 'Requests let through because the rate limiter (Redis) did not answer', registers: [registry] }),
     produceSeconds: new Histogram({
       name: 'collector_produce_duration_seconds',
       help: 'Time from a produce request to its acknowledgement by Kafka',

@@ -30,6 +30,7 @@ async function eventOf(c: TestCollector, anonymousId: string): Promise<Record<st
   }
 }
 const settingsOf = (c: TestCollector, headers: Record<string, string> = {}) => fetch(`${c.url}/v1/projects/${WRITE_KEY}/settings`, { headers });
+type Settings = { integrations: { 'Segment.io': { apiHost: string; protocol: string } } };
 
 describe('a client that sets X-Forwarded-For', () => {
   it('is taken at its socket address when no proxy is trusted: it cannot pass as internal traffic', async () => {
@@ -59,19 +60,19 @@ describe('a page that states its own IP', () => {
 describe('the analytics.js settings', () => {
   it('ignore X-Forwarded-Host from a client, and are never kept by a shared cache when they name the request\'s host', async () => {
     const res = await settingsOf(direct, { 'x-forwarded-host': 'evil.example' });
-    const { apiHost } = (await res.json())['integrations']['Segment.io'];
+    const { apiHost } = ((await res.json()) as Settings).integrations['Segment.io'];
     expect(apiHost).toBe(`${new URL(direct.url).host}/v1`);
     expect(res.headers.get('cache-control')).toBe('private, max-age=300');
   });
 
   it('follow a trusted proxy\'s X-Forwarded-Host', async () => {
     const res = await settingsOf(proxied, { 'x-forwarded-host': 't.acme.example', 'x-forwarded-proto': 'https' });
-    expect((await res.json())['integrations']['Segment.io']).toMatchObject({ apiHost: 't.acme.example/v1', protocol: 'https' });
+    expect(((await res.json()) as Settings).integrations['Segment.io']).toMatchObject({ apiHost: 't.acme.example/v1', protocol: 'https' });
   });
 
   it('name the configured public URL whatever the request says, and may be cached', async () => {
     const res = await settingsOf(published, { 'x-forwarded-host': 'evil.example', host: 'evil.example' });
-    expect((await res.json())['integrations']['Segment.io']).toMatchObject({ apiHost: 't.acme.example/collect/v1', protocol: 'https' });
+    expect(((await res.json()) as Settings).integrations['Segment.io']).toMatchObject({ apiHost: 't.acme.example/collect/v1', protocol: 'https' });
     expect(res.headers.get('cache-control')).toBe('public, max-age=300');
   });
 });

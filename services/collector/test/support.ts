@@ -9,6 +9,8 @@ import { buildCollector, type CollectorSettings } from '../src/app.ts';
 import { kafkaReadiness } from '../src/kafka-health.ts';
 import { createCollectorMetrics } from '../src/metrics.ts';
 import { ProduceBuffer } from '../src/produce-buffer.ts';
+import { createRateLimiter, type RateLimit } from '../src/rate-limit.ts';
+import { createRedis } from '@leadscore/redis';
 
 export const WRITE_KEY = 'wk_test_web_123';
 export const IMPORT_KEY = 'ik_test_crm_456';
@@ -25,7 +27,7 @@ export interface TestCollector {
 /** A collector on a free port, writing to real Kafka under a namespace of the test file's own. */
 export async function startTestCollector(
   brokers: readonly string[],
-  options: { label: string; produceTimeoutMs?: number; settings?: Partial<CollectorSettings>; now?: () => Date },
+  options: { label: string; produceTimeoutMs?: number; settings?: Partial<CollectorSettings>; now?: () => Date; rateLimits?: { readonly redisUrl: string; readonly namespace?: string; readonly limits: readonly RateLimit[] } },
 ): Promise<TestCollector> {
   const ns = testNamespace(options.label);
   // Tests that stop Kafka make kafkajs log every refused connection; TEST_LOG_LEVEL=debug shows them.
@@ -47,6 +49,8 @@ export async function startTestCollector(
     onFlush: (_n, seconds, ok) => metrics.produceSeconds.observe({ outcome: ok ? "ok" : "error" }, seconds),
   });
   const readiness = kafkaReadiness(kafka, 1000);
+  const redis = options.rateLimits ? createRedis(options.rateLimits.redisUrl, { enableOfflineQueue: false, commandTimeout: 250, maxRetriesPerRequest: 0 }) : undefined;
+  const rateLimiter = redis && options.rateLimits ? createRateLimiter({ redis, namespace: options.rateLimits.namespace ?? ns, limits: options.rateLimits.limits, log }) : undefined;
   const app = await buildCollector(
     {
       writeKeys: [{ source: 'web', key: WRITE_KEY }],
@@ -59,7 +63,7 @@ export async function startTestCollector(
       email: { linkSecret: LINK_SECRET, redirectHosts: ['acme.example', '*.acme.example'] },
       ...options.settings,
     },
-    { log, buffer, metrics, kafkaReady: readiness.ready, ...(options.now ? { now: options.now } : {}) },
+    { log, buffer, metrics, kafkaReady: readiness.ready, ...(rateLimiter ? { rateLimiter } : {}), ...(options.now ? { now: options.now } : {}) },
   );
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
@@ -73,6 +77,7 @@ export async function startTestCollector(
       await buffer.drain();
       await readiness.close();
       await producer.disconnect();
+      redis?.disconnect();
       const admin = kafka.admin();
       await admin.connect();
       await admin.deleteTopics({ topics: [topics.events, topics.deadLetter] }).catch(() => {});

@@ -1,0 +1,20 @@
+--[[
+  Takes a request's messages from a source's budget for the current window, all or none: the window's count in
+  Redis is shared by every collector instance, and expires with the window.
+
+  KEYS[1] the window's counter (one per source and window)
+  ARGV[1] messages in the request   ARGV[2] messages the window allows   ARGV[3] window length, ms
+
+  Returns {1, messages left} | {0, ms until the window ends}
+]]
+local taken = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local count = redis.call('INCRBY', KEYS[1], taken)
+if count == taken then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3])) end
+if count > limit then
+  redis.call('DECRBY', KEYS[1], taken)
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl < 0 then ttl = tonumber(ARGV[3]) end
+  return {0, ttl}
+end
+return {1, limit - count}

@@ -358,6 +358,12 @@ export const variables = {
     doc: 'Port of the ingest worker\'s /metrics and /healthz (0: any free port).',
     schema: z.coerce.number().int().min(0).max(65535),
   },
+  INGEST_START_WITHOUT_OFFSETS: {
+    section: 'ingest',
+    default: 'refuse',
+    doc: 'What a worker does with a partition its group has no committed offset for (a new group, or offsets the broker expired) when the partition holds records older than INGEST_DEDUP_WINDOW_DAYS, which the portraits would count twice: refuse (stop, naming the partitions), dedup-window (start at the first record within the window: the usual case, expired offsets) or earliest (apply them all: a new deployment reading history it never saw).',
+    schema: z.enum(['refuse', 'dedup-window', 'earliest']),
+  },
   INGEST_DEDUP_WINDOW_DAYS: {
     section: 'ingest',
     default: '7',

@@ -2,7 +2,7 @@
  * The ingest worker: the events topic, read by a consumer group, applied to the portraits in Redis and stored in
  * ClickHouse, exactly once in effect.
  *   config → logger → ClickHouse (migrate) → Redis (scripts) → Kafka (topics, dead-letter producer) →
- *   batch processor → consumer loop; SIGTERM: stop fetching, finish and commit the batch in hand, close.
+ *   batch processor → start guard (no replay beyond the dedup window) → consumer loop; SIGTERM: stop fetching, finish and commit the batch in hand, close.
  */
 import { createClickHouse, migrate, serverExecutor } from '@leadscore/clickhouse';
 import { EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
@@ -18,6 +18,7 @@ import { rulesSource } from '@leadscore/rules-source';
 import { createIngestMetrics } from './metrics.ts';
 import { createScoringPath, scoringSettingsOf } from './scoring-path.ts';
 import { createInsertCoalescer } from './insert-coalescer.ts';
+import { applyStart, planStart, readPartitionStarts } from './start-guard.ts';
 import { createWarehouse, monthOf } from './warehouse.ts';
 
 const config = loadConfigOrExit('ingest');
@@ -80,10 +81,31 @@ await sweeps.upsertJobScheduler('quiet-sweep', { every: config.ingest.quietSweep
 const sweep = createQuietSweep({ namespace: config.namespace, redis, scripts, outbox, rules: rules.current, log });
 const sweeper = new BullWorker(SWEEPS_QUEUE, async () => sweep(), { connection: createRedis(config.redis.url, { connectionName: 'ingest-sweeps' }), prefix: alertsQueuePrefix(config.namespace), concurrency: 1 });
 
+// A partition the group would read from its beginning must not hold more than the portraits' dedup window remembers.
+const groupId = `${config.namespace}.ingest`;
+{
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const plan = planStart(await readPartitionStarts(admin, groupId, topics.events, Date.now() - config.ingest.dedupWindowMs), config.ingest.startWithoutOffsets, config.ingest.dedupWindowMs / 86_400_000);
+    if (plan.kind === 'refuse') {
+      process.stderr.write(`ingest: ${plan.message}\n`);
+      log.fatal({ topic: topics.events, group: groupId }, plan.message);
+      process.exit(EXIT_CONFIG);
+    }
+    if (plan.seeks.length > 0) {
+      await applyStart(admin, groupId, topics.events, plan).catch((err: Error) => log.warn({ err: err.message }, 'another worker of the group is consuming; its own start applied the window'));
+      log.warn({ seeks: plan.seeks.map((s) => ({ partition: s.partition, offset: String(s.offset) })) }, 'partitions without committed offsets start at the dedup window (INGEST_START_WITHOUT_OFFSETS=dedup-window)');
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 const metricsServer = await startMetricsServer(metrics.registry, '0.0.0.0', config.ingest.metricsPort);
 const consumer = await runBatchConsumer({
   kafka,
-  groupId: `${config.namespace}.ingest`,
+  groupId,
   topic: topics.events,
   log,
   handle: processBatch,

@@ -9,3 +9,4 @@ export * from './record.ts';
 export * from './dead-letter.ts';
 export * from './replay.ts';
 export * from './hot-lead-job.ts';
+export * from './consent.ts';

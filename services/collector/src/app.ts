@@ -36,6 +36,8 @@ export interface CollectorDeps {
   readonly metrics: CollectorMetrics;
   /** Whether Kafka answers now, for /readyz. */
   readonly kafkaReady: () => Promise<boolean>;
+  /** Counts messages dropped for withheld consent, per source (kept in Redis by the service). */
+  readonly consentWithheld?: (source: Source, count: number) => Promise<void>;
   /** Messages per source per window (shared by instances through Redis); none: unlimited. */
   readonly rateLimiter?: RateLimiter;
   readonly now?: () => Date;
@@ -98,7 +100,14 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
   const now = deps.now ?? (() => new Date());
   const writeKeys = new SourceKeys(settings.writeKeys);
   const importKeys = new SourceKeys(settings.importKeys);
-  const sink = createEventSink({ buffer, metrics, topics: settings.topics, noise: settings.noise, internalNetworks: internalNetworks(settings.noise.internalRanges) });
+  const sink = createEventSink({
+    buffer,
+    metrics,
+    topics: settings.topics,
+    noise: settings.noise,
+    internalNetworks: internalNetworks(settings.noise.internalRanges),
+    ...(deps.consentWithheld ? { consentWithheld: deps.consentWithheld } : {}),
+  });
   const withIp = <T extends { context?: { ip?: string | undefined } | undefined }>(event: T, ip: string | undefined): T =>
     ip === undefined || event.context?.ip === ip ? event : { ...event, context: { ...event.context, ip } };
 
@@ -209,9 +218,9 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
         return reply.code(400).send({ error: result.reason, message, issues: [result.invalid] });
       }
       const ip = browserIp(request);
-      await sink.store(route, source, result.accepted.map((e) => fromTracker(withIp(e, ip))), result.rejected);
+      const { stored, withheld } = await sink.store(route, source, result.accepted.map((e) => fromTracker(withIp(e, ip))), result.rejected);
       const rejected: Rejected[] = result.rejected.map(({ raw: _raw, ...r }) => r);
-      return reply.send({ success: true, accepted: result.accepted.length, ...(rejected.length ? { rejected } : {}) });
+      return reply.send({ success: true, accepted: stored, ...(withheld ? { consentWithheld: withheld } : {}), ...(rejected.length ? { rejected } : {}) });
     });
   }
 

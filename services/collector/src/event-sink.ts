@@ -1,6 +1,6 @@
 import type { BlockList } from 'node:net';
 import type { Message } from 'kafkajs';
-import { deadLetter, encodeDeadLetter, encodeEvent, type FieldIssue, type RejectReason, type Source, type TrackedEvent } from '@leadscore/events';
+import { deadLetter, deniesAnalytics, encodeDeadLetter, encodeEvent, type FieldIssue, type RejectReason, type Source, type TrackedEvent } from '@leadscore/events';
 import { noiseFlags, type NoiseFlag, type NoiseSettings } from '@leadscore/tracking';
 import type { CollectorMetrics } from './metrics.ts';
 import type { ProduceBuffer } from './produce-buffer.ts';
@@ -19,6 +19,8 @@ export interface EventSinkDeps {
   readonly topics: { readonly events: string; readonly deadLetter: string };
   readonly noise: NoiseSettings;
   readonly internalNetworks: BlockList;
+  /** Keeps the count of messages dropped for withheld consent, per source (the only trace they leave). */
+  readonly consentWithheld?: (source: Source, count: number) => Promise<void>;
 }
 
 /** A refused message as the dead letter keeps it; one nested too deeply for JSON.stringify is described instead. */
@@ -70,10 +72,19 @@ export function createEventSink(deps: EventSinkDeps) {
   return {
     flag,
     send,
-    async store(route: string, source: Source, events: readonly TrackedEvent[], rejected: readonly RejectedMessage[] = []): Promise<TrackedEvent[]> {
-      const flagged = events.map((e) => flag(e));
-      await send(route, source, flagged, rejected);
-      return flagged;
+    /**
+     * Stores accepted events and refused messages. A message whose context withholds consent to analytics is neither
+     * stored nor scored, nor dead-lettered (that would keep it): only counted per source. Returns how many were.
+     */
+    async store(route: string, source: Source, events: readonly TrackedEvent[], rejected: readonly RejectedMessage[] = []): Promise<{ readonly stored: number; readonly withheld: number }> {
+      const consented = events.filter((e) => !deniesAnalytics(e.context));
+      const withheld = events.length - consented.length;
+      await send(route, source, consented.map((e) => flag(e)), rejected);
+      if (withheld > 0) {
+        metrics.rejected.inc({ route, reason: 'consent_withheld' }, withheld);
+        await deps.consentWithheld?.(source, withheld);
+      }
+      return { stored: consented.length, withheld };
     },
   };
 }

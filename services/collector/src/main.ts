@@ -12,6 +12,7 @@ import { buildCollector } from './app.ts';
 import { kafkaReadiness } from './kafka-health.ts';
 import { createCollectorMetrics } from './metrics.ts';
 import { ProduceBuffer } from './produce-buffer.ts';
+import { consentCounter } from './consent-counts.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { createRedis } from '@leadscore/redis';
 
@@ -50,7 +51,7 @@ const app = await buildCollector(
     email: { linkSecret: config.collector.linkSecret, redirectHosts: config.collector.redirectHosts },
     topics: { events: topics.events, deadLetter: topics.eventsDeadLetter },
   },
-  { log, buffer, metrics, kafkaReady: readiness.ready, rateLimiter },
+  { log, buffer, metrics, kafkaReady: readiness.ready, rateLimiter, consentWithheld: consentCounter(redis, config.namespace, log) },
 );
 
 handleShutdown(log, [

@@ -5,7 +5,7 @@ import { createKafka, createProducer, ensureTopics, topicNames } from '@leadscor
 import { createLogger } from '@leadscore/log';
 import { readTopic } from '@leadscore/tests/support/kafka.ts';
 import { testNamespace } from '@leadscore/tests/support/namespace.ts';
-import { buildCollector, type CollectorSettings } from '../src/app.ts';
+import { buildCollector, type CollectorDeps, type CollectorSettings } from '../src/app.ts';
 import { kafkaReadiness } from '../src/kafka-health.ts';
 import { createCollectorMetrics } from '../src/metrics.ts';
 import { ProduceBuffer } from '../src/produce-buffer.ts';
@@ -27,7 +27,7 @@ export interface TestCollector {
 /** A collector on a free port, writing to real Kafka under a namespace of the test file's own. */
 export async function startTestCollector(
   brokers: readonly string[],
-  options: { label: string; produceTimeoutMs?: number; settings?: Partial<CollectorSettings>; now?: () => Date; rateLimits?: { readonly redisUrl: string; readonly namespace?: string; readonly limits: readonly RateLimit[] } },
+  options: { label: string; produceTimeoutMs?: number; settings?: Partial<CollectorSettings>; now?: () => Date; consentWithheld?: CollectorDeps['consentWithheld']; rateLimits?: { readonly redisUrl: string; readonly namespace?: string; readonly limits: readonly RateLimit[] } },
 ): Promise<TestCollector> {
   const ns = testNamespace(options.label);
   // Tests that stop Kafka make kafkajs log every refused connection; TEST_LOG_LEVEL=debug shows them.
@@ -63,7 +63,7 @@ export async function startTestCollector(
       email: { linkSecret: LINK_SECRET, redirectHosts: ['acme.example', '*.acme.example'] },
       ...options.settings,
     },
-    { log, buffer, metrics, kafkaReady: readiness.ready, ...(rateLimiter ? { rateLimiter } : {}), ...(options.now ? { now: options.now } : {}) },
+    { log, buffer, metrics, kafkaReady: readiness.ready, ...(rateLimiter ? { rateLimiter } : {}), ...(options.consentWithheld ? { consentWithheld: options.consentWithheld } : {}), ...(options.now ? { now: options.now } : {}) },
   );
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;

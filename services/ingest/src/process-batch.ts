@@ -1,5 +1,5 @@
 import type { KafkaMessage, Message } from 'kafkajs';
-import { decodeEvent, deadLetter, encodeDeadLetter, type DeadLetterReason, type TrackedEvent } from '@leadscore/events';
+import { decodeEvent, deadLetter, deniesAnalytics, encodeDeadLetter, type DeadLetterReason, type TrackedEvent } from '@leadscore/events';
 import type { PartitionBatch } from '@leadscore/kafka';
 import type { Logger } from '@leadscore/log';
 import type { Rules } from '@leadscore/scoring';
@@ -85,8 +85,15 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       metrics.suppressed.inc(erased.size);
       log.info({ partition: batch.partition, count: erased.size }, 'events of erased identities dropped');
     }
-    const events = decodedEvents.filter((_, i) => !erased.has(i));
-    const messages = decodedMessages.filter((_, i) => !erased.has(i));
+    // The collector drops messages that withhold consent to analytics; one that reached the topic another way (a
+    // dead letter replayed, an older collector) is dropped here by the same rule.
+    const withheld = new Set<number>();
+    decodedEvents.forEach((e, i) => {
+      if (!erased.has(i) && deniesAnalytics(e.context)) withheld.add(i);
+    });
+    if (withheld.size > 0) metrics.consentWithheld.inc(withheld.size);
+    const events = decodedEvents.filter((_, i) => !erased.has(i) && !withheld.has(i));
+    const messages = decodedMessages.filter((_, i) => !erased.has(i) && !withheld.has(i));
 
     const portraits = await deps.portraits.write(events);
     const dropped = new Set<number>();

@@ -97,6 +97,7 @@ function toConfig(raw: RawConfig) {
     /** The reporting currency and its rates: the rollups' money, and the rules' orderValue conditions. */
     money: { currency: raw.ROLLUP_CURRENCY, rates: raw.ROLLUP_RATES },
     rollups: {
+      retentionMonths: raw.ROLLUP_RETENTION_MONTHS,
       reportingCurrency: raw.ROLLUP_CURRENCY,
       rates: raw.ROLLUP_RATES,
       windowDays: raw.ROLLUP_WINDOW_DAYS,

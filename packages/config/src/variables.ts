@@ -185,6 +185,8 @@ export const variables = {
     default: 'redis://127.0.0.1:6379',
     doc: 'Redis URL (redis:// or rediss://, credentials and database number allowed).',
     schema: urlWithProtocols(['redis:', 'rediss:']),
+    // It may hold a password.
+    secret: true,
   },
   CLICKHOUSE_URL: {
     section: 'clickhouse',
@@ -556,6 +558,12 @@ export const variables = {
     default: '60',
     doc: 'How often services/rollups takes a snapshot (a BullMQ job scheduler: one run per interval across all its workers, one at a time).',
     schema: z.coerce.number().min(0.05).max(10_080),
+  },
+  ROLLUP_RETENTION_MONTHS: {
+    section: 'rollups',
+    default: '25',
+    doc: 'Months of raw events, timelines, score ledger lines and alert deliveries ClickHouse keeps, the current one included; older month partitions are dropped after each snapshot, except order and refund events, kept at any age (first purchase, lifetime value). 0 keeps everything.',
+    schema: z.coerce.number().int().min(0).max(1200),
   },
   ROLLUP_WRITE_BACK_CHUNK: {
     section: 'rollups',

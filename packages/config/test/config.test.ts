@@ -22,6 +22,7 @@ const badValues: Record<VariableName, string> = {
   COLLECTOR_TRUSTED_PROXIES: 'proxy.local',
   COLLECTOR_RATE_LIMITS: 'web=fast',
   INGEST_START_WITHOUT_OFFSETS: 'latest',
+  ROLLUP_RETENTION_MONTHS: '-1',
   COLLECTOR_WRITE_KEYS: 'web:short',
   COLLECTOR_IMPORT_KEYS: 'a=samekey123,b=samekey123',
   COLLECTOR_MAX_FUTURE_SECONDS: '-1',

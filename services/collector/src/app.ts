@@ -118,10 +118,9 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
     // analytics.js settings at another host.
     trustProxy: settings.trustedProxies && settings.trustedProxies.length > 0 ? [...settings.trustedProxies] : false,
     return503OnClosing: true,
-  });
-  // One info line per request would cost more than the request itself; errors are still logged.
-  app.addHook('onRoute', (route) => {
-    route.logLevel ??= 'warn';
+    // No line per request: one would cost more than the request itself, and its URL carries email links' query
+    // (the recipient's address, the key). Errors are logged by the error handler, with the route, not the URL.
+    disableRequestLogging: true,
   });
   registerBodyHandling(app);
   await app.register(cors, {

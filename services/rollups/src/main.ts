@@ -6,10 +6,11 @@
  *   alert outbox) → BullMQ job scheduler and worker → /metrics and /healthz; SIGTERM: finish the run in hand, close.
  * A snapshot's stage changes fire the rules' `stage` alerts (e.g. an A customer turned dormant) through the same
  * outbox and queue as the ingest workers' alerts: once per change, retried, never lost.
+ * After each snapshot, month partitions older than ROLLUP_RETENTION_MONTHS are dropped (orders and refunds kept).
  * `pnpm rollup --as-of …` takes a snapshot for an explicit time with the same code (./snapshot.ts).
  */
 import { readFileSync } from 'node:fs';
-import { rollupSettingsFromConfig } from '@leadscore/analytics';
+import { applyRetention, rollupSettingsFromConfig } from '@leadscore/analytics';
 import { createClickHouse, migrate, serverExecutor } from '@leadscore/clickhouse';
 import { ConfigError, EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
 import { ROLLUPS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
@@ -63,20 +64,22 @@ const schedule = await startSchedule({
   log,
   run: async (asOf) => {
     // A run waits its turn while another worker's lasts (a retry must not be dropped), up to an interval.
-    const outcome = await lock.run(
-      () =>
-        takeSnapshot(
-          {
-            exec,
-            database: config.clickhouse.database,
-            settings,
-            portraits: { redis, scripts, namespace: config.namespace, chunk: config.rollups.writeBackChunk },
-            alerts: stageAlerts.alerts,
-          },
-          asOf,
-        ),
-      config.rollups.everyMs,
-    );
+    const outcome = await lock.run(async () => {
+      const snapshot = await takeSnapshot(
+        {
+          exec,
+          database: config.clickhouse.database,
+          settings,
+          portraits: { redis, scripts, namespace: config.namespace, chunk: config.rollups.writeBackChunk },
+          alerts: stageAlerts.alerts,
+        },
+        asOf,
+      );
+      // Retention after the snapshot, under the same lock: one worker at a time, and nothing a snapshot reads goes.
+      const retention = await applyRetention(exec, config.clickhouse.database, config.rollups.retentionMonths, new Date());
+      if (retention.steps.length > 0) log.info({ cutoff: retention.cutoff, steps: retention.steps, rowsRemoved: retention.rowsRemoved }, 'old month partitions dropped (orders and refunds kept)');
+      return snapshot;
+    }, config.rollups.everyMs);
     if (!outcome.ran) return { published: false, reason: 'another worker is taking a snapshot' };
     const { rollup, writeBack, alerts } = outcome.value;
     const s = rollup.summary;

@@ -27,7 +27,7 @@ import { stringify } from 'yaml';
 import { renderText, verifyWebhookSignature, type AlertMessage } from '@leadscore/channels';
 import { createClickHouse } from '@leadscore/clickhouse';
 import { loadConfig, loadConfigOrExit } from '@leadscore/config';
-import { ALERTS_QUEUE, alertsQueuePrefix, type HotLeadJob } from '@leadscore/events';
+import { ALERTS_QUEUE, alertsQueuePrefix, userHashOf, type HotLeadJob } from '@leadscore/events';
 import { createKafka, topicNames } from '@leadscore/kafka';
 import { createLogger } from '@leadscore/log';
 import { allLastSeenIndexKeys, isLeadProfile, readCompany, readPortrait } from '@leadscore/portrait';
@@ -101,6 +101,7 @@ writeFileSync(
 const [collectorPort, ingestPort, alertsPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
 // The dashboard's login for this run only (the API's tokens are secrets; this one dies with the demo).
 const DASHBOARD_TOKEN = `demo_${randomBytes(12).toString('hex')}`;
+const IDENTITY_SECRET = randomBytes(24).toString('hex');
 const dashboard = `http://127.0.0.1:${apiPort}/dashboard/`;
 const env = {
   NAMESPACE: ns,
@@ -117,6 +118,8 @@ const env = {
   API_RANKING_SWEEP_SECONDS: '10',
   ALERTS_REFUSE_PRIVATE_TARGETS: 'false',
   DEMO_WEBHOOK_SECRET: SECRET,
+  // The site's key is a browser key (the default): its backend signs a signed-in user's id (context.userHash).
+  COLLECTOR_IDENTITY_SECRETS: `web=${IDENTITY_SECRET}`,
 };
 const children: RunningProcess[] = [];
 let stopping = false;
@@ -230,7 +233,10 @@ async function sendLive(): Promise<number> {
       const today = simulate({ seed: `${args.seed}/live/${round}`, now: new Date(), companies: 2, weeks: 1 }).messages;
       pending = today.map((m) => {
         const { timestamp: _t, originalTimestamp: _o, sentAt: _s, ...rest } = JSON.parse(JSON.stringify(m).replace(/([A-Za-z0-9._%-]+)@((?!leadscore\.)[A-Za-z0-9.-]+\.example)/g, `$1+live${round}@$2`)) as Record<string, unknown>;
-        return { ...rest, messageId: `${String(rest.messageId)}-live` };
+        // As the site's page does for a signed-in user: the userHash its backend computed.
+        const userId = typeof rest.userId === 'string' ? rest.userId : undefined;
+        const context = { ...(rest.context as Record<string, unknown> | undefined), ...(userId ? { userHash: userHashOf(userId, IDENTITY_SECRET) } : {}) };
+        return { ...rest, context, messageId: `${String(rest.messageId)}-live` };
       });
     }
     // Paced by the clock: at most what the rate allows by now, in requests of up to 100 events.

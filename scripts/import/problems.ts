@@ -21,6 +21,7 @@ export const ROW_REASONS = [
   'timestamp_out_of_range',
   'invalid_unicode',
   'no_identity',
+  'not_permitted',
 ] as const;
 
 export type RowReason = (typeof ROW_REASONS)[number];

@@ -50,6 +50,8 @@ function toConfig(raw: RawConfig) {
       publicUrl: raw.COLLECTOR_PUBLIC_URL,
       trustedProxies: raw.COLLECTOR_TRUSTED_PROXIES,
       rateLimits: raw.COLLECTOR_RATE_LIMITS,
+      sourcePolicies: raw.COLLECTOR_SOURCE_POLICIES,
+      identitySecrets: raw.COLLECTOR_IDENTITY_SECRETS,
       linkSecret: raw.COLLECTOR_LINK_SECRET,
       redirectHosts: raw.COLLECTOR_REDIRECT_HOSTS,
       produceTimeoutMs: raw.COLLECTOR_PRODUCE_TIMEOUT_MS,

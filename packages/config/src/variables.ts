@@ -72,6 +72,20 @@ const rateLimitList = z
   .refine((limits) => limits.every((l) => l.messages > 0), 'a limit must allow at least one message')
   .refine((limits) => new Set(limits.map((l) => l.source)).size === limits.length, 'a source is given two limits');
 
+/** `web=browser,shop=shop`: the policy (source-policy.ts in packages/events) of each named source. */
+const policyList = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+  .pipe(z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,63}=(browser|shop|crm|server)$/, 'expected source=policy pairs, policy one of browser, shop, crm, server')))
+  .transform((pairs) => Object.fromEntries(pairs.map((p) => p.split('=') as [string, 'browser' | 'shop' | 'crm' | 'server'])));
+
+/** `web=<secret>`: a secret per source, at least 16 characters. */
+const secretList = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+  .pipe(z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,63}=\S{16,200}$/, 'expected source=secret pairs, each secret 16–200 characters without spaces or commas')))
+  .transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)])));
+
 const commaList = (item: z.ZodString) =>
   z
     .string()
@@ -255,6 +269,19 @@ export const variables = {
     default: 'import=dev_import_key',
     doc: 'Keys for /v1/import (historical events of any age), `source=key,…`; kept apart from write keys, which sites expose.',
     schema: keyList,
+    secret: true,
+  },
+  COLLECTOR_SOURCE_POLICIES: {
+    section: 'collector',
+    default: '',
+    doc: 'What each source may send, `source=policy,…`: browser (pages, its own events, a visitor\'s identify and forms; a signed-in user\'s or company\'s traits only with context.userHash; no orders, no alias), shop (orders and refunds, identify), crm (identify, group), server (anything). A write-key source not named is browser; an import-key source not named is server.',
+    schema: policyList,
+  },
+  COLLECTOR_IDENTITY_SECRETS: {
+    section: 'collector',
+    default: '',
+    doc: 'Identity-verification secrets of browser sources, `source=secret,…` (at least 16 characters): the site\'s backend sends a signed-in user\'s browser context.userHash = HMAC-SHA256(userId, secret) in hex, without which a browser key cannot set a user\'s or company\'s traits.',
+    schema: secretList,
     secret: true,
   },
   COLLECTOR_RATE_LIMITS: {

@@ -21,6 +21,8 @@ const badValues: Record<VariableName, string> = {
   COLLECTOR_PUBLIC_URL: 'ftp://x',
   COLLECTOR_TRUSTED_PROXIES: 'proxy.local',
   COLLECTOR_RATE_LIMITS: 'web=fast',
+  COLLECTOR_SOURCE_POLICIES: 'web=admin',
+  COLLECTOR_IDENTITY_SECRETS: 'web=short',
   INGEST_START_WITHOUT_OFFSETS: 'latest',
   ROLLUP_RETENTION_MONTHS: '-1',
   COLLECTOR_WRITE_KEYS: 'web:short',

@@ -20,6 +20,8 @@ export const DEAD_LETTER_REASONS = [
   'invalid_unicode',
   /** Nobody to give it to: no user id, visitor id or email (see identityIssue in packages/identity). */
   'no_identity',
+  /** Its source may not send it (see source-policy.ts: a browser key recording an order, say). */
+  'not_permitted',
   /** A store refused this one event (a Redis script or ClickHouse data error), after bounded tries. */
   'store_rejected',
 ] as const;

@@ -10,3 +10,4 @@ export * from './dead-letter.ts';
 export * from './replay.ts';
 export * from './hot-lead-job.ts';
 export * from './consent.ts';
+export * from './source-policy.ts';

@@ -15,7 +15,7 @@ export const LIMITS = {
 } as const;
 
 /** Every one is also a dead-letter reason (DEAD_LETTER_REASONS). */
-export type RejectReason = 'invalid_message' | 'too_large' | 'timestamp_out_of_range' | 'invalid_unicode' | 'no_identity';
+export type RejectReason = 'invalid_message' | 'too_large' | 'timestamp_out_of_range' | 'invalid_unicode' | 'no_identity' | 'not_permitted';
 
 export interface Rejection {
   readonly reason: RejectReason;

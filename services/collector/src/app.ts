@@ -1,6 +1,6 @@
 import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { intakeBatch, intakeMessage, LIMITS, type FieldIssue, type MessageType, type Source } from '@leadscore/events';
+import { intakeBatch, intakeMessage, LIMITS, policyRefusal, type FieldIssue, type MessageType, type PolicyName, type Rejection, type Source, type TrackedEvent } from '@leadscore/events';
 import { internalNetworks, type NoiseSettings } from '@leadscore/tracking';
 import type { Logger } from '@leadscore/log';
 import { SourceKeys, type KeyEntry } from './auth.ts';
@@ -21,6 +21,10 @@ export interface CollectorSettings {
   readonly corsOrigins: readonly string[];
   /** Where browsers reach the collector (for analytics.js settings); empty: the request's own host. */
   readonly publicUrl?: string;
+  /** What each source may send (see source-policy.ts); a source not named may send anything. */
+  readonly sourcePolicies?: Readonly<Record<string, PolicyName>>;
+  /** Identity-verification secrets of browser sources (context.userHash). */
+  readonly identitySecrets?: Readonly<Record<string, string>>;
   /** Proxies whose X-Forwarded-* headers are believed (CIDR); none: the socket address and Host header only. */
   readonly trustedProxies?: readonly string[];
   /** Serve the tracker's demo page (development). */
@@ -108,6 +112,11 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
     internalNetworks: internalNetworks(settings.noise.internalRanges),
     ...(deps.consentWithheld ? { consentWithheld: deps.consentWithheld } : {}),
   });
+  /** The per-message rules: someone to give the event to, and what its source may send. */
+  const check = (event: TrackedEvent): Rejection | undefined => {
+    const policy = settings.sourcePolicies?.[event.source.id];
+    return refuseWithoutIdentity(event) ?? (policy ? policyRefusal(event, policy, settings.identitySecrets?.[event.source.id]) : undefined);
+  };
   const withIp = <T extends { context?: { ip?: string | undefined } | undefined }>(event: T, ip: string | undefined): T =>
     ip === undefined || event.context?.ip === ip ? event : { ...event, context: { ...event.context, ip } };
 
@@ -209,7 +218,7 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
         source,
         maxFutureMs: settings.maxFutureMs,
         maxPastMs: kind === 'import' ? null : settings.maxPastMs,
-        check: refuseWithoutIdentity,
+        check,
       });
       if ('invalid' in result) {
         metrics.rejected.inc({ route, reason: result.reason });
@@ -234,11 +243,11 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
         maxFutureMs: settings.maxFutureMs,
         maxPastMs: settings.maxPastMs,
         impliedType: type,
-        check: refuseWithoutIdentity,
+        check,
       });
       if (!result.ok) {
         metrics.rejected.inc({ route, reason: result.reason });
-        return reply.code(result.reason === 'too_large' ? 413 : 400).send({ error: result.reason, issues: result.issues });
+        return reply.code(result.reason === 'too_large' ? 413 : result.reason === 'not_permitted' ? 403 : 400).send({ error: result.reason, issues: result.issues });
       }
       await sink.store(route, source, [withIp(result.event, browserIp(request))]);
       return reply.send({ success: true });

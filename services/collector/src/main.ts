@@ -46,6 +46,13 @@ const app = await buildCollector(
     corsOrigins: config.collector.corsOrigins,
     publicUrl: config.collector.publicUrl,
     trustedProxies: config.collector.trustedProxies,
+    // A write key not named is a browser's (it is in web pages); an import key not named may send anything.
+    sourcePolicies: {
+      ...Object.fromEntries(config.collector.writeKeys.map((k) => [k.source, 'browser' as const])),
+      ...Object.fromEntries(config.collector.importKeys.map((k) => [k.source, 'server' as const])),
+      ...config.collector.sourcePolicies,
+    },
+    identitySecrets: config.collector.identitySecrets,
     demo: config.env !== 'production',
     noise: config.noise,
     email: { linkSecret: config.collector.linkSecret, redirectHosts: config.collector.redirectHosts },

@@ -71,6 +71,7 @@ function toConfig(raw: RawConfig) {
       quietSweepEveryMs: Math.round(raw.QUIET_SWEEP_EVERY_MINUTES * 60_000),
       dedupWindowMs: Math.round(raw.INGEST_DEDUP_WINDOW_DAYS * 86_400_000),
       startWithoutOffsets: raw.INGEST_START_WITHOUT_OFFSETS,
+      formAlertsPerSourcePerHour: raw.INGEST_FORM_ALERTS_PER_SOURCE_PER_HOUR,
       partitionsConcurrently: raw.INGEST_PARTITIONS_CONCURRENTLY,
       maxBatchBytes: raw.INGEST_MAX_BATCH_BYTES,
       storeTimeoutMs: raw.INGEST_STORE_TIMEOUT_MS,

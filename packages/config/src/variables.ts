@@ -387,6 +387,12 @@ export const variables = {
     doc: 'Port of the ingest worker\'s /metrics and /healthz (0: any free port).',
     schema: z.coerce.number().int().min(0).max(65535),
   },
+  INGEST_FORM_ALERTS_PER_SOURCE_PER_HOUR: {
+    section: 'ingest',
+    default: '100',
+    doc: 'Form alerts each source may raise an hour, across all leads and workers (a flood of fake submissions through a public key): past it, firings are refused and counted (ingest_alerts_refused_total, reason source_limit). Each lead also gets one alert per form rule per its cooldown (one day by default). 0: no limit per source.',
+    schema: z.coerce.number().int().min(0).max(1_000_000),
+  },
   INGEST_START_WITHOUT_OFFSETS: {
     section: 'ingest',
     default: 'refuse',

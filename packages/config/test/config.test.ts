@@ -24,6 +24,7 @@ const badValues: Record<VariableName, string> = {
   COLLECTOR_SOURCE_POLICIES: 'web=admin',
   COLLECTOR_IDENTITY_SECRETS: 'web=short',
   INGEST_START_WITHOUT_OFFSETS: 'latest',
+  INGEST_FORM_ALERTS_PER_SOURCE_PER_HOUR: 'many',
   ROLLUP_RETENTION_MONTHS: '-1',
   COLLECTOR_WRITE_KEYS: 'web:short',
   COLLECTOR_IMPORT_KEYS: 'a=samekey123,b=samekey123',

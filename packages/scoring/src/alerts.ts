@@ -48,6 +48,8 @@ export interface Hold {
 export interface AlertDecision {
   readonly firings: AlertCandidate[];
   readonly holds: Hold[];
+  /** Firings a limit held back (a form sent again within its rule's cooldown), for counting. */
+  readonly refused?: readonly { readonly ruleId: string; readonly reason: 'cooldown' }[];
 }
 
 export interface AlertContext {
@@ -84,7 +86,7 @@ function heldSince(state: { readonly heldUntil: Readonly<Record<string, number |
  * - a tier the lead is in now while active now (latest activity within the freshness), once per crossing: the state
  *   keeps until when the lead is known to stay in the tier (`holds`), and a new firing needs the lead to have
  *   fallen out of it since (then the cooldown);
- * - a form submitted recently.
+ * - a form submitted recently, once per lead per the rule's cooldown (one day unless the rules say otherwise).
  * Judged again on a replay with the same answer, and the same firings whatever order the events came in: the
  * outbox markers decide whether a firing was already sent.
  */
@@ -96,6 +98,7 @@ export function decideAlerts(ctx: AlertContext): AlertDecision {
   const fresh = now - c.t <= ctx.freshnessMs;
   const firings: AlertCandidate[] = [];
   const holds: Hold[] = [];
+  const refused: { ruleId: string; reason: 'cooldown' }[] = [];
   let heatAfter: number | undefined;
   for (const rule of rules.alerts) {
     if (rule.kind === 'streak') {
@@ -138,10 +141,18 @@ export function decideAlerts(ctx: AlertContext): AlertDecision {
       });
     } else if (rule.kind === 'form') {
       if (!fresh || ctx.judgedBefore || !c.fa?.includes(rule.id)) continue;
-      firings.push({ ruleId: rule.id, kind: 'form', window: `form-${c.m}`, action: rule.action, evidence: { formId: c.fm, submittedAt: new Date(c.t).toISOString() } });
+      // One alert per lead per cooldown, however often the form is sent (a flood from a public key): the others are
+      // refused, and counted. The firing's own submission judged again (a redelivery) is the same firing, which the
+      // outbox keeps to one job.
+      const last = state.lastFired[rule.id]?.until;
+      if (last !== undefined && last !== c.t && Math.abs(c.t - last) < rule.cooldown) {
+        refused.push({ ruleId: rule.id, reason: 'cooldown' });
+        continue;
+      }
+      firings.push({ ruleId: rule.id, kind: 'form', window: `form-${c.m}`, action: rule.action, evidence: { formId: c.fm, submittedAt: new Date(c.t).toISOString(), ...(c.fs ? { source: c.fs } : {}) }, lastFired: { runStart: today, day: today, until: c.t } });
     }
   }
-  return { firings, holds };
+  return { firings, holds, ...(refused.length > 0 ? { refused } : {}) };
 }
 
 /** What a company's state says that buying-group rules read. */

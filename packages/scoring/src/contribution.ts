@@ -71,6 +71,8 @@ export const contributionSchema = z.object({
   bt: z.array(z.object({ g: z.string(), k: z.number().int() })).optional(),
   fa: z.array(z.string()).optional(),
   fm: z.string().optional(),
+  /** The source a form came through: form alerts are limited per source too. */
+  fs: z.string().optional(),
   co: z.string().optional(),
   bg: z.array(z.object({ a: z.string(), w: z.number().int().positive() })).optional(),
   cb: z.array(z.object({ a: z.string(), w: z.number().int().positive() })).optional(),
@@ -133,7 +135,7 @@ export function contributionOf(event: TrackedEvent, rules?: Rules, timeZone = 'U
       : {}),
     ...(streakHits.length > 0 ? { sd: streakHits } : {}),
     ...(tagHits.length > 0 ? { bt: tagHits } : {}),
-    ...(forms ? { fa: forms.ruleIds, fm: forms.formId } : {}),
+    ...(forms ? { fa: forms.ruleIds, fm: forms.formId, fs: event.source.id } : {}),
     ...(counted && rules.alerts.length > 0 ? { s: true } : {}),
   };
 }
@@ -143,7 +145,7 @@ export function companyContributionOf(event: TrackedEvent, rules?: Rules, lead?:
   // The lead's contribution of the same event, when the caller has it: what the company takes from it does not
   // depend on the time zone (streak days are the lead's), so it need not be scored twice.
   const { co: _company, ...base } = lead ?? contributionOf(event, rules);
-  const { tr: _personTraits, l: _ledger, sd: _streaks, bt: _tags, s: _state, fa: _forms, fm: _formId, ...rest } = base;
+  const { tr: _personTraits, l: _ledger, sd: _streaks, bt: _tags, s: _state, fa: _forms, fm: _formId, fs: _formSource, ...rest } = base;
   const traits = event.type === 'group' ? jsonValues(event.traits) : undefined;
   const groups = rules && isCounted(rules, event) ? rules.alerts.flatMap((a) => (a.kind === 'buying_group' && matchesEvent(a.match, event, rules.money) ? [{ a: a.id, w: a.within }] : [])) : [];
   return { ...rest, ...(traits ? { tr: traits } : {}), ...(groups.length > 0 ? { bg: groups, s: true } : {}) };

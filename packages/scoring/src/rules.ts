@@ -212,7 +212,8 @@ const streakAlert = z.strictObject({
   days: z.int().min(2, 'a streak is at least 2 days').max(366),
 });
 const tierAlert = z.strictObject({ ...alertBase, kind: z.literal('tier'), tier: z.enum(['warm', 'hot']) });
-const formAlert = z.strictObject({ ...alertBase, kind: z.literal('form'), formId: oneOrMany(formId) });
+// A form may be sent by anyone holding the site's key: one alert per lead a day unless the rules say otherwise.
+const formAlert = z.strictObject({ ...alertBase, cooldown: cooldown.default(86_400_000), kind: z.literal('form'), formId: oneOrMany(formId) });
 const buyingGroupAlert = z
   .strictObject({
     ...alertBase,

@@ -159,4 +159,27 @@ describe('a form alert', () => {
     expect(c).toMatchObject({ fa: ['demo-request'], fm: 'demo-request' });
     expect(decideAlerts({ rules, contribution: c, state: stateAfter([c]), now, timeZone: 'UTC', freshnessMs: DAY }).firings).toContainEqual(expect.objectContaining({ ruleId: 'demo-request', window: `form-${c.m}` }));
   });
+
+  const demo = (at: number) => contributionOf(event({ type: 'track', event: 'Form Submitted', properties: { form_id: 'demo-request' } }, at), rules);
+  const judged = (c: ReturnType<typeof demo>, lastFiredAt?: number) =>
+    decideAlerts({ rules, contribution: c, state: { ...stateAfter([c]), lastFired: lastFiredAt === undefined ? {} : { 'demo-request': { runStart: 0, day: 0, until: lastFiredAt } } }, now, timeZone: 'UTC', freshnessMs: DAY });
+
+  it('fires once per lead a day however often the form is sent: the others are refused, and say so', () => {
+    const first = judged(demo(now - 2 * HOUR));
+    expect(first.firings[0]?.lastFired?.until).toBe(now - 2 * HOUR);
+    const again = judged(demo(now - HOUR), now - 2 * HOUR);
+    expect(again.firings.filter((f) => f.ruleId === 'demo-request')).toEqual([]);
+    expect(again.refused).toEqual([{ ruleId: 'demo-request', reason: 'cooldown' }]);
+  });
+
+  it('fires again after the cooldown', () => {
+    expect(judged(demo(now - HOUR), now - DAY - 2 * HOUR).firings.map((f) => f.ruleId)).toContain('demo-request');
+  });
+
+  it('follows the rules\' own cooldown', () => {
+    const eager = parseRules({ ...defaultRules, alerts: defaultRules.alerts.map((a) => (a.id === 'demo-request' ? { ...a, cooldown: '0s' } : a)) });
+    const c = contributionOf(event({ type: 'track', event: 'Form Submitted', properties: { form_id: 'demo-request' } }, now - HOUR), eager);
+    const state = { ...stateAfter([c]), lastFired: { 'demo-request': { runStart: 0, day: 0, until: now - 2 * HOUR } } };
+    expect(decideAlerts({ rules: eager, contribution: c, state, now, timeZone: 'UTC', freshnessMs: DAY }).firings.map((f) => f.ruleId)).toContain('demo-request');
+  });
 });

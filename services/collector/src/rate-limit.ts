@@ -1,6 +1,6 @@
 import type { Source } from '@leadscore/events';
 import type { Logger } from '@leadscore/log';
-import { defineScript, readLuaScript } from '@leadscore/redis';
+import { windowBudgets } from '@leadscore/redis';
 import type { Redis } from 'ioredis';
 
 /** A source's budget: messages per window. `*` is every write-key source not named. */
@@ -12,7 +12,6 @@ export interface RateLimit {
 
 export type RateDecision = { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number; readonly limit: RateLimit } | { readonly ok: false; readonly tooLarge: true; readonly limit: RateLimit };
 
-const takeMessages = readLuaScript(new URL('./lua/takeMessages-1.lua', import.meta.url));
 /** How often a limiter that cannot reach Redis says so in the log. */
 const WARN_EVERY_MS = 10_000;
 
@@ -23,7 +22,7 @@ const WARN_EVERY_MS = 10_000;
  * logged), rather than a Redis outage stopping every website's tracking.
  */
 export function createRateLimiter(deps: { readonly redis: Redis; readonly namespace: string; readonly limits: readonly RateLimit[]; readonly log: Logger; readonly onError?: () => void }) {
-  const script = defineScript(deps.redis, takeMessages);
+  const budgets = windowBudgets(deps.redis);
   const byName = new Map(deps.limits.map((l) => [l.source, l]));
   let warned = 0;
   const limitOf = (source: Source) => byName.get(source.id) ?? (source.kind === 'import' ? undefined : byName.get('*'));
@@ -34,8 +33,8 @@ export function createRateLimiter(deps: { readonly redis: Redis; readonly namesp
       if (!limit || messages === 0) return { ok: true };
       if (messages > limit.messages) return { ok: false, tooLarge: true, limit };
       try {
-        const [ok, value] = (await script.run(deps.redis, [`${deps.namespace}:ratelimit:{${source.id}}`], [messages, limit.messages, limit.windowMs])) as [number, number];
-        return ok === 1 ? { ok: true } : { ok: false, retryAfterMs: value, limit };
+        const taken = await budgets.take(`${deps.namespace}:ratelimit:{${source.id}}`, messages, limit.messages, limit.windowMs);
+        return taken.ok ? { ok: true } : { ok: false, retryAfterMs: taken.retryAfterMs, limit };
       } catch (err) {
         deps.onError?.();
         if (Date.now() - warned > WARN_EVERY_MS) {

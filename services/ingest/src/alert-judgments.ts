@@ -25,6 +25,8 @@ export interface Judged {
   readonly firings: Firing[];
   /** Crossings that still hold, per subject (raised after the firings are marked). */
   readonly holds: Map<string, Hold[]>;
+  /** Firings a limit held back, by rule (a form sent again within its cooldown). */
+  readonly refused?: ReadonlyMap<string, number>;
 }
 
 /** Firings and holds decided earlier in the batch, per subject. */
@@ -85,13 +87,15 @@ export function judgeLeads(judgments: readonly Judgment[], merged: readonly Merg
     const taken = merged.filter((m) => m.to === lead && m.index <= index).flatMap((m) => [decidedOf(m.alertState), decidedFor(m.from, index)]);
     return combined([decided.get(lead), ...taken].filter((d): d is Decided => d !== undefined));
   };
+  const refused = new Map<string, number>();
   for (const { index, at, lead, contribution, state, judgedBefore } of judgments) {
     const decision = decideAlerts({ ...ctx, ...(ctx.atEventTime ? { now: at ?? contribution.t } : {}), contribution, state: withDecided(alertStateOf(state), decidedFor(lead, index)), ...(judgedBefore ? { judgedBefore } : {}) });
     noteDecided(decided, lead, decision);
     for (const candidate of decision.firings) firings.push({ lead, candidate, messageId: contribution.m, rulesVersion: ctx.rules.version });
+    for (const r of decision.refused ?? []) refused.set(r.ruleId, (refused.get(r.ruleId) ?? 0) + 1);
     add(holds, lead, decision.holds);
   }
-  return { firings, holds };
+  return { firings, holds, refused };
 }
 
 /** The members whose roles the companies' buying groups read. */

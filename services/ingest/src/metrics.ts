@@ -7,6 +7,7 @@ export function createIngestMetrics() {
     registry,
     processed: new Counter({ name: 'ingest_events_processed_total', help: 'Events applied to portraits, by outcome (applied, duplicate)', labelNames: ['outcome'], registers: [registry] }),
     suppressed: new Counter({ name: 'ingest_events_suppressed_total', help: 'Events dropped because they speak for an identity erased at a person\'s request', registers: [registry] }),
+    alertsRefused: new Counter({ name: 'ingest_alerts_refused_total', help: 'Alert firings a limit held back (a form sent again within its rule\'s cooldown), by rule', labelNames: ['rule', 'reason'], registers: [registry] }),
     consentWithheld: new Counter({ name: 'ingest_events_consent_withheld_total', help: 'Events dropped because their context withholds consent to analytics (the collector drops them first)', registers: [registry] }),
     deadLettered: new Counter({ name: 'ingest_events_dead_lettered_total', help: 'Records sent to the dead-letter topic, by reason', labelNames: ['reason'], registers: [registry] }),
     conflicts: new Counter({ name: 'ingest_identity_conflicts_total', help: 'Identity conflicts recorded for a person to resolve', labelNames: ['kind'], registers: [registry] }),

@@ -4,7 +4,7 @@ import type { PartitionBatch } from '@leadscore/kafka';
 import type { Logger } from '@leadscore/log';
 import type { Rules } from '@leadscore/scoring';
 import { decidedFields, judgeCompanies, judgeLeads, membersToJudge } from './alert-judgments.ts';
-import type { AlertOutbox, LiveNotice } from '@leadscore/portrait';
+import type { AlertOutbox, Firing, LiveNotice } from '@leadscore/portrait';
 import { liveNotices } from './live-notices.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { PortraitWriter } from './portrait-writer.ts';
@@ -29,6 +29,8 @@ export interface BatchProcessorDeps {
   readonly eventAttempts: number;
   /** The indexes of events that speak for an identity erased at a person's request: dropped, counted, not kept. */
   readonly suppressed?: (events: readonly TrackedEvent[]) => Promise<Set<number>>;
+  /** Takes one form alert from a source's hourly budget; false when it is spent (see formAlertsPerSourcePerHour). */
+  readonly formBudget?: (source: string) => Promise<boolean>;
   /** Publishes what screens show live (tier changes, alerts): a nudge, so a failure is logged, never retried. */
   readonly live?: (notices: readonly LiveNotice[]) => Promise<void>;
   readonly metrics: IngestMetrics;
@@ -66,6 +68,22 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
   const { metrics, log } = deps;
   const tries = new Map<string, number>();
   const recordKey = (batch: PartitionBatch, message: KafkaMessage) => `${batch.topic}:${batch.partition}:${message.offset}`;
+
+  /** Form firings past their source's hourly budget are refused (counted), so a flood of fake leads is not a flood of alerts. */
+  async function withinFormBudget(firings: readonly Firing[]): Promise<Firing[]> {
+    if (!deps.formBudget) return [...firings];
+    const kept: Firing[] = [];
+    for (const f of firings) {
+      const source = f.candidate.kind === 'form' ? f.candidate.evidence.source : undefined;
+      if (typeof source === 'string' && !(await deps.formBudget(source))) {
+        metrics.alertsRefused.inc({ rule: f.candidate.ruleId, reason: 'source_limit' });
+        log.warn({ leadId: f.lead, rule: f.candidate.ruleId, source, eventId: f.messageId }, 'form alert refused: its source raised its hourly budget of form alerts');
+        continue;
+      }
+      kept.push(f);
+    }
+    return kept;
+  }
 
   return async function processBatch(batch: PartitionBatch): Promise<void> {
     const decodedEvents: TrackedEvent[] = [];
@@ -143,9 +161,10 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     // the same); the outbox markers keep each firing to one job, and holds are raised only after the marks.
     const ctx = { rules: deps.rules(), now: (deps.now ?? Date.now)(), timeZone: deps.timeZone, freshnessMs: deps.freshnessMs, atEventTime: deps.atEventTime === true };
     const leads = judgeLeads(portraits.judgments, portraits.merged, ctx);
+    for (const [rule, count] of leads.refused ?? []) metrics.alertsRefused.inc({ rule, reason: 'cooldown' }, count);
     const memberTraits = portraits.companyJudgments.length > 0 ? await deps.memberTraits(membersToJudge(portraits.companyJudgments)) : {};
     const companies = judgeCompanies(portraits.companyJudgments, memberTraits, ctx);
-    const firings = [...leads.firings, ...companies.firings];
+    const firings = await withinFormBudget([...leads.firings, ...companies.firings]);
     const enqueued = await deps.outbox.fire(firings);
     await deps.portraits.raiseHolds([...leads.holds, ...companies.holds].map(([subject, holds]) => ({ subject, holds })));
     await deps.portraits.carryAlerts(portraits.merged.map(({ from, to }) => ({ lead: to, fields: decidedFields(from, firings, leads.holds) })));

@@ -4,6 +4,7 @@ import type { TrackedEvent } from '@leadscore/events';
 import type { Logger } from '@leadscore/log';
 import { alertStateFields, createAlertOutbox, portraitLayout, readTraitValues, type AlertSink, type LiveNotice, type PortraitScripts } from '@leadscore/portrait';
 import type { Rules } from '@leadscore/scoring';
+import { windowBudgets } from '@leadscore/redis';
 import type { Redis } from 'ioredis';
 import { LinkCache } from './link-cache.ts';
 import type { IngestMetrics } from './metrics.ts';
@@ -22,6 +23,8 @@ export interface ScoringSettings {
   readonly alertFreshnessMs: number;
   readonly eventAttempts: number;
   readonly alertAttempts: number;
+  /** Form alerts a source may raise an hour across all leads (0: no limit); live only, a replay shows the rules alone. */
+  readonly formAlertsPerSourcePerHour?: number;
 }
 
 /** The scoring settings of a deployment's config. */
@@ -36,6 +39,7 @@ export function scoringSettingsOf(config: Config): ScoringSettings {
     alertFreshnessMs: config.ingest.alertFreshnessMs,
     eventAttempts: config.ingest.eventAttempts,
     alertAttempts: config.alerts.attempts,
+    formAlertsPerSourcePerHour: config.ingest.formAlertsPerSourcePerHour,
   };
 }
 
@@ -70,6 +74,9 @@ export function createScoringPath(
   // A marker outlives any replay that could fire it again: the dedup window, and a day more than fresh alerts.
   const markerRetentionMs = Math.max(settings.dedupWindowMs, settings.alertFreshnessMs) + 86_400_000;
   const clock = deps.now ? { now: deps.now } : {};
+  const budgets = windowBudgets(redis);
+  const perHour = settings.formAlertsPerSourcePerHour ?? 0;
+  const formBudget = perHour > 0 && !deps.atEventTime ? async (source: string) => (await budgets.take(`${settings.namespace}:form-alerts:{${source}}`, 1, perHour, 3_600_000)).ok : undefined;
   const outbox = createAlertOutbox({ layout: { ...layout, alertFields: [] }, redis, scripts, queue: deps.alerts, log, attempts: settings.alertAttempts, markerRetentionMs, ...clock });
   const processBatch = createBatchProcessor({
     portraits: createPortraitWriter(
@@ -86,6 +93,7 @@ export function createScoringPath(
     sendDeadLetters: deps.sendDeadLetters,
     ...(deps.suppressed ? { suppressed: deps.suppressed } : {}),
     ...(deps.live ? { live: deps.live } : {}),
+    ...(formBudget ? { formBudget } : {}),
     ...clock,
     ...(deps.atEventTime ? { atEventTime: true } : {}),
     metrics: deps.metrics,

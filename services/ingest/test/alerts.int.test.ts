@@ -168,3 +168,18 @@ describe('threshold and form rules', () => {
     expect(await jobs('u:demo-lead', 'demo-request')).toMatchObject([{ kind: 'form', evidence: { formId: 'demo-request' } }]);
   });
 });
+
+describe('a flood of form submissions', () => {
+  it('is one alert for the lead, the rest refused and counted, in one batch or many', async () => {
+    const submit = (i: number) => tracked({ type: 'track', userId: 'flooder', event: 'Form Submitted', messageId: `flood-${i}`, timestamp: new Date(Date.now() - 60_000 + i * 100).toISOString(), properties: { form_id: 'demo-request' } });
+    await world.produce(Array.from({ length: 20 }, (_, i) => submit(i)));
+    await world.caughtUp();
+    for (let i = 20; i < 25; i++) {
+      await world.produce([submit(i)]);
+      await world.caughtUp();
+    }
+    expect(await jobs('u:flooder', 'demo-request')).toHaveLength(1);
+    const metrics = await (await fetch(`http://127.0.0.1:${worker.metricsPort()}/metrics`)).text();
+    expect(metrics).toMatch(/ingest_alerts_refused_total\{rule="demo-request",reason="cooldown"\} 24\n/);
+  });
+});

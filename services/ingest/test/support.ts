@@ -82,6 +82,8 @@ export interface IngestWorld {
 export interface Worker {
   readonly child: ChildProcess;
   readonly output: () => string;
+  /** The port of its /metrics, from its start-up line. */
+  readonly metricsPort: () => number;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -135,6 +137,7 @@ export async function ingestWorld(services: ServiceUrls, label: string, partitio
       const worker: Worker = {
         child,
         output: () => output,
+        metricsPort: () => Number(/"metricsPort":(\d+)/.exec(output)?.[1]),
         stop: (signal = 'SIGTERM') =>
           new Promise((resolve) => {
             if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);

@@ -181,6 +181,19 @@ function crossChecks(raw: RawConfig, env: Readonly<Record<string, string | undef
 export const EXIT_CONFIG = 78;
 
 /**
+ * Each configured source's policy (what it may send, how far its identity claims are trusted): the named ones, a
+ * write-key source not named is a browser's (its key is in web pages), an import-key source not named is a server.
+ * One reading for the collector, which enforces it, and the ingest workers, which weigh email claims by it.
+ */
+export function sourcePoliciesOf(config: Config): Readonly<Record<string, 'browser' | 'shop' | 'crm' | 'server'>> {
+  return {
+    ...Object.fromEntries(config.collector.writeKeys.map((k) => [k.source, 'browser' as const])),
+    ...Object.fromEntries(config.collector.importKeys.map((k) => [k.source, 'server' as const])),
+    ...config.collector.sourcePolicies,
+  };
+}
+
+/**
  * For entry points: the configuration, or a message naming the bad variables on stderr and exit 78.
  * Runs before any logger exists, which is why it writes to stderr itself.
  */

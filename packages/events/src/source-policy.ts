@@ -43,6 +43,18 @@ function verified(userId: string, hash: unknown, secret: string | undefined): bo
   return timingSafeEqual(Buffer.from(hash.toLowerCase(), 'hex'), Buffer.from(userHashOf(userId, secret), 'hex'));
 }
 
+/**
+ * Whether an event's email claim is trusted: from an import, a signed email link or a person's decision, from a
+ * source whose policy is not a browser's, or from a browser naming a user it verified (context.userHash). A browser's
+ * claim is provisional: it never takes an address from a user, and a trusted claim takes it from it.
+ */
+export function isTrustedClaim(event: TrackedEvent, policies: Readonly<Record<string, PolicyName>>, identitySecrets: Readonly<Record<string, string>>): boolean {
+  if (event.source.kind === 'import' || event.source.kind === 'email' || event.source.kind === 'admin') return true;
+  const policy = policies[event.source.id];
+  if (policy !== 'browser') return true;
+  return event.userId !== undefined && verified(event.userId, (event.context as { userHash?: unknown } | undefined)?.userHash, identitySecrets[event.source.id]);
+}
+
 /** Why a source may not send this event, or undefined when it may. */
 export function policyRefusal(event: TrackedEvent, policyName: PolicyName, identitySecret?: string): Rejection | undefined {
   const policy: SourcePolicy = SOURCE_POLICIES[policyName];

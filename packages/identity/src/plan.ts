@@ -110,19 +110,29 @@ export interface Link {
 }
 
 export interface Conflict {
-  readonly kind: 'anonymous_linked_elsewhere' | 'email_owned_by_another_lead';
+  readonly kind: 'anonymous_linked_elsewhere' | 'email_owned_by_another_lead' | 'email_taken_from_provisional_claim';
   readonly profile: string;
   readonly claimedBy: string;
   readonly existing: string;
   readonly detail: string;
 }
 
+export interface EmailClaim {
+  readonly email: string;
+  readonly owner: string;
+  readonly trusted?: boolean;
+  readonly contested?: string;
+}
+
 export interface IdentityDecision {
   /** The profile the event is applied to. */
   readonly profile: string;
   readonly links: readonly Link[];
-  /** The lead that now owns the email, when the event claims it. */
-  readonly emailClaim?: { readonly email: string; readonly owner: string };
+  /**
+   * The lead that now owns the email, when the event claims it. `trusted` when its source is (see isTrustedClaim);
+   * `contested` names the user holding it now, whose claim gives way only if it was provisional (claimEmail-2.lua).
+   */
+  readonly emailClaim?: EmailClaim;
   readonly conflicts: readonly Conflict[];
 }
 
@@ -131,10 +141,11 @@ export interface IdentityDecision {
  * stores know. Known leads are never merged: a claim against another user's email or visitor is a conflict,
  * recorded for a person to resolve.
  */
-export function decideIdentity(event: TrackedEvent, claims: IdentityClaims, found: IdentityLookups): IdentityDecision {
+export function decideIdentity(event: TrackedEvent, claims: IdentityClaims, found: IdentityLookups, trusted = true): IdentityDecision {
   const links: Link[] = [];
   const conflicts: Conflict[] = [];
-  let emailClaim: IdentityDecision['emailClaim'];
+  let emailClaim: EmailClaim | undefined;
+  const trust = trusted ? {} : ({ trusted: false } as const);
   const linkReason: Link['reason'] = event.type === 'alias' ? 'alias' : event.type === 'track' ? 'form' : 'identify';
 
   // Who the event is about: its user; else, for an email, a visitor already known as a user states it as theirs;
@@ -159,12 +170,16 @@ export function decideIdentity(event: TrackedEvent, claims: IdentityClaims, foun
       // Said every time, not only the first: a replay after a crash must still write every link and claim,
       // and each of them is idempotent. A provisional lead of this email that never existed links harmlessly.
       links.push({ from: emailProfile(claims.email), to: lead, reason: 'email_claimed', ...derived });
-      emailClaim = { email: claims.email, owner: lead };
+      emailClaim = { email: claims.email, owner: lead, ...trust };
+    } else if (trusted) {
+      // Another user holds it: a trusted claim takes it if that user's claim was provisional (the script knows), and
+      // is a conflict otherwise; either way recorded.
+      emailClaim = { email: claims.email, owner: lead, contested: owner };
     } else {
       conflicts.push({ kind: 'email_owned_by_another_lead', profile: lead, claimedBy: lead, existing: owner, detail: `${claims.email} already belongs to ${owner}` });
     }
   } else if (lead && claims.email && !found.emailOwner) {
-    emailClaim = { email: claims.email, owner: lead };
+    emailClaim = { email: claims.email, owner: lead, ...trust };
   }
 
   if (claims.anonymousId) {

@@ -104,11 +104,24 @@ describe('deciding the profile of an event', () => {
     expect(d).toMatchObject({ profile: 'u:bo', links: [{ from: 'e:bo.private@mail.example', to: 'u:bo', reason: 'visitor_identified' }], conflicts: [] });
   });
 
-  it('records a conflict, and merges nothing, when a second user claims an email', () => {
-    const d = decide({ type: 'identify', userId: 'eve', traits: { email: 'ann@acme.example' } }, { emailOwner: 'u:ann' });
+  it('records a conflict, and merges nothing, when a second user claims an email from a browser (provisional)', () => {
+    const e = event({ type: 'identify', userId: 'eve', traits: { email: 'ann@acme.example' } });
+    const d = decideIdentity(e, claimsOf(e), { emailOwner: 'u:ann' }, false);
     expect(d.links).toEqual([]);
     expect(d.emailClaim).toBeUndefined();
     expect(d.conflicts).toMatchObject([{ kind: 'email_owned_by_another_lead', claimedBy: 'u:eve', existing: 'u:ann' }]);
+  });
+
+  it('contests the holder when a second user\'s claim is trusted: the store decides whether the holder\'s was provisional', () => {
+    const d = decide({ type: 'identify', userId: 'eve', traits: { email: 'ann@acme.example' } }, { emailOwner: 'u:ann' });
+    expect(d.links).toEqual([]);
+    expect(d.emailClaim).toEqual({ email: 'ann@acme.example', owner: 'u:eve', contested: 'u:ann' });
+    expect(d.conflicts).toEqual([]);
+  });
+
+  it('marks a browser\'s claim provisional', () => {
+    const e = event({ type: 'identify', anonymousId: 'v9', traits: { email: 'new@acme.example' } });
+    expect(decideIdentity(e, claimsOf(e), {}, false).emailClaim).toEqual({ email: 'new@acme.example', owner: 'e:new@acme.example', trusted: false });
   });
 
   it('records a conflict, and merges nothing, when a visitor linked to one user is identified as another', () => {

@@ -43,6 +43,11 @@ export function emailOwnerKey(namespace: string, email: string): string {
   return hashTagged(namespace, 'email', email, 'owner');
 }
 
+/** Present while the owner's claim of the address is provisional (an untrusted source's): see claimEmail-2.lua. */
+export function emailProvisionalKey(namespace: string, email: string): string {
+  return hashTagged(namespace, 'email', email, 'provisional');
+}
+
 export const INDEX_SHARDS = 16;
 
 /**

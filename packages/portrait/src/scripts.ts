@@ -10,7 +10,7 @@ export function definePortraitScripts(redis: Redis) {
     linkProfile: defineScript(redis, lua('linkProfile-3.lua')),
     mergeProfile: defineScript(redis, lua('mergeProfile-7.lua')),
     carryAlertState: defineScript(redis, lua('carryAlertState-2.lua')),
-    claimEmail: defineScript(redis, lua('claimEmail-1.lua')),
+    claimEmail: defineScript(redis, lua('claimEmail-2.lua')),
     applyCompany: defineScript(redis, lua('applyCompany-6.lua')),
     readBuyingGroups: defineScript(redis, lua('readBuyingGroups-2.lua')),
     joinCompany: defineScript(redis, lua('joinCompany-3.lua')),

@@ -1,6 +1,6 @@
 import { BOUNDS } from './bounds.ts';
 import type { ChainableCommander, Redis } from 'ioredis';
-import { companyKeys, emailOwnerKey, profileKeys } from './keys.ts';
+import { companyKeys, emailOwnerKey, emailProvisionalKey, profileKeys } from './keys.ts';
 import type { PortraitScripts } from './scripts.ts';
 
 /**
@@ -62,7 +62,7 @@ export type PortraitStep =
   | { readonly kind: 'company'; readonly company: string; readonly member: string; readonly contribution: string; readonly at?: number }
   | { readonly kind: 'readGroups'; readonly company: string; readonly rules: readonly string[] }
   | { readonly kind: 'joinCompany'; readonly company: string; readonly member: string; readonly replaces: string; readonly at: number; readonly engagements: readonly { readonly a: string; readonly w: number; readonly t: number }[] }
-  | { readonly kind: 'claim'; readonly email: string; readonly owner: string }
+  | { readonly kind: 'claim'; readonly email: string; readonly owner: string; readonly trusted?: boolean }
   | { readonly kind: 'link'; readonly from: string; readonly to: string; readonly reason: string; readonly messageId: string; readonly at: number; readonly derived?: boolean }
   | { readonly kind: 'linkedFrom'; readonly lead: string; readonly from: string }
   | { readonly kind: 'carryAlerts'; readonly lead: string; readonly fields: string }
@@ -86,7 +86,7 @@ export interface Outcomes {
   company: { readonly status: 'applied' | 'duplicate'; readonly groups: StateFields };
   readGroups: { readonly status: 'read'; readonly groups: StateFields };
   joinCompany: { readonly status: 'joined'; readonly groups: StateFields };
-  claim: { readonly status: 'claimed' } | { readonly status: 'conflict'; readonly owner: string };
+  claim: { readonly status: 'claimed' } | { readonly status: 'conflict' | 'taken'; readonly owner: string };
   link:
     | { readonly status: 'linked'; readonly reason: string; readonly messageId: string; readonly at: number; readonly derived: boolean; readonly merged: boolean; readonly alertState: string; readonly history: readonly string[] }
     | { readonly status: 'conflict'; readonly existing: string };
@@ -167,7 +167,7 @@ export function readReply<K extends StepKind>(kind: K, raw: unknown): Outcomes[K
         break;
       case 'claim':
         if (status === 'claimed') return { status };
-        if (status === 'conflict') return { status, owner: String(list[1]) };
+        if (status === 'conflict' || status === 'taken') return { status, owner: String(list[1]) };
         break;
       case 'link':
         if (status === 'conflict') return { status, existing: String(list[1]) };
@@ -236,7 +236,7 @@ function queueStep(pipeline: ChainableCommander, scripts: PortraitScripts, layou
       return;
     }
     case 'claim':
-      scripts.claimEmail.queue(pipeline, [emailOwnerKey(ns, step.email)], [step.owner]);
+      scripts.claimEmail.queue(pipeline, [emailOwnerKey(ns, step.email), emailProvisionalKey(ns, step.email)], [step.owner, step.trusted === false ? '0' : '1']);
       return;
     case 'link': {
       const k = profileKeys(ns, step.from);

@@ -1,5 +1,5 @@
 import { literal, profileOfEvent, quoteIdentifier, type SqlExecutor } from '@leadscore/clickhouse/sql';
-import { allLastSeenIndexKeys, companyKeys, emailOwnerKey, liveFeedKey, profileKeys, resolveProfile, suppress, SUPPRESSION_CAP } from '@leadscore/portrait';
+import { allLastSeenIndexKeys, companyKeys, emailOwnerKey, emailProvisionalKey, liveFeedKey, profileKeys, resolveProfile, suppress, SUPPRESSION_CAP } from '@leadscore/portrait';
 import { changesStreamKey } from './ranking.ts';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -109,7 +109,7 @@ export async function eraseLead(
   const keys = [...profiles].flatMap((p) => Object.values(profileKeys(ns, p)));
   for (const email of emails) {
     const owner = await redis.get(emailOwnerKey(ns, email));
-    if (owner !== null && profiles.has(owner)) keys.push(emailOwnerKey(ns, email));
+    if (owner !== null && profiles.has(owner)) keys.push(emailOwnerKey(ns, email), emailProvisionalKey(ns, email));
   }
   const deleted = await redis.del(...keys);
 

@@ -1,5 +1,5 @@
 import cors from '@fastify/cors';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { intakeBatch, intakeMessage, LIMITS, policyRefusal, type FieldIssue, type MessageType, type PolicyName, type Rejection, type Source, type TrackedEvent } from '@leadscore/events';
 import { internalNetworks, type NoiseSettings } from '@leadscore/tracking';
 import type { Logger } from '@leadscore/log';
@@ -129,7 +129,7 @@ export async function buildCollector(settings: CollectorSettings, deps: Collecto
     return503OnClosing: true,
     // No line per request: one would cost more than the request itself, and its URL carries email links' query
     // (the recipient's address, the key). Errors are logged by the error handler, with the route, not the URL.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   registerBodyHandling(app);
   await app.register(cors, {

@@ -4,7 +4,7 @@
  *   SIGTERM: stop taking requests,
  *   flush what was accepted, disconnect.
  */
-import { loadConfigOrExit } from '@leadscore/config';
+import { loadConfigOrExit, sourcePoliciesOf } from '@leadscore/config';
 import { createKafka, createProducer, ensureTopics, eventTopicSpecs, topicNames } from '@leadscore/kafka';
 import { handleShutdown } from '@leadscore/lifecycle';
 import { createLogger } from '@leadscore/log';
@@ -46,12 +46,7 @@ const app = await buildCollector(
     corsOrigins: config.collector.corsOrigins,
     publicUrl: config.collector.publicUrl,
     trustedProxies: config.collector.trustedProxies,
-    // A write key not named is a browser's (it is in web pages); an import key not named may send anything.
-    sourcePolicies: {
-      ...Object.fromEntries(config.collector.writeKeys.map((k) => [k.source, 'browser' as const])),
-      ...Object.fromEntries(config.collector.importKeys.map((k) => [k.source, 'server' as const])),
-      ...config.collector.sourcePolicies,
-    },
+    sourcePolicies: sourcePoliciesOf(config),
     identitySecrets: config.collector.identitySecrets,
     demo: config.env !== 'production',
     noise: config.noise,

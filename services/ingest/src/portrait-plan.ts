@@ -5,6 +5,8 @@ import type { LinkCache } from './link-cache.ts';
 
 export interface PlanSettings {
   readonly freeMailDomains: ReadonlySet<string>;
+  /** Whether an event's email claim is trusted (a browser's is provisional); all are when not given. */
+  readonly trusted?: (event: TrackedEvent) => boolean;
   /** Where days are counted when the rules name no zone. */
   readonly timeZone: string;
 }
@@ -72,8 +74,9 @@ export function planEvents(events: readonly TrackedEvent[], cache: LinkCache, ru
       const claims = claimsOf(event);
       const owner = claims.email ? (emails.get(claims.email) ?? cache.emailOwner(claims.email)) : undefined;
       const linked = claims.anonymousId ? (visitors.get(claims.anonymousId) ?? cache.linkOf(`a:${claims.anonymousId}`)?.lead) : undefined;
-      const decision = decideIdentity(event, claims, { ...(owner ? { emailOwner: owner } : {}), ...(linked ? { anonymousLinkedTo: linked } : {}) });
-      if (decision.emailClaim) emails.set(decision.emailClaim.email, decision.emailClaim.owner);
+      const decision = decideIdentity(event, claims, { ...(owner ? { emailOwner: owner } : {}), ...(linked ? { anonymousLinkedTo: linked } : {}) }, settings.trusted?.(event) ?? true);
+      // A contested claim may be refused (claimEmail-2.lua decides): later events of the batch see the holder.
+      if (decision.emailClaim && !decision.emailClaim.contested) emails.set(decision.emailClaim.email, decision.emailClaim.owner);
       for (const link of decision.links) if (link.from.startsWith('a:')) visitors.set(link.from.slice(2), link.to);
       return { ok: true, work: { ...work, decision } };
     } catch (err) {

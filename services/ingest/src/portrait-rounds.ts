@@ -186,7 +186,7 @@ export async function applyEvents(batch: BatchWrite, works: readonly EventWork[]
 export type IdentityStep =
   | { readonly kind: 'company'; readonly company: string; readonly member: string; readonly contribution: string; readonly at: number; readonly work: EventWork }
   | { readonly kind: 'readGroups'; readonly company: string; readonly rules: readonly string[]; readonly work: EventWork }
-  | { readonly kind: 'claim'; readonly email: string; readonly owner: string; readonly work: EventWork }
+  | { readonly kind: 'claim'; readonly email: string; readonly owner: string; readonly trusted?: boolean; readonly contested?: string; readonly work: EventWork }
   | { readonly kind: 'link'; readonly from: string; readonly to: string; readonly reason: Link['reason']; readonly messageId: string; readonly at: number; readonly derived: boolean; readonly work: EventWork }
   | { readonly kind: 'linkedFrom'; readonly lead: string; readonly from: string; readonly work: EventWork };
 
@@ -210,7 +210,8 @@ export function identitySteps(works: readonly EventWork[], batch: Pick<BatchWrit
     // A claim for the event's own lead goes to the lead it landed on: a user merged by hand claims for its lead.
     const stated = work.decision?.emailClaim;
     const claim = stated && landed && stated.owner === work.decision?.profile && landed.profile !== stated.owner && isLead(landed.profile) ? { ...stated, owner: landed.profile } : stated;
-    if (claim && batch.cache.emailOwner(claim.email) !== claim.owner) steps.push({ kind: 'claim', ...claim, work });
+    // A trusted claim is sent even when the owner is known: it confirms a provisional one (claimEmail-2.lua).
+    if (claim && (batch.cache.emailOwner(claim.email) !== claim.owner || claim.trusted !== false)) steps.push({ kind: 'claim', ...claim, work });
     for (const link of work.decision?.links ?? []) {
       const known = batch.cache.linkOf(link.from);
       // Said again of a link already merged, later than its record and not a statement that would replace a derived
@@ -258,7 +259,11 @@ export function readIdentity(batch: BatchWrite, results: readonly StepResult<Ide
     } else if (r.kind === 'claim') {
       const { email, owner } = r.step;
       if (r.outcome.status === 'claimed') batch.cache.setEmailOwner(email, owner);
-      else if (r.outcome.status === 'conflict') {
+      else if (r.outcome.status === 'taken') {
+        // A trusted source's claim wins over a browser's provisional one, and is recorded.
+        batch.cache.setEmailOwner(email, owner);
+        batch.conflicts.push({ event: work.event, conflict: { kind: 'email_taken_from_provisional_claim', profile: owner, claimedBy: owner, existing: r.outcome.owner, detail: `${email} was ${r.outcome.owner}'s by a provisional (browser) claim; a trusted source gave it to ${owner}` } });
+      } else if (r.outcome.status === 'conflict') {
         batch.cache.setEmailOwner(email, r.outcome.owner);
         if (!claimGivesWay({ email, owner }, r.outcome.owner)) batch.conflicts.push({ event: work.event, conflict: { kind: 'email_owned_by_another_lead', profile: owner, claimedBy: owner, existing: r.outcome.owner, detail: `${email} already belongs to ${r.outcome.owner}` } });
       }

@@ -1,6 +1,6 @@
-import type { Config } from '@leadscore/config';
+import { sourcePoliciesOf, type Config } from '@leadscore/config';
 import type { Message } from 'kafkajs';
-import type { TrackedEvent } from '@leadscore/events';
+import { isTrustedClaim, type PolicyName, type TrackedEvent } from '@leadscore/events';
 import type { Logger } from '@leadscore/log';
 import { alertStateFields, createAlertOutbox, portraitLayout, readTraitValues, type AlertSink, type LiveNotice, type PortraitScripts } from '@leadscore/portrait';
 import type { Rules } from '@leadscore/scoring';
@@ -25,6 +25,9 @@ export interface ScoringSettings {
   readonly alertAttempts: number;
   /** Form alerts a source may raise an hour across all leads (0: no limit); live only, a replay shows the rules alone. */
   readonly formAlertsPerSourcePerHour?: number;
+  /** Each source's policy and browser sources' identity secrets: how far an email claim is trusted (isTrustedClaim). */
+  readonly sourcePolicies?: Readonly<Record<string, PolicyName>>;
+  readonly identitySecrets?: Readonly<Record<string, string>>;
 }
 
 /** The scoring settings of a deployment's config. */
@@ -40,6 +43,8 @@ export function scoringSettingsOf(config: Config): ScoringSettings {
     eventAttempts: config.ingest.eventAttempts,
     alertAttempts: config.alerts.attempts,
     formAlertsPerSourcePerHour: config.ingest.formAlertsPerSourcePerHour,
+    sourcePolicies: sourcePoliciesOf(config),
+    identitySecrets: config.collector.identitySecrets,
   };
 }
 
@@ -80,7 +85,14 @@ export function createScoringPath(
   const outbox = createAlertOutbox({ layout: { ...layout, alertFields: [] }, redis, scripts, queue: deps.alerts, log, attempts: settings.alertAttempts, markerRetentionMs, ...clock });
   const processBatch = createBatchProcessor({
     portraits: createPortraitWriter(
-      { layout, freeMailDomains: new Set(settings.freeMailDomains), rules: deps.rules, alertFields: alertStateFields, timeZone: settings.timeZone },
+      {
+        layout,
+        freeMailDomains: new Set(settings.freeMailDomains),
+        rules: deps.rules,
+        alertFields: alertStateFields,
+        timeZone: settings.timeZone,
+        trusted: (event) => isTrustedClaim(event, settings.sourcePolicies ?? {}, settings.identitySecrets ?? {}),
+      },
       { redis, scripts, links: new LinkCache(), ...clock },
     ),
     warehouse: deps.warehouse,

@@ -62,6 +62,31 @@ describe('identity stitching', () => {
   });
 });
 
+describe('email claims by trust', () => {
+  const owner = () => world.redis.get(`${world.ns}:{email:ann@acme.example}:owner`);
+  const fromCrm = (raw: Record<string, unknown>) => ({ ...tracked(raw), source: { id: 'crm', kind: 'import' as const } });
+
+  it('a browser\'s claim is provisional: a trusted source\'s claim (a CRM import) takes the address, and it is recorded', async () => {
+    await world.produce([fromCrm({ type: 'identify', userId: 'ann-crm', timestamp: t(7), messageId: 'crm-1', traits: { email: 'ann@acme.example' } })]);
+    await world.caughtUp();
+    expect(await owner()).toBe('u:ann-crm');
+    expect(await world.count("SELECT count() FROM {db}.identity_conflicts FINAL WHERE kind = 'email_taken_from_provisional_claim' AND claimed_by = 'u:ann-crm' AND existing = 'u:ann'")).toBe(1);
+  });
+
+  it('a browser cannot take it back', async () => {
+    await world.produce([tracked({ type: 'identify', userId: 'ann', timestamp: t(8), messageId: 'i-back', traits: { email: 'ann@acme.example' } })]);
+    await world.caughtUp();
+    expect(await owner()).toBe('u:ann-crm');
+  });
+
+  it('a trusted holder keeps it against another trusted claim, which is a conflict for a person', async () => {
+    await world.produce([fromCrm({ type: 'identify', userId: 'ann-other', timestamp: t(9), messageId: 'crm-2', traits: { email: 'ann@acme.example' } })]);
+    await world.caughtUp();
+    expect(await owner()).toBe('u:ann-crm');
+    expect(await world.count("SELECT count() FROM {db}.identity_conflicts FINAL WHERE kind = 'email_owned_by_another_lead' AND claimed_by = 'u:ann-other'")).toBe(1);
+  });
+});
+
 describe('bad records', () => {
   it('go to the dead-letter topic with their reason and bytes while the rest of their batch is processed', async () => {
     const good = tracked({ type: 'page', userId: 'zed', name: 'Home', timestamp: t(7), messageId: 'g1' });

@@ -1,4 +1,4 @@
-import { companyKeys, emailOwnerKey, lastSeenIndexKey, profileKeys } from '@leadscore/portrait';
+import { companyKeys, emailOwnerKey, emailProvisionalKey, lastSeenIndexKey, profileKeys } from '@leadscore/portrait';
 import { parseHashTagged } from '@leadscore/redis';
 import type { Redis } from 'ioredis';
 import { scratchKeys } from './scratch.ts';
@@ -127,7 +127,12 @@ export async function swapChosen(redis: Redis, scratch: string, ns: string, plan
   for (const email of plan.emails) {
     const from = emailOwnerKey(scratch, email);
     if ((await redis.exists(from)) === 0) continue;
-    await redis.rename(from, emailOwnerKey(ns, email));
+    // The owner and whether its claim is provisional, together (one slot per email).
+    const [flagFrom, flagTo] = [emailProvisionalKey(scratch, email), emailProvisionalKey(ns, email)];
+    const tx = redis.multi().rename(from, emailOwnerKey(ns, email));
+    if ((await redis.exists(flagFrom)) === 1) tx.rename(flagFrom, flagTo);
+    else tx.del(flagTo);
+    for (const [err] of (await tx.exec()) ?? []) if (err) throw err;
     emails++;
   }
   // The last-seen index: each swapped profile's entry as rebuilt (a profile the rebuild does not index, out).

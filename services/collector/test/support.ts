@@ -49,7 +49,9 @@ export async function startTestCollector(
     onFlush: (_n, seconds, ok) => metrics.produceSeconds.observe({ outcome: ok ? "ok" : "error" }, seconds),
   });
   const readiness = kafkaReadiness(kafka, 1000);
-  const redis = options.rateLimits ? createRedis(options.rateLimits.redisUrl, { enableOfflineQueue: false, commandTimeout: 250, maxRetriesPerRequest: 0 }) : undefined;
+  // Production gives up on Redis after 250 ms (and lets the request through); a test machine running every suite at
+  // once can be slower than that, which would let a request through that the test expects refused.
+  const redis = options.rateLimits ? createRedis(options.rateLimits.redisUrl, { enableOfflineQueue: false, commandTimeout: 5_000, maxRetriesPerRequest: 0 }) : undefined;
   const rateLimiter = redis && options.rateLimits ? createRateLimiter({ redis, namespace: options.rateLimits.namespace ?? ns, limits: options.rateLimits.limits, log }) : undefined;
   const app = await buildCollector(
     {

@@ -14,6 +14,39 @@ const pendingIndexKey = (namespace: string, shard: number) => `${namespace}:idx:
 /** An entry of the pending index: JSON, since a lead id or a window may hold any character. */
 const pendingEntry = (lead: string, field: string) => JSON.stringify([lead, field]);
 
+/** Where a pending firing's marker is: the subject's alerts hash and the field in it. */
+interface MarkerAt {
+  readonly lead: string;
+  readonly field: string;
+}
+
+/**
+ * The markers an index entry may stand for. JSON never holds a raw tab (it escapes control characters), so an entry
+ * with one was written before entries were JSON, as '<lead>\t<field>'; telling them apart by the tab rather than by
+ * a leading '[' keeps a legacy lead id such as '[x' from being parsed as JSON (whose error would stop the start).
+ * A legacy entry whose lead id or window holds a tab splits more than one way: every split before an 'alert:' field
+ * is a candidate, and `recover` takes the one whose marker is pending, so such an alert is not dropped either.
+ */
+function markersOf(entry: string): MarkerAt[] {
+  if (!entry.includes('\t')) return fromJson(entry);
+  const candidates: MarkerAt[] = [];
+  for (let tab = entry.indexOf('\t'); tab !== -1; tab = entry.indexOf('\t', tab + 1)) {
+    const field = entry.slice(tab + 1);
+    if (field.startsWith('alert:')) candidates.push({ lead: entry.slice(0, tab), field });
+  }
+  return candidates;
+}
+
+function fromJson(entry: string): MarkerAt[] {
+  try {
+    const value: unknown = JSON.parse(entry);
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') return [{ lead: value[0], field: value[1] }];
+  } catch {
+    // Not an entry this outbox writes; reported by `recover` with the others it cannot read.
+  }
+  return [];
+}
+
 /** Markers kept per subject at most, and how long an enqueued one is kept (see markAlert-2.lua). */
 export const MARKER_CAP = BOUNDS.markerCap;
 
@@ -74,6 +107,15 @@ export function createAlertOutbox(deps: { layout: PortraitLayout; redis: Redis; 
     return m ? (JSON.parse((marker as string).slice(m[0].length)) as HotLeadJob) : undefined;
   };
 
+  /** The firing an index entry stands for, while its marker is still pending. */
+  async function pendingOf(entry: string): Promise<{ job: HotLeadJob; field: string } | undefined> {
+    for (const { lead, field } of markersOf(entry)) {
+      const job = pendingJob(await redis.hget(keysOf(lead).alerts, field));
+      if (job) return { job, field };
+    }
+    return undefined;
+  }
+
   return {
     /** Marks and enqueues firings; those already marked are enqueued again only while still pending. */
     async fire(firings: readonly Firing[]): Promise<number> {
@@ -122,11 +164,12 @@ export function createAlertOutbox(deps: { layout: PortraitLayout; redis: Redis; 
       const jobs: { job: HotLeadJob; field: string }[] = [];
       for (let shard = 0; shard < PENDING_SHARDS; shard++) {
         for (const entry of await redis.smembers(pendingIndexKey(ns, shard))) {
-          // Entries written before they were JSON were '<lead>\t<field>'.
-          const [lead, field] = (entry.startsWith('[') ? JSON.parse(entry) : entry.split('\t')) as [string, string];
-          const job = pendingJob(await redis.hget(keysOf(lead).alerts, field));
-          if (job) jobs.push({ job, field });
-          else await redis.srem(pendingIndexKey(ns, shard), entry);
+          const pending = await pendingOf(entry);
+          if (pending) jobs.push(pending);
+          else {
+            if (markersOf(entry).length === 0) log.warn({ entry: entry.slice(0, 200) }, 'unreadable entry in the pending-alerts index dropped');
+            await redis.srem(pendingIndexKey(ns, shard), entry);
+          }
         }
       }
       await enqueue(jobs);

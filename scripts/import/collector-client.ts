@@ -1,4 +1,4 @@
-import { isRetryableStatus, parseRetryAfter, retryDelay, type RetryPolicy } from './backoff.ts';
+import { isRetryableStatus, retryDelay, type RetryPolicy } from './backoff.ts';
 import { CollectorError } from './errors.ts';
 import { z } from './zod.ts';
 
@@ -63,7 +63,7 @@ export async function sendImportBatch(body: Record<string, unknown>, options: Cl
   const payload = JSON.stringify(body);
   let lastCause = '';
   for (let attempt = 1; attempt <= options.retry.maxAttempts; attempt++) {
-    let retryAfterMs: number | undefined;
+    let retryAfter: string | null = null;
     try {
       const response = await doFetch(url, {
         method: 'POST',
@@ -84,14 +84,14 @@ export async function sendImportBatch(body: Record<string, unknown>, options: Cl
         throw new CollectorError(`the collector at ${url} refused the request with ${response.status}: ${message}`, response.status);
       }
       lastCause = `${response.status} ${message}`;
-      retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), new Date());
+      retryAfter = response.headers.get('retry-after');
     } catch (err) {
       if (err instanceof CollectorError) throw err;
       const cause = err instanceof Error && err.cause instanceof Error ? `${err.message} (${err.cause.message})` : String(err instanceof Error ? err.message : err);
       lastCause = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${options.timeoutMs ?? 60_000} ms` : cause;
     }
     if (attempt === options.retry.maxAttempts) break;
-    const delayMs = retryDelay(attempt, retryAfterMs, options.retry, options.random);
+    const delayMs = retryDelay(attempt, retryAfter, options.retry, options.random);
     options.onRetry?.({ attempt, delayMs, cause: lastCause });
     await sleep(delayMs);
   }

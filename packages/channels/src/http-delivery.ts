@@ -23,7 +23,7 @@ export interface HttpDeliveryRequest {
 export interface HttpDeliveryResult {
   readonly outcome: Outcome;
   readonly status?: number;
-  /** The `Retry-After` header as sent, for `retryDelayMs`. */
+  /** The `Retry-After` header as sent, for `retryDelayMs` (@leadscore/events). */
   readonly retryAfter?: string;
   /**
    * The first `MAX_RESPONSE_BYTES` of the response body as UTF-8, also on 2xx: chat-bot APIs (WeCom, Feishu,

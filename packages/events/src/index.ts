@@ -10,4 +10,5 @@ export * from './dead-letter.ts';
 export * from './replay.ts';
 export * from './hot-lead-job.ts';
 export * from './consent.ts';
+export * from './backoff.ts';
 export * from './source-policy.ts';

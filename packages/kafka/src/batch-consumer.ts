@@ -17,7 +17,11 @@ export interface BatchConsumerOptions {
   /** Does the batch's work; throws to have it retried. Offsets are committed only after it resolves. */
   readonly handle: (batch: PartitionBatch) => Promise<void>;
   readonly partitionsConsumedConcurrently?: number;
-  readonly retry?: { readonly initialMs: number; readonly maxMs: number };
+  /**
+   * How long to wait before retrying a failed batch, given the attempts made so far (1 or more). The caller's, so
+   * this package needs no backoff of its own: `backoffDelayMs` from @leadscore/events is the one definition.
+   */
+  readonly backoffMs: (attempt: number) => number;
   readonly sessionTimeoutMs?: number;
   /** Bounds a batch: the most bytes fetched from one partition at once. */
   readonly maxBytesPerPartition?: number;
@@ -31,18 +35,12 @@ export interface BatchConsumerOptions {
   readonly onFatal?: (err: Error) => void;
 }
 
-function backoffMs(attempt: number, retry: { initialMs: number; maxMs: number }): number {
-  const ceiling = Math.min(retry.maxMs, retry.initialMs * 2 ** (attempt - 1));
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-}
-
 /**
  * A consumer-group loop that never skips: each partition batch is handled, then its offsets are committed; when the
  * handler fails (Redis or ClickHouse down), the partition is paused and the same batch retried with jittered
  * backoff until it succeeds or the consumer stops — in which case nothing is committed and the batch is redelivered.
  */
 export async function runBatchConsumer(options: BatchConsumerOptions): Promise<Consumer> {
-  const retry = options.retry ?? { initialMs: 200, maxMs: 30_000 };
   // Well under a third of the session timeout, as kafkajs advises, so a busy worker is not taken for dead.
   const heartbeatMs = Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 4));
   const consumer = options.kafka.consumer({
@@ -79,7 +77,7 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<C
           resume ??= pause();
           options.onRetry?.(work, attempt, err);
           options.log.error({ err, topic: batch.topic, partition: batch.partition, offset: batch.firstOffset(), attempt }, 'batch failed; partition paused, retrying');
-          const until = Date.now() + backoffMs(attempt, retry);
+          const until = Date.now() + options.backoffMs(attempt);
           while (Date.now() < until && isRunning()) {
             await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
             await heartbeat().catch(() => {});

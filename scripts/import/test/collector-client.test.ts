@@ -13,7 +13,7 @@ function client(answers: Answer[], overrides: Partial<ClientOptions> = {}) {
     url: 'http://collector.test:8088',
     importKey: 'ik_test',
     retry: { maxAttempts: 3, baseMs: 100, maxMs: 1000 },
-    random: () => 1,
+    random: () => 0.5,
     sleep: async (ms) => void waits.push(ms),
     fetch: (async (url: string, init: RequestInit) => {
       requests.push({ url, init });
@@ -53,7 +53,7 @@ describe('sending a batch to the collector', () => {
   it('retries a 429 and a network error with growing waits', async () => {
     const c = client([json(429, {}), new TypeError('fetch failed'), ok()]);
     await c.send();
-    expect(c.waits).toEqual([100, 200]);
+    expect(c.waits).toEqual([50, 100]);
   });
 
   it('gives up after the last attempt, saying why', async () => {

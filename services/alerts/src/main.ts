@@ -6,9 +6,8 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { createClickHouse, migrate, serverExecutor } from '@leadscore/clickhouse';
-import { retryDelayMs } from '@leadscore/channels';
 import { EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
-import { ALERTS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
+import { ALERTS_QUEUE, alertsQueuePrefix, retryDelayMs } from '@leadscore/events';
 
 /** Ticks of the digest scheduler, beside the hot-lead queue under the same prefix. */
 const DIGESTS_QUEUE = 'alert-digests';

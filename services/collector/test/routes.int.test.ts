@@ -131,6 +131,16 @@ describe('a batch with one bad message among good ones', () => {
   });
 });
 
+describe('a batch body that is not an object', () => {
+  it('is a 400 naming the shape expected, never a 500 (found by pnpm fuzz)', async () => {
+    for (const body of ['null', '42', '"batch"']) {
+      const res = await post(`${c.url}/v1/batch`, body);
+      expect(res.status).toBe(400);
+      expect(res.body.message).toBe('body must be { "batch": [ messages ] }');
+    }
+  });
+});
+
 describe('/v1/import', () => {
   it('takes history of any age with an import key', async () => {
     const res = await post(`${c.url}/v1/import`, { batch: [{ ...calls.track, type: 'track', messageId: 'imp-1', timestamp: '2024-03-01T09:00:00.000Z' }] }, { key: IMPORT_KEY });

@@ -36,9 +36,15 @@ export function internalNetworks(ranges: readonly string[]): BlockList {
   return list;
 }
 
+/** What a reason quotes of a sender's text: a flag's reason is stored with the event, which holds 500 characters. */
+const QUOTED_MAX = 200;
+const quoted = (text: string) => (text.length > QUOTED_MAX ? `${text.slice(0, QUOTED_MAX)}…` : text);
+
 export function botFlag(userAgent: string | undefined): NoiseFlag | undefined {
   if (!userAgent || !isbot(userAgent)) return undefined;
-  return { kind: 'bot', reason: `user agent matches the crawler pattern "${isbotMatch(userAgent) ?? userAgent}"` };
+  // isbot may match the whole string (a long unknown agent): quoted in part, or the event could not be stored (found
+  // by pnpm fuzz: accepted, then dead-lettered by the worker).
+  return { kind: 'bot', reason: `user agent matches the crawler pattern "${quoted(isbotMatch(userAgent) ?? userAgent)}"` };
 }
 
 export function internalIpFlag(ip: string | undefined, networks: BlockList, ranges: readonly string[]): NoiseFlag | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClickBurstDetector, earlyClickFlag, internalNetworks, noiseFlags, type NoiseSettings } from '../src/index.ts';
+import { botFlag, ClickBurstDetector, earlyClickFlag, internalNetworks, noiseFlags, type NoiseSettings } from '../src/index.ts';
 
 const settings: NoiseSettings = { internalRanges: ['10.0.0.0/8', '2001:db8::/32'], internalEmailDomains: ['ourco.example'], scannerClickSeconds: 10, scannerBurstSeconds: 2, clickWindowMs: 24 * 3_600_000 };
 const networks = internalNetworks(settings.internalRanges);
@@ -47,5 +47,13 @@ describe('email scanners', () => {
     expect(bursts.observe('e1', 'ann', 'https://a/1', 10_500)).toBeUndefined();
     expect(bursts.observe('e1', 'ann', 'https://a/2', 200_000)).toBeUndefined();
     expect(bursts.observe('e1', 'bob', 'https://a/3', 200_100)).toBeUndefined();
+  });
+});
+
+describe('a bot flag\'s reason', () => {
+  it('quotes at most 200 characters of a long user agent, so the event can be stored (found by pnpm fuzz)', () => {
+    const flag = botFlag(`bot ${'x'.repeat(2000)}`);
+    expect(flag?.kind).toBe('bot');
+    expect(flag?.reason.length).toBeLessThan(300);
   });
 });

@@ -27,8 +27,15 @@ export function registerBodyHandling(app: FastifyInstance): void {
     if (encoding === 'identity' || encoding === '') return payload;
     const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : undefined;
     if (!decoder) throw new BadRequestError('invalid_encoding', `Content-Encoding ${encoding} is not supported (use gzip, deflate or none)`);
-    // Fastify checks the declared length against what arrived; after decompression those differ by design.
+    // Fastify checks the declared length against what arrived; after decompression those differ by design. Without a
+    // length it would take the request for one without a body (and leave the decoder unread) unless told a body
+    // follows.
     delete request.headers['content-length'];
+    request.headers['transfer-encoding'] = 'chunked';
+    // A body that does not decompress is the parser's error (400); were nobody reading the decoder, an unheard
+    // 'error' would end the process (found by pnpm fuzz: one unauthenticated request killed the collector).
+    decoder.on('error', () => {});
+    payload.on('error', (err) => decoder.destroy(err));
     return payload.pipe(decoder);
   });
 

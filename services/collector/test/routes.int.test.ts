@@ -100,6 +100,20 @@ describe('the Segment routes', () => {
     const res = await post(`${c.url}/v1/batch`, 'plain', { headers: { 'content-encoding': 'gzip' } });
     expect(res).toMatchObject({ status: 400, body: { error: 'invalid_encoding' } });
   });
+
+  /** fetch with no Content-Type at all, as curl sends with `-H 'Content-Type:'`. */
+  const bare = (route: string, body: Uint8Array | string, headers: Record<string, string>) => fetch(`${c.url}${route}`, { method: 'POST', headers, body: typeof body === 'string' ? new TextEncoder().encode(body) : body });
+
+  it('refuse a claimed gzip body that is not, without a key or a content type, and stay up (found by pnpm fuzz)', async () => {
+    for (const body of ['x', '{}']) expect((await bare('/v1/track', body, { 'content-encoding': 'gzip' })).status).toBe(400);
+    expect((await fetch(`${c.url}/healthz`)).status).toBe(200);
+  });
+
+  it('take a gzip body without a content type', async () => {
+    const res = await bare('/v1/batch', gzipSync(JSON.stringify({ batch: [{ ...calls.page, type: 'page', messageId: 'r-gzip-bare' }] })), { 'content-encoding': 'gzip', authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ success: true, accepted: 1 });
+  });
 });
 
 describe('a batch with one bad message among good ones', () => {

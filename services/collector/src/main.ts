@@ -35,6 +35,8 @@ const buffer = new ProduceBuffer(producer, {
 const readiness = kafkaReadiness(kafka);
 // The rate limiter's connection fails fast rather than queueing: a request never waits for Redis to come back.
 const redis = createRedis(config.redis.url, { connectionName: 'collector', enableOfflineQueue: false, commandTimeout: 250, maxRetriesPerRequest: 0 });
+// A fresh instance would let its first requests through unlimited: listen once Redis is up (or known down).
+await new Promise((resolve) => { redis.once('ready', resolve); redis.once('error', resolve); });
 const rateLimiter = createRateLimiter({ redis, namespace: config.namespace, limits: config.collector.rateLimits, log, onError: () => metrics.rateLimiterErrors.inc() });
 
 const app = await buildCollector(

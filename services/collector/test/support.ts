@@ -52,6 +52,8 @@ export async function startTestCollector(
   // Production gives up on Redis after 250 ms (and lets the request through); a test machine running every suite at
   // once can be slower than that, which would let a request through that the test expects refused.
   const redis = options.rateLimits ? createRedis(options.rateLimits.redisUrl, { enableOfflineQueue: false, commandTimeout: 5_000, maxRetriesPerRequest: 0 }) : undefined;
+  // With no offline queue, a request before the connection is up fails open: wait until it is up (or refused).
+  if (redis) await new Promise((resolve) => { redis.once('ready', resolve); redis.once('error', resolve); });
   const rateLimiter = redis && options.rateLimits ? createRateLimiter({ redis, namespace: options.rateLimits.namespace ?? ns, limits: options.rateLimits.limits, log }) : undefined;
   const app = await buildCollector(
     {

@@ -58,9 +58,16 @@ export function backoffDelayMs(attempt: number, options: BackoffOptions): number
     throw new BackoffInputError(`attempt must be an integer ≥ 1, got ${attempt}`);
   }
   checkLimits([['baseMs', baseMs], ['maxMs', maxMs]]);
+  return jitteredDelayMs(attempt, baseMs, maxMs, jitter, (options.random ?? Math.random)());
+}
+
+/**
+ * backoffDelayMs without its checks, for the browser tracker, whose every byte every visitor downloads; its inputs
+ * are constants there.
+ */
+export function jitteredDelayMs(attempt: number, baseMs: number, maxMs: number, jitter: Jitter, r: number): number {
   // 2 ** 1100 is Infinity, and min() takes care of it, except that 0 · Infinity is NaN: a zero base stays zero.
   const ceiling = baseMs === 0 ? 0 : Math.min(maxMs, baseMs * 2 ** (attempt - 1));
-  const r = (options.random ?? Math.random)();
   // A broken random source must not produce a delay beyond the ceiling or a negative one.
   const u = r >= 0 && r < 1 ? r : 0;
   const x = jitter === 'equal' ? ceiling / 2 + (ceiling / 2) * u : ceiling * u;

@@ -12,3 +12,4 @@ export * from './hot-lead-job.ts';
 export * from './consent.ts';
 export * from './backoff.ts';
 export * from './source-policy.ts';
+export * from './email-token.ts';

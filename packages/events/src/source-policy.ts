@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { emailTokenProves } from './email-token.ts';
 import type { MessageType } from './message.ts';
 import type { Rejection } from './intake.ts';
 import type { TrackedEvent } from './tracked-event.ts';
@@ -43,16 +44,26 @@ function verified(userId: string, hash: unknown, secret: string | undefined): bo
   return timingSafeEqual(Buffer.from(hash.toLowerCase(), 'hex'), Buffer.from(userHashOf(userId, secret), 'hex'));
 }
 
+/** What a browser's claim can show for its email: the claimed address (normalized) and the secret of link tokens. */
+export interface EmailProof {
+  readonly email: string | undefined;
+  readonly linkSecret: string | undefined;
+}
+
 /**
  * Whether an event's email claim is trusted: from an import, a signed email link or a person's decision, from a
- * source whose policy is not a browser's, or from a browser naming a user it verified (context.userHash). A browser's
- * claim is provisional: it never takes an address from a user, and a trusted claim takes it from it.
+ * source whose policy is not a browser's, from a browser naming a user it verified (context.userHash), or from a
+ * browser presenting a signed click's token for that very address (context.emailToken, see email-token.ts). A
+ * browser's other claims are provisional: they never take an address from a user, and a trusted claim takes it from
+ * them.
  */
-export function isTrustedClaim(event: TrackedEvent, policies: Readonly<Record<string, PolicyName>>, identitySecrets: Readonly<Record<string, string>>): boolean {
+export function isTrustedClaim(event: TrackedEvent, policies: Readonly<Record<string, PolicyName>>, identitySecrets: Readonly<Record<string, string>>, proof?: EmailProof): boolean {
   if (event.source.kind === 'import' || event.source.kind === 'email' || event.source.kind === 'admin') return true;
   const policy = policies[event.source.id];
   if (policy !== 'browser') return true;
-  return event.userId !== undefined && verified(event.userId, (event.context as { userHash?: unknown } | undefined)?.userHash, identitySecrets[event.source.id]);
+  const context = event.context as { userHash?: unknown; emailToken?: unknown } | undefined;
+  if (event.userId !== undefined && verified(event.userId, context?.userHash, identitySecrets[event.source.id])) return true;
+  return proof !== undefined && emailTokenProves(context?.emailToken, proof.email, Date.parse(event.timestamp), proof.linkSecret);
 }
 
 /** Why a source may not send this event, or undefined when it may. */

@@ -1,4 +1,4 @@
-import type { Rejection, TrackedEvent } from '@leadscore/events';
+import { emailFromToken, type Rejection, type TrackedEvent } from '@leadscore/events';
 import { emailDomain, normalizeEmail } from './email.ts';
 import { mergedUserOf } from './manual-merge.ts';
 import { anonymousProfile, emailProfile, profileKind, userProfile } from './profile-id.ts';
@@ -19,6 +19,8 @@ export function emailOf(event: TrackedEvent): string | undefined {
   if (event.type === 'identify') candidates.push(event.traits?.email);
   if (event.type === 'track' && event.event === 'Form Submitted') candidates.push(event.properties?.email);
   candidates.push(event.context?.traits?.email);
+  // A signed click's token names the address it proves; whether it does is the claim's trust (isTrustedClaim).
+  if (typeof event.context?.emailToken === 'string') candidates.push(emailFromToken(event.context.emailToken));
   for (const c of candidates) {
     const email = normalizeEmail(c);
     if (email) return email;

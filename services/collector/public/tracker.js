@@ -6,6 +6,7 @@
  * Arrow functions throughout, not declarations: esbuild keeps `function` and `return`, and every byte is downloaded
  * by every visitor. None is called before the end of start(), so their order does not matter.
  */
+import { EMAIL_TOKEN_PARAM } from '@leadscore/events/email-token-format';
 import { campaignFromSearch, captureForm, clip, retryDelayMs, TRACKER_VERSION, uuidFromBytes } from '../src/routes/tracker-fields.ts';
 
 const YEAR_SECONDS = 31536000;
@@ -65,9 +66,10 @@ const start = () => {
     search: clip(l.search, 4096),
   });
 
-  const enqueue = (type, fields) => {
+  const enqueue = (type, fields, extra) => {
     if (!options || !granted()) return;
     const context = {
+      ...extra,
       page: pageInfo(),
       userAgent: clip(nav.userAgent, 2048),
       library: { name: 'leadscore-tracker', version: TRACKER_VERSION },
@@ -157,6 +159,20 @@ const start = () => {
     }
   };
 
+  /**
+   * A signed email click lands here with ?ls_ev=…, proof that this visitor reads the address it names: one identify
+   * carries it, and the pipeline reads the address from it and trusts the claim (a typed address stays provisional).
+   * Then it leaves the address bar, so neither the page view nor a link the visitor shares carries it.
+   */
+  const confirmEmail = () => {
+    const url = new URL(location.href);
+    const emailToken = url.searchParams.get(EMAIL_TOKEN_PARAM);
+    if (!emailToken) return;
+    enqueue('identify', {}, { emailToken });
+    url.searchParams.delete(EMAIL_TOKEN_PARAM);
+    history.replaceState(history.state, '', url);
+  };
+
   const onSubmit = ({ target: form }) => {
     const formId = form.getAttribute?.('data-leadscore-form');
     if (formId == null || !options || !granted()) return;
@@ -196,6 +212,7 @@ const start = () => {
     on(w, 'pagehide', () => flush(true));
     on(d, 'visibilitychange', () => d.visibilityState === 'hidden' && flush(true));
     beforeInit.splice(0).forEach(call);
+    confirmEmail();
     if (o.page !== false) page();
   };
 

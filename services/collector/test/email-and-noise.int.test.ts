@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMAIL_TOKEN_PARAM, emailTokenProves } from '@leadscore/events';
 import { signedEmailQuery } from '@leadscore/tracking';
 import { readTopic } from '@leadscore/tests/support/kafka.ts';
 import { services } from '@leadscore/tests/support/services.ts';
@@ -60,6 +61,16 @@ describe('the email click redirect', () => {
     expect(res.headers.get('location')).toBe('https://acme.example/case-study');
     const [clicked] = await eventsWhere((e) => e.event === 'Email Link Clicked' && e.userId === 'u-991');
     expect(clicked).toMatchObject({ properties: { email_id: 'mail-7', link_url: 'https://acme.example/case-study' }, flags: [] });
+  });
+
+  it("hands the landing page a token proving the recipient's address, which the page's tracker presents", async () => {
+    const res = await fetch(`${c.url}/v1/email/click?${link('click', { recipient: 'Ann@Customer.example', url: 'https://acme.example/case-study?ref=mail' })}`, { redirect: 'manual', headers: person });
+    const location = new URL(res.headers.get('location') as string);
+    expect(`${location.origin}${location.pathname}`).toBe('https://acme.example/case-study');
+    expect(location.searchParams.get('ref')).toBe('mail');
+    const token = location.searchParams.get(EMAIL_TOKEN_PARAM);
+    expect(emailTokenProves(token, 'ann@customer.example', Date.now(), LINK_SECRET)).toBe(true);
+    expect(emailTokenProves(token, 'eve@customer.example', Date.now(), LINK_SECRET)).toBe(false);
   });
 
   it('refuses a forged signature without redirecting', async () => {

@@ -7,7 +7,8 @@ import { launchChromium } from '@leadscore/tests/support/browser.ts';
 import { readTopic } from '@leadscore/tests/support/kafka.ts';
 import { services } from '@leadscore/tests/support/services.ts';
 import { TRACKER_VERSION } from '../src/routes/tracker-fields.ts';
-import { startTestCollector, WRITE_KEY, type TestCollector } from './support.ts';
+import { EMAIL_TOKEN_PARAM, EMAIL_TOKEN_TTL_MS, emailTokenOf } from '@leadscore/events';
+import { LINK_SECRET, startTestCollector, WRITE_KEY, type TestCollector } from './support.ts';
 
 interface Stored {
   type: string;
@@ -240,6 +241,28 @@ describe('the anonymous id', () => {
   });
 });
 
+describe('a visitor who lands from a signed email click', () => {
+  it("presents the click's token in an identify, and takes it out of the address bar and the page view", async () => {
+    const token = emailTokenOf('ann@customer.example', Date.now() + EMAIL_TOKEN_TTL_MS, LINK_SECRET);
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${site}/pricing?ref=mail&${EMAIL_TOKEN_PARAM}=${token}`);
+      await page.waitForURL((url) => !url.searchParams.has(EMAIL_TOKEN_PARAM));
+      expect(new URL(page.url()).searchParams.get('ref')).toBe('mail');
+      await page.close({ runBeforeUnload: true });
+      const events = await newEvents(2);
+      const identify = events.find((e) => e.type === 'identify');
+      expect(identify?.context.emailToken).toBe(token);
+      const view = events.find((e) => e.type === 'page');
+      expect(view?.context.page?.url).toBe(`${site}/pricing?ref=mail`);
+      expect(view?.context).not.toHaveProperty('emailToken');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('consent', () => {
   /** A visitor with consent, whose page view in Kafka bounds the wait for events that must not come. */
   async function sentinelVisit(): Promise<void> {
@@ -396,12 +419,13 @@ describe('GET /t.js', () => {
     expect(await res.text()).toContain('leadscore-tracker');
   });
 
-  it('is small: under 6.5 KB as served, under 3.5 KB gzipped', async () => {
+  // 6.5 / 3.5 KB until signed clicks confirmed emails (+320 bytes); a rise beyond this is a decision, not a drift.
+  it('is small: under 7 KB as served, under 3.75 KB gzipped', async () => {
     const res = await fetch(`${c.url}/t.js`, { headers: { 'accept-encoding': 'identity' } });
     const body = Buffer.from(await res.arrayBuffer());
     expect(res.headers.get('content-encoding')).toBeNull();
-    expect(body.length).toBeLessThan(6.5 * 1024);
-    expect(gzipSync(body, { level: 9 }).length).toBeLessThan(3.5 * 1024);
+    expect(body.length).toBeLessThan(7 * 1024);
+    expect(gzipSync(body, { level: 9 }).length).toBeLessThan(3.75 * 1024);
   });
 
   it('answers 304 to a browser that holds the current version', async () => {

@@ -2,6 +2,7 @@ import { sourcePoliciesOf, type Config } from '@leadscore/config';
 import type { Message } from 'kafkajs';
 import { isTrustedClaim, type PolicyName, type TrackedEvent } from '@leadscore/events';
 import type { Logger } from '@leadscore/log';
+import { emailOf } from '@leadscore/identity';
 import { alertStateFields, createAlertOutbox, portraitLayout, readTraitValues, type AlertSink, type LiveNotice, type PortraitScripts } from '@leadscore/portrait';
 import type { Rules } from '@leadscore/scoring';
 import { windowBudgets } from '@leadscore/redis';
@@ -28,6 +29,8 @@ export interface ScoringSettings {
   /** Each source's policy and browser sources' identity secrets: how far an email claim is trusted (isTrustedClaim). */
   readonly sourcePolicies?: Readonly<Record<string, PolicyName>>;
   readonly identitySecrets?: Readonly<Record<string, string>>;
+  /** The secret of signed email links, whose click tokens confirm a browser's email claim. */
+  readonly emailLinkSecret?: string;
 }
 
 /** The scoring settings of a deployment's config. */
@@ -45,6 +48,7 @@ export function scoringSettingsOf(config: Config): ScoringSettings {
     formAlertsPerSourcePerHour: config.ingest.formAlertsPerSourcePerHour,
     sourcePolicies: sourcePoliciesOf(config),
     identitySecrets: config.collector.identitySecrets,
+    emailLinkSecret: config.collector.linkSecret,
   };
 }
 
@@ -91,7 +95,7 @@ export function createScoringPath(
         rules: deps.rules,
         alertFields: alertStateFields,
         timeZone: settings.timeZone,
-        trusted: (event) => isTrustedClaim(event, settings.sourcePolicies ?? {}, settings.identitySecrets ?? {}),
+        trusted: (event) => isTrustedClaim(event, settings.sourcePolicies ?? {}, settings.identitySecrets ?? {}, { email: emailOf(event), linkSecret: settings.emailLinkSecret }),
       },
       { redis, scripts, links: new LinkCache(), ...clock },
     ),

@@ -3,7 +3,8 @@ import { eventsWithLead } from '@leadscore/clickhouse';
 import { readProfile } from '@leadscore/portrait';
 import { readTopic } from '@leadscore/tests/support/kafka.ts';
 import { services } from '@leadscore/tests/support/services.ts';
-import { ingestWorld, tracked, type IngestWorld, type Worker } from './support.ts';
+import { EMAIL_TOKEN_TTL_MS, emailTokenOf } from '@leadscore/events';
+import { ingestWorld, LINK_SECRET, tracked, type IngestWorld, type Worker } from './support.ts';
 
 let world: IngestWorld;
 let worker: Worker;
@@ -84,6 +85,31 @@ describe('email claims by trust', () => {
     await world.caughtUp();
     expect(await owner()).toBe('u:ann-crm');
     expect(await world.count("SELECT count() FROM {db}.identity_conflicts FINAL WHERE kind = 'email_owned_by_another_lead' AND claimed_by = 'u:ann-other'")).toBe(1);
+  });
+});
+
+describe("a signed email click's token", () => {
+  const ownerOf = (email: string) => world.redis.get(`${world.ns}:{email:${email}}:owner`);
+  const fromCrm = (raw: Record<string, unknown>) => ({ ...tracked(raw), source: { id: 'crm', kind: 'import' as const } });
+  const tokenFor = (email: string) => emailTokenOf(email, Date.parse(t(10)) + EMAIL_TOKEN_TTL_MS, LINK_SECRET);
+
+  it("confirms the browser's claim of the address it names: a trusted source's later claim is a conflict, not a takeover", async () => {
+    await world.produce([tracked({ type: 'identify', userId: 'bob', anonymousId: 'v-bob', timestamp: t(10), messageId: 'tok-1', context: { emailToken: tokenFor('bob@acme.example') } })]);
+    await world.caughtUp();
+    expect(await ownerOf('bob@acme.example')).toBe('u:bob');
+    await world.produce([fromCrm({ type: 'identify', userId: 'bob-crm', timestamp: t(11), messageId: 'tok-crm-1', traits: { email: 'bob@acme.example' } })]);
+    await world.caughtUp();
+    expect(await ownerOf('bob@acme.example')).toBe('u:bob');
+    expect(await world.count("SELECT count() FROM {db}.identity_conflicts FINAL WHERE kind = 'email_owned_by_another_lead' AND claimed_by = 'u:bob-crm'")).toBe(1);
+  });
+
+  it('confirms nothing for another address: that claim stays provisional', async () => {
+    await world.produce([tracked({ type: 'identify', userId: 'carl', anonymousId: 'v-carl', timestamp: t(10), messageId: 'tok-2', traits: { email: 'carl@acme.example' }, context: { emailToken: tokenFor('bob@acme.example') } })]);
+    await world.caughtUp();
+    expect(await ownerOf('carl@acme.example')).toBe('u:carl');
+    await world.produce([fromCrm({ type: 'identify', userId: 'carl-crm', timestamp: t(11), messageId: 'tok-crm-2', traits: { email: 'carl@acme.example' } })]);
+    await world.caughtUp();
+    expect(await ownerOf('carl@acme.example')).toBe('u:carl-crm');
   });
 });
 

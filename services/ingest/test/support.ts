@@ -56,6 +56,9 @@ export function portraitWriters(redisUrl: string) {
 }
 
 /** A tracked event as the collector would have stamped it. */
+/** Signs the email click tokens the worker checks (a browser presents one to confirm its claim of an address). */
+export const LINK_SECRET = 'ingest-test-link-secret';
+
 export function tracked(raw: Record<string, unknown>, receivedAt = new Date()): TrackedEvent {
   const result = intakeMessage(raw, { receivedAt, source: { id: 'web', kind: 'segment' }, maxFutureMs: 3_600_000, maxPastMs: null });
   if (!result.ok) throw new Error(`bad test event: ${JSON.stringify(result.issues)}`);
@@ -108,6 +111,7 @@ export async function ingestWorld(services: ServiceUrls, label: string, partitio
     CLICKHOUSE_URL: services.clickhouseUrl,
     KAFKA_EVENTS_PARTITIONS: String(partitions),
     INGEST_METRICS_PORT: '0',
+    COLLECTOR_LINK_SECRET: LINK_SECRET,
     // A killed worker's partitions go to the next one within seconds, not the production 30.
     INGEST_SESSION_TIMEOUT_MS: '6000',
     // The start-up line is how the test knows the worker runs; the output is kept, not printed.

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { intakeMessage, type TrackedEvent } from '@leadscore/events';
+import { EMAIL_TOKEN_PARAM, EMAIL_TOKEN_TTL_MS, emailTokenOf, intakeMessage, type TrackedEvent } from '@leadscore/events';
 import type { Logger } from '@leadscore/log';
 import { clickMessageId, ClickBurstDetector, earlyClickFlag, redirectAllowed, verifyEmailQuery, type EmailLinkFields, type NoiseFlag, type NoiseSettings } from '@leadscore/tracking';
 import type { SourceKeys } from '../auth.ts';
@@ -106,6 +106,9 @@ export async function registerEmailRoutes(app: FastifyInstance, options: EmailRo
       return reply.code(400).send({ error: 'redirect_not_allowed', message: target.message });
     }
     await record('/v1/email/click', 'click', check.fields, request);
+    // The landing page's tracker presents this token to confirm its visitor's claim of the address (email-token.ts).
+    const recipient = check.fields.recipient.trim().toLowerCase();
+    if (recipient.includes('@')) target.url.searchParams.set(EMAIL_TOKEN_PARAM, emailTokenOf(recipient, now().getTime() + EMAIL_TOKEN_TTL_MS, options.linkSecret));
     return reply.header('Cache-Control', 'no-store').redirect(target.url.toString(), 302);
   });
 }

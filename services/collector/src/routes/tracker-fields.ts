@@ -1,8 +1,10 @@
 /**
  * The parts of the browser tracker (public/tracker.js) that need no browser: which form fields may be captured, how
  * they map onto the "Form Submitted" properties, UTM parameters, ids and retry delays. esbuild bundles this module
- * into /t.js, so it must stay free of Node APIs and dependencies, and lean: every byte is downloaded by every visitor.
+ * into /t.js, so it must stay free of Node APIs and dependencies (its one import, the shared backoff, has none), and
+ * lean: every byte is downloaded by every visitor.
  */
+import { jitteredDelayMs } from '@leadscore/events/backoff';
 
 export const TRACKER_VERSION = '1.0.0';
 
@@ -200,12 +202,10 @@ export const uuidFromBytes = (bytes: Uint8Array): string => {
 };
 
 /**
- * How long to wait before the `attempt`-th retry of a batch: exponential from 1 s to a minute, jittered so the
- * visitors of a site do not all come back at once after an outage, and never sooner than the collector's
- * Retry-After (seconds, capped at five minutes).
+ * How long to wait before the `attempt`-th retry of a batch: the pipeline's one backoff, from about a second to a
+ * minute with equal jitter, so the visitors of a site do not all come back at once after an outage yet always pause,
+ * and never sooner than the collector's Retry-After (delta-seconds, as the collector sends it, capped at five
+ * minutes: a tab does not wait longer). The core without its checks and HTTP-date parsing, to keep the bundle small.
  */
-export const retryDelayMs = (attempt: number, retryAfter: string | null | undefined, random: number): number => {
-  const backoff = Math.min(60_000, 1000 * 2 ** (attempt - 1));
-  const server = Math.min(Number(retryAfter) || 0, 300) * 1000;
-  return Math.max(backoff * (1 + random) / 2, server);
-};
+export const retryDelayMs = (attempt: number, retryAfter: string | null | undefined, random: number): number =>
+  Math.max(jitteredDelayMs(attempt, 1000, 60_000, 'equal', random), Math.min(Number(retryAfter) || 0, 300) * 1000);

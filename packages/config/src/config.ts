@@ -76,6 +76,7 @@ function toConfig(raw: RawConfig) {
       maxBatchBytes: raw.INGEST_MAX_BATCH_BYTES,
       storeTimeoutMs: raw.INGEST_STORE_TIMEOUT_MS,
       clickhouseLingerMs: raw.INGEST_CLICKHOUSE_LINGER_MS,
+      maxPendingEvents: raw.INGEST_MAX_PENDING_EVENTS,
       sessionTimeoutMs: raw.INGEST_SESSION_TIMEOUT_MS,
       profileLogCap: raw.INGEST_PROFILE_LOG_CAP,
       visitorTtlMs: Math.round(raw.INGEST_VISITOR_TTL_DAYS * 86_400_000),

@@ -419,9 +419,15 @@ export const variables = {
   },
   INGEST_CLICKHOUSE_LINGER_MS: {
     section: 'ingest',
-    default: '0',
-    doc: 'How long a ClickHouse insert waits for the rows of the other batches in hand to go with it (one insert at a time per table). 0: each batch inserts on its own, at once. A linger makes inserts fewer and larger (ClickHouse wants about one a second per table; measured here at 300 events/s, 100 ms cut inserts 33-fold) for that much longer until a batch is committed (produce → portrait p50 from ~30 to ~370 ms).',
+    default: '1000',
+    doc: 'How long ClickHouse rows wait for the rows of later batches to go in the same insert (one insert at a time per table): ClickHouse wants about one insert a second per table, whatever the event rate. The worker applies later batches to the portraits and decides their alerts meanwhile; a batch\'s offsets are committed once its rows are in. 0: each batch inserts on its own, at once, and is committed before the partition\'s next batch.',
     schema: z.coerce.number().int().min(0).max(10_000),
+  },
+  INGEST_MAX_PENDING_EVENTS: {
+    section: 'ingest',
+    default: '50000',
+    doc: 'Events a worker may have applied to the portraits whose ClickHouse rows are not in yet; past it, partitions wait. Bounds the memory a slow or unreachable ClickHouse can take.',
+    schema: positiveInt(1_000_000),
   },
   INGEST_STORE_TIMEOUT_MS: {
     section: 'ingest',

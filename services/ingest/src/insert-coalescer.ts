@@ -81,6 +81,10 @@ export function createInsertCoalescer(client: ClickHouseClient, options: { linge
   }
 
   return {
+    /** Sends what lingers now (shutting down: no reason to wait for company). */
+    async flushAll(): Promise<void> {
+      await Promise.all([...tables].map(([table, queue]) => flush(table, queue)));
+    },
     insert(table: string, rows: readonly object[]): Promise<void> {
       if (rows.length === 0) return Promise.resolve();
       if (options.lingerMs <= 0) return insertRows(table, rows);

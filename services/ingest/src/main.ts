@@ -2,7 +2,8 @@
  * The ingest worker: the events topic, read by a consumer group, applied to the portraits in Redis and stored in
  * ClickHouse, exactly once in effect.
  *   config → logger → ClickHouse (migrate) → Redis (scripts) → Kafka (topics, dead-letter producer) →
- *   batch processor → start guard (no replay beyond the dedup window) → consumer loop; SIGTERM: stop fetching, finish and commit the batch in hand, close.
+ *   batch processor → start guard (no replay beyond the dedup window) → consumer loop; SIGTERM: stop fetching, finish
+ *   the batches in hand, insert the rows that linger, commit, close.
  */
 import { createClickHouse, migrate, serverExecutor } from '@leadscore/clickhouse';
 import { EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
@@ -55,16 +56,19 @@ const metrics = createIngestMetrics();
 const queueConnection = createRedis(config.redis.url, { connectionName: 'ingest-alerts', onError: (err) => log.warn({ err: err.message }, 'redis (alerts queue) connection error') });
 const queue = new Queue(ALERTS_QUEUE, { connection: queueConnection, prefix: alertsQueuePrefix(config.namespace) });
 // The scoring path (portraits, alert decisions, the outbox), shared with rescore and backtest.
-const { processBatch, outbox } = createScoringPath(scoringSettingsOf(config), {
+// Rows of the batches in hand go to ClickHouse together, about once a second per table (INGEST_CLICKHOUSE_LINGER_MS),
+// while later batches are applied to the portraits; offsets are committed once a batch's rows are in.
+const inserts = createInsertCoalescer(clickhouse, {
+  lingerMs: config.ingest.clickhouseLingerMs,
+  partitionOf: monthOf,
+  onInsert: (table, rows) => (metrics.clickhouseInserts.inc({ table }), metrics.clickhouseRows.inc({ table }, rows)),
+});
+const { applyBatch, outbox } = createScoringPath(scoringSettingsOf(config), {
   redis,
   scripts,
   rules: rules.current,
   alerts: queue,
-  warehouse: createWarehouse(
-    createInsertCoalescer(clickhouse, { lingerMs: config.ingest.clickhouseLingerMs, partitionOf: monthOf, onInsert: () => metrics.clickhouseInserts.inc() }),
-    clickhouse,
-    config.clickhouse.database,
-  ),
+  warehouse: createWarehouse(inserts, clickhouse, config.clickhouse.database),
   suppressed: (events) => suppressedEvents(redis, config.namespace, events),
   live: (notices) => publishLiveNotices(redis, config.namespace, notices),
   sendDeadLetters: async (messages) => {
@@ -108,7 +112,8 @@ const consumer = await runBatchConsumer({
   groupId,
   topic: topics.events,
   log,
-  handle: processBatch,
+  handle: applyBatch,
+  maxPendingMessages: config.ingest.maxPendingEvents,
   partitionsConsumedConcurrently: config.ingest.partitionsConcurrently,
   maxBytesPerPartition: config.ingest.maxBatchBytes,
   sessionTimeoutMs: config.ingest.sessionTimeoutMs,
@@ -122,13 +127,18 @@ const consumer = await runBatchConsumer({
     void lifecycle.shutdown('kafka consumer crashed', 1);
   },
   onCommitted: (batch, lag, seconds) => {
+    metrics.pendingMessages.set(consumer.pending());
     metrics.batchSeconds.observe(seconds);
     metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, lag);
   },
 });
 
 const lifecycle = handleShutdown(log, [
-  { name: 'kafka consumer (finishes and commits the batch in hand)', run: () => consumer.disconnect(), timeoutMs: 30_000 },
+  {
+    name: 'kafka consumer (finishes the batches in hand, inserts what lingers, commits)',
+    run: () => consumer.stop({ flush: () => inserts.flushAll(), timeoutMs: 25_000 }),
+    timeoutMs: 30_000,
+  },
   { name: 'dead-letter producer', run: () => producer.disconnect() },
   { name: 'rules watcher', run: () => rules.close() },
   { name: 'metrics server', run: () => new Promise<void>((resolve) => metricsServer.close(() => resolve())) },

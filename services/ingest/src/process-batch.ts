@@ -1,6 +1,6 @@
 import type { KafkaMessage, Message } from 'kafkajs';
-import { decodeEvent, deadLetter, deniesAnalytics, encodeDeadLetter, type DeadLetterReason, type TrackedEvent } from '@leadscore/events';
-import type { PartitionBatch } from '@leadscore/kafka';
+import { backoffDelayMs, decodeEvent, deadLetter, deniesAnalytics, encodeDeadLetter, type DeadLetterReason, type TrackedEvent } from '@leadscore/events';
+import type { Handed, PartitionBatch } from '@leadscore/kafka';
 import type { Logger } from '@leadscore/log';
 import type { Rules } from '@leadscore/scoring';
 import { decidedFields, judgeCompanies, judgeLeads, membersToJudge } from './alert-judgments.ts';
@@ -9,7 +9,7 @@ import { liveNotices } from './live-notices.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { PortraitWriter } from './portrait-writer.ts';
 import { conflictRow, eventRow, insertedAt, ledgerRows, linkRow } from './rows.ts';
-import type { Warehouse } from './warehouse.ts';
+import type { Warehouse, WarehouseRows } from './warehouse.ts';
 
 export interface BatchProcessorDeps {
   readonly portraits: PortraitWriter;
@@ -33,6 +33,11 @@ export interface BatchProcessorDeps {
   readonly formBudget?: (source: string) => Promise<boolean>;
   /** Publishes what screens show live (tier changes, alerts): a nudge, so a failure is logged, never retried. */
   readonly live?: (notices: readonly LiveNotice[]) => Promise<void>;
+  /**
+   * How long to wait before writing a batch's rows again after ClickHouse failed them (an outage, not their
+   * content), given the tries so far. Default: equal jitter from 200 ms to 30 s, as the consumer's batch retries.
+   */
+  readonly storeBackoffMs?: (attempt: number) => number;
   readonly metrics: IngestMetrics;
   readonly log: Logger;
 }
@@ -57,12 +62,14 @@ interface Letter {
 }
 
 /**
- * One partition batch, start to end, each event on its own: decode (undecodable records become dead letters), the
- * portraits in Redis (an event nobody can be given to, or that Redis refuses on every try, becomes a dead letter and
- * holds back nothing else), the rows of the events applied in ClickHouse (a row ClickHouse refuses is found and its
- * event dead-lettered), alert decisions on the states the portraits handed back, dead letters in Kafka. An outage
- * of a store throws, so the caller retries the whole batch; every step is idempotent, so a retry or a crash between
- * any two of them ends with everything written once.
+ * One partition batch, each event on its own, in two parts. At once: decode (undecodable records become dead
+ * letters), the portraits in Redis (an event nobody can be given to, or that Redis refuses on every try, becomes a
+ * dead letter and holds back nothing else), alert decisions on the states the portraits handed back, dead letters in
+ * Kafka. Then, handed back as `durable`: the rows of the events in ClickHouse, lingering to share an insert with
+ * later batches (a row ClickHouse refuses for its content is found and its event dead-lettered; an outage is retried
+ * with backoff). The consumer goes on with later batches meanwhile and commits offsets in order once each batch is
+ * durable. A Redis outage throws, so the caller retries the whole batch; every step is idempotent, so a retry or a
+ * crash between any two of them ends with everything written once and the same alerts decided.
  */
 export function createBatchProcessor(deps: BatchProcessorDeps) {
   const { metrics, log } = deps;
@@ -85,7 +92,58 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     return kept;
   }
 
-  return async function processBatch(batch: PartitionBatch): Promise<void> {
+  const storeBackoffMs = deps.storeBackoffMs ?? ((attempt: number) => backoffDelayMs(attempt, { baseMs: 200, maxMs: 30_000, jitter: 'equal' }));
+
+  function deadLetterRecords(batch: PartitionBatch, letters: readonly Letter[]): Promise<void> {
+    for (const l of letters) log.warn({ partition: batch.partition, offset: l.message.offset, eventId: l.messageId, reason: l.reason, issues: l.issues }, 'record refused; sent to the dead-letter topic');
+    for (const l of letters) metrics.deadLettered.inc({ reason: l.reason });
+    return deps.sendDeadLetters(
+      letters.map((l) =>
+        encodeDeadLetter(
+          deadLetter({
+            reason: l.reason,
+            message: l.text,
+            issues: l.issues,
+            stage: 'ingest',
+            original: l.message.value ?? Buffer.alloc(0),
+            origin: { topic: batch.topic, partition: batch.partition, offset: l.message.offset, key: l.message.key?.toString() ?? null },
+            ...(l.messageId ? { messageId: l.messageId } : {}),
+          }),
+        ),
+      ),
+    );
+  }
+
+  /** Tries `run` until it succeeds, waiting between tries: what lingers has no batch retry to fall back on. */
+  async function untilDone<T>(what: string, partition: number, run: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run();
+      } catch (err) {
+        metrics.storeRetries.inc();
+        log.error({ err, partition, attempt }, `${what} failed; retrying`);
+        await new Promise((r) => setTimeout(r, storeBackoffMs(attempt)));
+      }
+    }
+  }
+
+  /** The batch's rows in ClickHouse, then the dead letters of rows refused for their content. */
+  async function store(batch: PartitionBatch, rows: WarehouseRows, events: readonly TrackedEvent[], messages: readonly KafkaMessage[], dropped: ReadonlySet<number>): Promise<void> {
+    const refusedRows = await untilDone('ClickHouse insert of a batch', batch.partition, () => deps.warehouse.write(rows));
+    const letters: Letter[] = [];
+    for (const [index, err] of refusedRows) {
+      const message = messages[index];
+      if (!message || dropped.has(index)) {
+        log.error({ partition: batch.partition, err: err.message }, 'ClickHouse refused a row of no event of this batch; it is left out');
+        continue;
+      }
+      const text = `ClickHouse refused its row (its portrait in Redis keeps it): ${err.message}`;
+      letters.push({ message, reason: 'store_rejected', text, issues: [{ path: '(row)', message: text }], messageId: (events[index] as TrackedEvent).messageId });
+    }
+    if (letters.length > 0) await untilDone('dead letters of refused rows', batch.partition, () => deadLetterRecords(batch, letters));
+  }
+
+  async function applyBatch(batch: PartitionBatch): Promise<Handed> {
     const decodedEvents: TrackedEvent[] = [];
     const decodedMessages: KafkaMessage[] = [];
     const letters: Letter[] = [];
@@ -137,25 +195,16 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     }
     if (retry) throw new EventsRefusedError(`Redis refused ${portraits.failed.length} event(s) of partition ${batch.partition}; retrying the batch`);
 
-    // Rows of the events the portraits took (refused ones have none), with the links, conflicts and ledger lines.
+    // Rows of the events the portraits took (refused ones have none), with the links, conflicts and ledger lines:
+    // made now, written by `store` once the alerts are decided.
     const inserted = insertedAt((deps.now ?? Date.now)());
     const ownerOf = new Map(events.map((e, i) => [e.messageId, i]));
-    const refusedRows = await deps.warehouse.write({
+    const rows: WarehouseRows = {
       events: events.flatMap((event, i) => (dropped.has(i) ? [] : [{ owner: i, row: eventRow(event, { partition: batch.partition, offset: (messages[i] as KafkaMessage).offset }, inserted) }])),
       score_ledger: portraits.ledger.flatMap(({ event, profile, lines }) => ledgerRows(event, profile, lines, inserted).map((row) => ({ owner: ownerOf.get(event.messageId) ?? -1, row }))),
       identity_links: portraits.links.map((link) => ({ owner: ownerOf.get(link.messageId) ?? -1, row: linkRow(link, inserted) })),
       identity_conflicts: portraits.conflicts.map(({ conflict, event }) => ({ owner: ownerOf.get(event.messageId) ?? -1, row: conflictRow(conflict, event, inserted) })),
-    });
-    for (const [index, err] of refusedRows) {
-      const message = messages[index];
-      if (!message || dropped.has(index)) {
-        log.error({ partition: batch.partition, err: err.message }, 'ClickHouse refused a row of no event of this batch; it is left out');
-        continue;
-      }
-      dropped.add(index);
-      const text = `ClickHouse refused its row (its portrait in Redis keeps it): ${err.message}`;
-      letters.push({ message, reason: 'store_rejected', text, issues: [{ path: '(row)', message: text }], messageId: (events[index] as TrackedEvent).messageId });
-    }
+    };
 
     // Alerts are decided on the states the scripts handed back, on every delivery (a replay after a crash decides
     // the same); the outbox markers keep each firing to one job, and holds are raised only after the marks.
@@ -173,34 +222,26 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       if (notices.length > 0) await deps.live(notices).catch((err: Error) => log.warn({ partition: batch.partition, err: err.message }, 'live notices not published; screens catch up at the next ranking sweep'));
     }
 
-    if (letters.length > 0) {
-      for (const l of letters) log.warn({ partition: batch.partition, offset: l.message.offset, eventId: l.messageId, reason: l.reason, issues: l.issues }, 'record refused; sent to the dead-letter topic');
-      await deps.sendDeadLetters(
-        letters.map((l) =>
-          encodeDeadLetter(
-            deadLetter({
-              reason: l.reason,
-              message: l.text,
-              issues: l.issues,
-              stage: 'ingest',
-              original: l.message.value ?? Buffer.alloc(0),
-              origin: { topic: batch.topic, partition: batch.partition, offset: l.message.offset, key: l.message.key?.toString() ?? null },
-              ...(l.messageId ? { messageId: l.messageId } : {}),
-            }),
-          ),
-        ),
-      );
-    }
+    if (letters.length > 0) await deadLetterRecords(batch, letters);
     for (const message of messages) tries.delete(recordKey(batch, message));
 
     metrics.processed.inc({ outcome: 'applied' }, portraits.applied);
     metrics.processed.inc({ outcome: 'duplicate' }, portraits.duplicates);
     metrics.redisRoundTrips.inc(portraits.roundTrips);
     metrics.alertsEnqueued.inc(enqueued);
-    for (const l of letters) metrics.deadLettered.inc({ reason: l.reason });
     for (const { conflict, event } of portraits.conflicts) {
       metrics.conflicts.inc({ kind: conflict.kind });
       log.warn({ eventId: event.messageId, conflict }, 'identity conflict recorded; nothing merged');
     }
+    return { durable: store(batch, rows, events, messages, dropped) };
+  }
+
+  return {
+    /** The batch applied to the portraits and alerts; its rows still on their way to ClickHouse (`durable`). */
+    applyBatch,
+    /** The batch, start to end: for replays, which have no later batch to go on with. */
+    async processBatch(batch: PartitionBatch): Promise<void> {
+      await (await applyBatch(batch)).durable;
+    },
   };
 }

@@ -87,7 +87,7 @@ export function createScoringPath(
   const perHour = settings.formAlertsPerSourcePerHour ?? 0;
   const formBudget = perHour > 0 && !deps.atEventTime ? async (source: string) => (await budgets.take(`${settings.namespace}:form-alerts:{${source}}`, 1, perHour, 3_600_000)).ok : undefined;
   const outbox = createAlertOutbox({ layout: { ...layout, alertFields: [] }, redis, scripts, queue: deps.alerts, log, attempts: settings.alertAttempts, markerRetentionMs, ...clock });
-  const processBatch = createBatchProcessor({
+  const { applyBatch, processBatch } = createBatchProcessor({
     portraits: createPortraitWriter(
       {
         layout,
@@ -115,6 +115,6 @@ export function createScoringPath(
     metrics: deps.metrics,
     log,
   });
-  return { processBatch, outbox, layout };
+  return { applyBatch, processBatch, outbox, layout };
 }
 export type ScoringPath = ReturnType<typeof createScoringPath>;

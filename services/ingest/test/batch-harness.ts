@@ -221,9 +221,10 @@ export function batchHarness(services: ServiceUrls): BatchHarness {
         const layout = testLayout(ns, { dedupWindowMs: 7 * DAY, logCap: 5000 });
         const outbox = createAlertOutbox({ layout: { ...layout, alertFields: [] }, redis, scripts, queue, log, attempts: 8, markerRetentionMs: 8 * DAY, now });
         const letters: Message[] = [];
-        const processBatch = createBatchProcessor({
+        const { applyBatch } = createBatchProcessor({
           portraits: createPortraitWriter({ layout, freeMailDomains: FREE_MAIL, rules: () => rules, alertFields: alertStateFields, timeZone: settings.timeZone }, { redis, scripts, links: new LinkCache(), now }),
-          warehouse: createWarehouse(createInsertCoalescer(clickhouse, { lingerMs: 0, partitionOf: monthOf }), clickhouse, ns),
+          // Lingering, as the worker's default: later batches are applied while earlier rows wait for their insert.
+          warehouse: createWarehouse(createInsertCoalescer(clickhouse, { lingerMs: 20, partitionOf: monthOf }), clickhouse, ns),
           outbox,
           memberTraits: (members) => readTraitValues(redis, ns, members),
           rules: () => rules,
@@ -237,12 +238,13 @@ export function batchHarness(services: ServiceUrls): BatchHarness {
         });
 
         let offset = 0;
+        const durable: Promise<void>[] = [];
         for (const events of batches) {
           const messages = events.map((e) => kafkaMessage(e, offset++));
           const batch: PartitionBatch = { topic: `${ns}.events`, partition: 0, highWatermark: String(offset), messages };
           for (let attempt = 1; ; attempt++) {
             try {
-              await processBatch(batch);
+              durable.push((await applyBatch(batch)).durable);
               break;
             } catch (err) {
               if (attempt >= BATCH_TRIES) throw new Error(`a batch of ${events.length} event(s) failed ${attempt} times: ${(err as Error).message}`, { cause: err });
@@ -250,6 +252,7 @@ export function batchHarness(services: ServiceUrls): BatchHarness {
           }
         }
 
+        await Promise.all(durable);
         const leads = await leadsOf(ns, subjects);
         const { profiles, companies } = await portraitsOf(ns, subjects, leads, settings.now);
         const rows = await rowsOf(ns);

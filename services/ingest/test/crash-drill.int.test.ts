@@ -5,7 +5,9 @@ import { ingestWorld, tracked, type IngestWorld } from './support.ts';
 
 /**
  * A worker killed with SIGKILL mid-batch, again and again, then left to finish: nothing lost, nothing counted twice,
- * in Redis or in ClickHouse. DRILL_EVENTS and DRILL_KILLS make it longer (the CI run keeps it short).
+ * in Redis or in ClickHouse. The worker lingers its ClickHouse inserts (the default), so each kill finds batches
+ * applied to the portraits whose rows were not inserted and whose offsets were not committed. DRILL_EVENTS and
+ * DRILL_KILLS make it longer (the CI run keeps it short).
  */
 const LEADS = 40;
 const PER_LEAD = Number(process.env.DRILL_EVENTS ?? 8000) / LEADS;
@@ -38,6 +40,13 @@ describe('a worker killed mid-batch and restarted, several times', () => {
     for (let i = 0; i < events.length; i += 500) await world.produce(events.slice(i, i + 500));
 
     const progress: number[] = [];
+    /** Per kill: events in the portraits beyond the committed offsets, i.e. applied while their rows lingered. */
+    const ahead: number[] = [];
+    const appliedInRedis = async () => {
+      let n = 0;
+      for (let lead = 0; lead < LEADS; lead++) n += (await readProfile(world.redis, world.ns, `u:lead-${lead}`)).events;
+      return n;
+    };
     for (let round = 0; round < KILLS; round++) {
       const before = progress.at(-1) ?? 0;
       const worker = await world.startWorker();
@@ -45,9 +54,11 @@ describe('a worker killed mid-batch and restarted, several times', () => {
       while ((await world.committed()) <= before && before < events.length) await new Promise((r) => setTimeout(r, 10));
       await worker.stop('SIGKILL');
       progress.push(await world.committed());
+      ahead.push((await appliedInRedis()) - (progress.at(-1) as number));
     }
-    // The kills fell in the middle of the work, not before or after it.
+    // The kills fell in the middle of the work, not before or after it, and while rows lingered.
     expect(progress.some((n) => n > 0 && n < events.length), `committed after each kill: ${progress.join(', ')}`).toBe(true);
+    expect(ahead.some((n) => n > 0), `events applied beyond the commit at each kill: ${ahead.join(', ')}`).toBe(true);
     const last = await world.startWorker();
     await world.caughtUp(120_000);
     await last.stop();

@@ -4,7 +4,7 @@ import type { Logger } from '@leadscore/log';
 import { clickMessageId, ClickBurstDetector, earlyClickFlag, redirectAllowed, verifyEmailQuery, type EmailLinkFields, type NoiseFlag, type NoiseSettings } from '@leadscore/tracking';
 import type { SourceKeys } from '../auth.ts';
 import type { EventSink } from '../event-sink.ts';
-import { refuseWithoutIdentity } from '@leadscore/identity';
+import { normalizeEmail, refuseWithoutIdentity } from '@leadscore/identity';
 import type { CollectorMetrics } from '../metrics.ts';
 
 export interface EmailRouteOptions {
@@ -107,8 +107,8 @@ export async function registerEmailRoutes(app: FastifyInstance, options: EmailRo
     }
     await record('/v1/email/click', 'click', check.fields, request);
     // The landing page's tracker presents this token to confirm its visitor's claim of the address (email-token.ts).
-    const recipient = check.fields.recipient.trim().toLowerCase();
-    if (recipient.includes('@')) target.url.searchParams.set(EMAIL_TOKEN_PARAM, emailTokenOf(recipient, now().getTime() + EMAIL_TOKEN_TTL_MS, options.linkSecret));
+    const email = normalizeEmail(check.fields.recipient);
+    if (email) target.url.searchParams.set(EMAIL_TOKEN_PARAM, emailTokenOf(email, now().getTime() + EMAIL_TOKEN_TTL_MS, options.linkSecret));
     return reply.header('Cache-Control', 'no-store').redirect(target.url.toString(), 302);
   });
 }

@@ -98,6 +98,7 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<B
   let pendingBy = new Map<number, PendingCommits<InHand>>();
   consumer.on(consumer.events.GROUP_JOIN, () => {
     pendingBy = new Map();
+    uncommitted.clear();
     wake();
   });
   let waiters: (() => void)[] = [];

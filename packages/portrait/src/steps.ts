@@ -14,6 +14,17 @@ import type { PortraitScripts } from './scripts.ts';
  * The layout of a deployment's portraits: its namespace and ingest settings, with the bounds every structure keeps
  * (BOUNDS). One definition for every service that writes portraits.
  */
+const joined = new WeakMap<readonly string[], string>();
+/** The alert fields as applyEvent takes them, tab-separated, joined once per list (a layout's list is reused). */
+function joinedFields(fields: readonly string[]): string {
+  let text = joined.get(fields);
+  if (text === undefined) {
+    text = fields.join('\t');
+    joined.set(fields, text);
+  }
+  return text;
+}
+
 export function portraitLayout(settings: { readonly namespace: string; readonly dedupWindowMs: number; readonly logCap: number; readonly visitorTtlMs: number }): Omit<PortraitLayout, 'alertFields'> {
   return {
     ...settings,
@@ -217,7 +228,7 @@ function queueStep(pipeline: ChainableCommander, scripts: PortraitScripts, layou
       const k = profileKeys(ns, step.profile);
       const linkable = !step.profile.startsWith('u:');
       const ttl = step.profile.startsWith('a:') ? layout.visitorTtlMs : 0;
-      scripts.applyEvent.queue(pipeline, [k.state, k.traits, k.seen, k.orders, k.log, k.ledger, k.companies], [now, layout.dedupWindowMs, linkable ? layout.logCap : 0, step.contribution, layout.ledgerCap, ttl, layout.traitCap, layout.orderCap, layout.companiesCap, ...layout.alertFields]);
+      scripts.applyEvent.queue(pipeline, [k.state, k.traits, k.seen, k.orders, k.log, k.ledger, k.companies], [now, layout.dedupWindowMs, linkable ? layout.logCap : 0, step.contribution, layout.ledgerCap, ttl, layout.traitCap, layout.orderCap, layout.companiesCap, joinedFields(layout.alertFields)]);
       return;
     }
     case 'company': {

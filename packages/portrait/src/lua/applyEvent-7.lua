@@ -19,7 +19,8 @@
   ARGV[4] contribution JSON {m, t, k, f, tr?, o?, h?, l?, sd?, bt?, co?, s?} (packages/scoring/src/contribution.ts)
   ARGV[5] ledger cap (events)            ARGV[6] expiry of all six keys, ms (0: none; visitors have one)
   ARGV[7] trait cap (names)              ARGV[8] order cap (ids)         ARGV[9] companies cap
-  ARGV[10…] the state fields to hand back with c.s (the ones alert rules read)
+  ARGV[10] the state fields to hand back with c.s (the ones alert rules read), tab-separated ('' for none): one
+           argument rather than one each, since every event carries them and each argument costs the client
 
   Returns {'applied'} | {'duplicate'} | {'duplicate_order'} | {'redirect', <profile id>} when the profile was linked
   into another: the caller applies the event there instead (nothing is recorded here). With c.s set, 'applied' and
@@ -36,7 +37,8 @@ local c = cjson.decode(ARGV[4])
 local bad = checkContribution(c)
 if bad then return bad end
 local ttl = tonumber(ARGV[6])
-local replyFields = {unpack(ARGV, 10)}
+local replyFields = {}
+for field in string.gmatch(ARGV[10] or '', '[^\t]+') do replyFields[#replyFields + 1] = field end
 
 local function answer(status)
   local out = reply(status, state, c, replyFields)

@@ -1,6 +1,7 @@
 /**
  * `pnpm bench`: every part's benchmark in one run — bench:collector, bench:ingest (1 and 2 workers, beside a bare
- * kafkajs consumer and redis-benchmark's EVALSHA of a trivial script), bench:alerts and bench:rollups (the analysts'
+ * kafkajs consumer, redis-benchmark's EVALSHA of a trivial script and the lean reference pipeline, then paced live
+ * traffic at 10, 300 and 3000 events/s), bench:alerts and bench:rollups (the analysts'
  * lead rollup of 1 million events beside a plain scan of them) — one after the other, each in a
  * process of its own as `pnpm bench:<part>` would run it, so a part's figures are the same as when run alone. Their
  * progress goes to stderr as it happens; their figures go to stdout as each ends, followed by a summary table and one
@@ -9,12 +10,18 @@
  * Sized to finish in under 5 minutes on 2 cores shared with the services: the ingest backlog is the part that grows.
  *
  * Options: --events N (bench:ingest's backlog, default 100000 as bench:ingest's own), --workers LIST (bench:ingest's
- *          worker counts, default 1,2), --latency-seconds S (bench:ingest's probes, default 10), --quick (a short run
- *          to see that everything works: smaller backlog, fewer requests and jobs; its figures are noisier),
- *          --part-timeout S (a part still running after S seconds is stopped and counts as failed, default 600).
+ *          worker counts, default 1,2), --paced-seconds S (each of bench:ingest's paces, default 10, half its own:
+ *          the whole run stays under 5 minutes), --quick (a short run to see that everything works: smaller backlog,
+ *          paces of 3 s, fewer requests and jobs; its figures are noisier), --part-timeout S (a part still running
+ *          after S seconds is stopped and counts as failed, default 600).
  * Exits non-zero, naming the part, if any part fails; the others still run.
- * Last line: bench:ingest's last line (events_per_s=… baseline_events_per_s=… ratio=… p50_ms=… p99_ms=… workers=…
- * redis_evalsha_per_s=… ratio_redis=… events_per_s_2_workers=… …), then bench:collector's keys prefixed `collector_`,
+ * Last line: bench:ingest's last line (events_per_s=… baseline_events_per_s=… ratio=… p50_ms=… p99_ms=…
+ * alert_p50_ms=… alert_p99_ms=… workers=… clickhouse_inserts_per_s=… merge_amplification=…
+ * clickhouse_inserts_per_s_10=… merge_amplification_10=… clickhouse_inserts_per_s_300=… merge_amplification_300=…
+ * clickhouse_inserts_per_s_3000=… merge_amplification_3000=… lean_events_per_s=… ratio_lean=… redis_evalsha_per_s=…
+ * ratio_redis=… events_per_s_2_workers=… speedup_2_workers=… redis_roundtrips_per_event=…
+ * clickhouse_inserts_per_batch=…; the latencies at 300 events/s, clickhouse_inserts_per_s (the worst table's, per
+ * worker) and merge_amplification the worst over the paces), then bench:collector's keys prefixed `collector_`,
  * bench:alerts's prefixed `alerts_`, bench:rollups's prefixed `rollups_`, and wall_s=… (the whole run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,16 +33,16 @@ const { values: args } = parseArgs({
   options: {
     events: { type: 'string' },
     workers: { type: 'string', default: '1,2' },
-    'latency-seconds': { type: 'string' },
+    'paced-seconds': { type: 'string' },
     quick: { type: 'boolean', default: false },
     'part-timeout': { type: 'string', default: '600' },
   },
 });
 const quick = args.quick;
 const events = args.events ?? (quick ? '20000' : '100000');
-const latencySeconds = args['latency-seconds'] ?? (quick ? '3' : '10');
+const pacedSeconds = args['paced-seconds'] ?? (quick ? '3' : '10');
 const partTimeoutSeconds = Number(args['part-timeout']);
-for (const [name, value] of Object.entries({ events, 'latency-seconds': latencySeconds, 'part-timeout': args['part-timeout'] })) {
+for (const [name, value] of Object.entries({ events, 'paced-seconds': pacedSeconds, 'part-timeout': args['part-timeout'] })) {
   if (!Number.isFinite(Number(value)) || Number(value) <= 0) throw new Error(`--${name} must be a positive number (got ${value})`);
 }
 
@@ -54,7 +61,7 @@ const PARTS: readonly Part[] = [
   {
     name: 'bench:ingest',
     script: 'scripts/bench/ingest.ts',
-    args: ['--events', events, '--workers', args.workers, '--latency-seconds', latencySeconds, ...(quick ? ['--redis-requests', '100000'] : [])],
+    args: ['--events', events, '--workers', args.workers, '--paced-seconds', pacedSeconds, ...(quick ? ['--redis-requests', '100000'] : [])],
     prefix: '',
   },
   { name: 'bench:alerts', script: 'scripts/bench/alerts.ts', args: quick ? ['--jobs', '500', '--paced-jobs', '100', '--trace-jobs', '100'] : [], prefix: 'alerts_' },
@@ -172,11 +179,18 @@ function rows(result: PartResult): Row[] {
         .map((key) => /^events_per_s_(\d+)_workers$/.exec(key)?.[1])
         .filter((n): n is string => n !== undefined)
         .map((n): Row => ['  scale-out', `${n} workers ${v(`events_per_s_${n}_workers`)} events/s`, `${one} ${v('events_per_s')} events/s`, `${v(`speedup_${n}_workers`)}×`, '']);
+      // The paces as bench:ingest ran them, from their keys: clickhouse_inserts_per_s_<pace>.
+      const paces = [...f.keys()].map((key) => /^clickhouse_inserts_per_s_(\d+)$/.exec(key)?.[1]).filter((n): n is string => n !== undefined);
+      const perPace = (prefix: string) => paces.map((n) => `${n}/s: ${v(`${prefix}_${n}`)}`).join(', ');
       return [
-        [result.part.name, `${v('events_per_s')} events/s end to end (${one}); produce → portrait p50 ${v('p50_ms')} ms, p99 ${v('p99_ms')} ms`, `bare kafkajs consumer ${v('baseline_events_per_s')} events/s`, v('ratio'), secs],
+        [result.part.name, `${v('events_per_s')} events/s end to end (${one})`, `bare kafkajs consumer ${v('baseline_events_per_s')} events/s`, v('ratio'), secs],
+        ...(f.has('lean_events_per_s') ? [['  vs lean', `${v('events_per_s')} events/s (${one})`, `lean reference pipeline ${v('lean_events_per_s')} events/s`, v('ratio_lean'), ''] as const] : []),
         ...(f.has('redis_evalsha_per_s') ? [['  vs Redis', `${v('events_per_s')} events/s (${one})`, `redis-benchmark EVALSHA ${v('redis_evalsha_per_s')} calls/s`, v('ratio_redis'), ''] as const] : []),
         ...scaleOut,
         ['  per event', `${v('redis_roundtrips_per_event')} Redis round trips/event, ${v('clickhouse_inserts_per_batch')} ClickHouse inserts/batch`, '', '', ''],
+        ['  live, 300/s', `produce → portrait p50 ${v('p50_ms')} ms, p99 ${v('p99_ms')} ms; → alert enqueued p50 ${v('alert_p50_ms')} ms, p99 ${v('alert_p99_ms')} ms`, 'goals: p99 ≤ 100 ms, alert p99 ≤ 200 ms', '', ''],
+        ['  live inserts', `worst table ${v('clickhouse_inserts_per_s')}/s per worker (${perPace('clickhouse_inserts_per_s')})`, 'goal: ≤ 2/s at every pace', '', ''],
+        ['  live merges', `rows merged ÷ inserted ${v('merge_amplification')} at worst (${perPace('merge_amplification')})`, 'goal: ≤ 10 at every pace', '', ''],
       ];
     }
     case 'bench:alerts':

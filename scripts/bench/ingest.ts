@@ -22,15 +22,15 @@
  *
  * The paced phase and the lean run once, with the smallest worker count. After an untimed warm-up (a few seconds at
  * the first pace, whose inserts wake ClickHouse's merges of what the backlog left), each pace produces the mix with
- * current timestamps at that many events a second for --paced-seconds; a share of them are probes (a page view of a lead of
- * its own, watched in Redis until its portrait's last_seen appears) and alert triggers (a demo request from a
- * brand-new lead, which fires the `demo-request` form rule and, its heat crossing `hot`, `became-hot`: watched in the
- * hot-lead queue until either job exists, by their deterministic ids). Per pace: the worst table's ClickHouse
+ * current timestamps at that many events a second for --paced-seconds; a share of them are probes (a page view of a
+ * lead of its own, watched in Redis until its portrait's last_seen appears) and alert triggers (a demo request from
+ * a brand-new lead, which fires the `demo-request` form rule and, its heat crossing `hot`, `became-hot`: watched in
+ * the hot-lead queue until either job exists, by their deterministic ids). Per pace: the worst table's ClickHouse
  * inserts per second per worker (the workers' ingest_clickhouse_inserts_total{table}), merge amplification (rows
  * merged ÷ rows inserted over the pace and a settle after it, so the merges the pace caused are counted: the
- * namespace's own parts from system.parts, server-wide system.events beside it), both latencies and the CPU. The lean then
- * drains the namespace's topic (both copies of the backlog and the paced events) with no worker running, and reports
- * events/s.
+ * namespace's own parts from system.parts, server-wide system.events beside it), both latencies and the CPU. The
+ * lean then drains the namespace's topic (both copies of the backlog and the paced events) with no worker running,
+ * and reports events/s.
  *
  * Options: --events N (backlog, default 100000), --workers LIST (worker counts, comma-separated, default 1),
  *          --paced-seconds S (each pace, default 20), --paces LIST (events/s, comma-separated, default 10,300,3000),
@@ -40,12 +40,12 @@
  * Environment: KAFKA_EVENTS_PARTITIONS (default 6), INGEST_PARTITIONS_CONCURRENTLY (default 4) and
  * INGEST_MAX_BATCH_BYTES (default 1 MiB), given to the worker and the baseline alike. Needs the services running
  * (scripts/services.sh up) and redis-benchmark (redis-tools) on the PATH.
- * Last line: events_per_s=… baseline_events_per_s=… ratio=… p50_ms=… p99_ms=… alert_p50_ms=… alert_p99_ms=… workers=…
- * clickhouse_inserts_per_s=… merge_amplification=… [clickhouse_inserts_per_s_P=… merge_amplification_P=… for every
- * pace P] lean_events_per_s=… ratio_lean=… redis_evalsha_per_s=… ratio_redis=… [events_per_s_N_workers=…
+ * Last line: events_per_s=… baseline_events_per_s=… ratio=… p50_ms=… p99_ms=… alert_p50_ms=… alert_p99_ms=…
+ * workers=… clickhouse_inserts_per_s=… merge_amplification=… [clickhouse_inserts_per_s_P=… merge_amplification_P=…
+ * for every pace P] lean_events_per_s=… ratio_lean=… redis_evalsha_per_s=… ratio_redis=… [events_per_s_N_workers=…
  * speedup_N_workers=… for every other count] redis_roundtrips_per_event=… clickhouse_inserts_per_batch=… —
- * events_per_s and the ratios are those of the smallest count (`workers`); the latencies are at the pace nearest 300
- * events/s; clickhouse_inserts_per_s and merge_amplification are the worst over the paces.
+ * events_per_s and the ratios are those of the smallest count (`workers`); the latencies are at the pace nearest
+ * 300 events/s; clickhouse_inserts_per_s and merge_amplification are the worst over the paces.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -1123,7 +1123,8 @@ interface LeanResult {
 
 /**
  * The lean baseline on the namespace's topic as it is (both copies of the backlog and the paced events), with no
- * worker running: `node <lean-script> --topic <topic>` from the project root, its progress passed on, its last line read.
+ * worker running: `node <lean-script> --topic <topic>` from the project root, its progress passed on, its last line
+ * read.
  */
 async function runLean(s: Space): Promise<LeanResult> {
   const script = leanScript as string;

@@ -1,8 +1,10 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { LookupAddress, LookupOptions } from 'node:dns';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { ConnectionPoolsClosed, oneShotAgent, type AgentLease, type ConnectionPools } from './connection-pools.ts';
 import { classifyOutcome, type DeliveryFailure, type Outcome } from './retry-policy.ts';
 import { checkTarget, type HostLookup, type ResolvedAddress } from './target-check.ts';
+
+export * from './connection-pools.ts';
 
 export interface HttpDeliveryRequest {
   readonly url: string | URL;
@@ -16,6 +18,11 @@ export interface HttpDeliveryRequest {
   /** See `checkTarget`: true in production, where webhook URLs come from tenants. */
   readonly refusePrivate: boolean;
   readonly lookup?: HostLookup;
+  /**
+   * Keep-alive pools (`createConnectionPools`), one per checked address set: the attempt reuses a connection only
+   * to the addresses its own check just returned. Without, the attempt opens a connection of its own and closes it.
+   */
+  readonly pools?: ConnectionPools;
   /** Cancels the attempt (shutdown); it then counts as `retry`. */
   readonly signal?: AbortSignal;
 }
@@ -60,7 +67,16 @@ export async function deliverHttp(req: HttpDeliveryRequest): Promise<HttpDeliver
     return { outcome: classifyOutcome({ error }), error, durationMs: elapsed() };
   }
 
-  const raw = await send(req, target.url, target.addresses);
+  let lease: AgentLease;
+  try {
+    lease = req.pools ? req.pools.acquire(target.url, target.addresses) : oneShotAgent(target.url, target.addresses);
+  } catch (err) {
+    if (!(err instanceof ConnectionPoolsClosed)) throw err;
+    // Shutting down: the job goes back to the queue, as for a cancelled attempt.
+    const error: DeliveryFailure = { kind: 'aborted', message: err.message };
+    return { outcome: classifyOutcome({ error }), error, durationMs: elapsed() };
+  }
+  const raw = await send(req, target.url, target.addresses, lease);
   const durationMs = elapsed();
   if (raw.status === undefined) {
     return { outcome: classifyOutcome({ error: raw.error }), error: raw.error, durationMs };
@@ -86,28 +102,6 @@ type RawResult =
   | { status: number; retryAfter?: string; location?: string; body?: string }
   | { status?: undefined; error: DeliveryFailure };
 
-/** Answers the client's DNS lookup with the addresses the target check approved, and nothing else. */
-function pinnedLookup(addresses: readonly ResolvedAddress[]) {
-  return (
-    hostname: string,
-    options: LookupOptions,
-    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
-  ): void => {
-    const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : (options.family ?? 0);
-    const usable = addresses.filter((a) => family === 0 || a.family === family);
-    const first = usable[0];
-    if (!first) {
-      const err: NodeJS.ErrnoException = new Error(`no checked IPv${family} address for ${hostname}`);
-      err.code = 'ENOTFOUND';
-      callback(err, '');
-      return;
-    }
-    // Node's happy-eyeballs connect (autoSelectFamily) asks for all addresses, a plain connect for one.
-    if (options.all) callback(null, usable.map((a) => ({ address: a.address, family: a.family })));
-    else callback(null, first.address, first.family);
-  };
-}
-
 class AttemptTimeout extends Error {
   override readonly name = 'AttemptTimeout';
   constructor(readonly phase: 'connect' | 'total', ms: number) {
@@ -119,12 +113,20 @@ class AttemptAborted extends Error {
   override readonly name = 'AttemptAborted';
 }
 
-function send(req: HttpDeliveryRequest, url: URL, addresses: readonly ResolvedAddress[]): Promise<RawResult> {
+/**
+ * A reused keep-alive socket can be closed by the server just as a request is written into it (the server's idle
+ * timeout fired while the socket sat in our pool, its FIN still on the way). The request then fails before any
+ * answer, and is sent once more on a connection of its own, within the same deadline; receivers deduplicate on the
+ * idempotency key should the first copy have arrived after all.
+ */
+function isStaleSocket(request: ClientRequest, err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return request.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE');
+}
+
+function send(req: HttpDeliveryRequest, url: URL, addresses: readonly ResolvedAddress[], lease: AgentLease): Promise<RawResult> {
   return new Promise<RawResult>((resolve) => {
     const https = url.protocol === 'https:';
-    // One agent per attempt, without keep-alive: a pooled socket could have been opened for an earlier check.
-    const agentOptions = { keepAlive: false, lookup: pinnedLookup(addresses) };
-    const agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     const body = req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
     const headers: Record<string, string> = { ...req.headers };
     if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) {
@@ -134,6 +136,8 @@ function send(req: HttpDeliveryRequest, url: URL, addresses: readonly ResolvedAd
     let settled = false;
     let connectTimer: NodeJS.Timeout | undefined;
     let response: IncomingMessage | undefined;
+    /** The retry's own agent, after a stale pooled socket; connected to the same checked addresses. */
+    let retryLease: AgentLease | undefined;
     const totalTimer = setTimeout(() => fail(new AttemptTimeout('total', req.totalTimeoutMs)), req.totalTimeoutMs);
     const onAbort = () => fail(new AttemptAborted('the delivery was cancelled'));
 
@@ -141,7 +145,10 @@ function send(req: HttpDeliveryRequest, url: URL, addresses: readonly ResolvedAd
       clearTimeout(totalTimer);
       clearTimeout(connectTimer);
       req.signal?.removeEventListener('abort', onAbort);
-      agent.destroy();
+      // A pooled agent keeps the socket for the next attempt if the response was read to its end; every other path
+      // has destroyed the request, and with it the socket.
+      lease.release();
+      retryLease?.release();
     };
     const finish = (result: RawResult) => {
       if (settled) return;
@@ -162,34 +169,48 @@ function send(req: HttpDeliveryRequest, url: URL, addresses: readonly ResolvedAd
     };
 
     const chunks: Buffer[] = [];
-    const request = (https ? httpsRequest : httpRequest)(url, {
-      method: req.method ?? 'POST',
-      headers,
-      // The Host header, TLS SNI and certificate check still use the URL's name; only where the socket connects
-      // is pinned, by the agent's lookup.
-      agent,
-    });
-    request.on('error', fail);
-    request.on('socket', (socket) => {
-      if (!socket.connecting) return;
-      connectTimer = setTimeout(() => fail(new AttemptTimeout('connect', req.connectTimeoutMs)), req.connectTimeoutMs);
-      socket.once(https ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
-    });
-    request.on('response', (res) => {
-      response = res;
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (settled) return;
-        chunks.push(chunk);
-        size += chunk.length;
-        if (size >= MAX_RESPONSE_BYTES) {
-          finish({ status: res.statusCode ?? 0, ...headInfo(res), body: decode(chunks) });
-          request.destroy();
-        }
+    const start = (agent: AgentLease['agent']): ClientRequest => {
+      const started = (https ? httpsRequest : httpRequest)(url, {
+        method: req.method ?? 'POST',
+        headers,
+        // The Host header, TLS SNI and certificate check still use the URL's name; only where the socket connects
+        // is pinned, by the agent's lookup.
+        agent,
       });
-      res.on('end', () => finish({ status: res.statusCode ?? 0, ...headInfo(res), body: decode(chunks) }));
-      res.on('error', fail);
-    });
+      started.on('error', (err) => {
+        if (started !== request || settled) return;
+        if (!response && !retryLease && isStaleSocket(started, err)) {
+          retryLease = oneShotAgent(url, addresses);
+          request = start(retryLease.agent);
+          request.end(body);
+          return;
+        }
+        fail(err);
+      });
+      started.on('socket', (socket) => {
+        if (!socket.connecting) return;
+        clearTimeout(connectTimer);
+        connectTimer = setTimeout(() => fail(new AttemptTimeout('connect', req.connectTimeoutMs)), req.connectTimeoutMs);
+        socket.once(https ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
+      });
+      started.on('response', (res) => {
+        response = res;
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (settled) return;
+          chunks.push(chunk);
+          size += chunk.length;
+          if (size >= MAX_RESPONSE_BYTES) {
+            finish({ status: res.statusCode ?? 0, ...headInfo(res), body: decode(chunks) });
+            started.destroy();
+          }
+        });
+        res.on('end', () => finish({ status: res.statusCode ?? 0, ...headInfo(res), body: decode(chunks) }));
+        res.on('error', fail);
+      });
+      return started;
+    };
+    let request = start(lease.agent);
 
     if (req.signal?.aborted) {
       onAbort();

@@ -37,7 +37,8 @@ const systemLookup: HostLookup = (host) => dnsLookup(host, { all: true });
  * not the name: a name says nothing about where it points (`internal.example.com` can hold 10.0.0.5), and a name
  * that resolved to a public address a moment ago may resolve to 127.0.0.1 now (DNS rebinding). For the check to
  * hold, the client must connect to exactly these addresses rather than look the name up again — `deliverHttp` pins
- * them through its agent's `lookup`.
+ * them through its agent's `lookup`, and reuses a kept-alive connection only from the pool of exactly these
+ * addresses (`createConnectionPools`).
  *
  * `dns_failed` is the one refusal that may pass by itself (a resolver outage); the others are the URL's fault.
  */

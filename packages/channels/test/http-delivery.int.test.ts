@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { deliverHttp, MAX_RESPONSE_BYTES, type HttpDeliveryRequest } from '../src/http-delivery.ts';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createConnectionPools, deliverHttp, MAX_RESPONSE_BYTES, type HttpDeliveryRequest } from '../src/http-delivery.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -52,11 +52,17 @@ async function closedPort(): Promise<number> {
 
 const local = { connectTimeoutMs: 1000, totalTimeoutMs: 3000, refusePrivate: false } as const;
 
-function post(url: string, extra: Partial<HttpDeliveryRequest> = {}) {
-  return deliverHttp({ url, body: '{"alert":1}', headers: { 'content-type': 'application/json' }, ...local, ...extra });
-}
+// Every behaviour holds alike for an attempt on a connection of its own and for one through keep-alive pools.
+const pooled = createConnectionPools();
+afterAll(() => pooled.destroy());
 
-describe('deliverHttp', () => {
+describe.each([
+  { connections: 'a connection per attempt', pools: undefined },
+  { connections: 'keep-alive pools', pools: pooled },
+])('deliverHttp, $connections', ({ pools }) => {
+  const post = (url: string, extra: Partial<HttpDeliveryRequest> = {}) =>
+    deliverHttp({ url, body: '{"alert":1}', headers: { 'content-type': 'application/json' }, ...local, ...(pools ? { pools } : {}), ...extra });
+
   it('delivers on 200, sending method, headers and body as given', async () => {
     const srv = await serve((_req, res) => res.end('ok'));
     const r = await post(srv.url, { headers: { 'content-type': 'application/json', 'x-signature': 'v1=abc' } });

@@ -2,9 +2,11 @@
  * The alerts service: hot-lead jobs from the ingest workers, delivered to sales on the channels the rules route
  * them to, once, retried, never silently lost.
  *   config → logger → rules → Redis (portraits, delivered keys, rate) → ClickHouse (migrate, deliveries) →
- *   senders → BullMQ worker; SIGTERM: finish the deliveries in hand, close.
+ *   connection pools → senders → BullMQ worker; SIGTERM: finish the deliveries in hand, close (the pools' idle
+ *   sockets too).
  */
 import { Queue, Worker } from 'bullmq';
+import { createConnectionPools } from '@leadscore/channels';
 import { createClickHouse, migrate, serverExecutor } from '@leadscore/clickhouse';
 import { EXIT_CONFIG, loadConfigOrExit } from '@leadscore/config';
 import { ALERTS_QUEUE, alertsQueuePrefix, retryDelayMs } from '@leadscore/events';
@@ -42,7 +44,10 @@ const prefix = alertsQueuePrefix(config.namespace);
 const metrics = createAlertsMetrics();
 const deliveryLog = createDeliveryLog(clickhouse, `${config.clickhouse.database}.alert_deliveries`, log);
 
-const senders = createSenders(rules.current, { connectTimeoutMs: config.alerts.connectTimeoutMs, timeoutMs: config.alerts.timeoutMs, refusePrivate: config.alerts.refusePrivateTargets, smtpUrl: config.alerts.smtpUrl, emailFrom: config.alerts.emailFrom, env: process.env }, log);
+// Keep-alive connections per target and checked address set. As many sockets per target as deliveries run at once
+// (the hot-lead worker's and the digest worker's), so a delivery never waits inside the pool for a socket.
+const pools = createConnectionPools({ maxSocketsPerPool: config.alerts.concurrency + 1 });
+const senders = createSenders(rules.current, { connectTimeoutMs: config.alerts.connectTimeoutMs, timeoutMs: config.alerts.timeoutMs, refusePrivate: config.alerts.refusePrivateTargets, smtpUrl: config.alerts.smtpUrl, emailFrom: config.alerts.emailFrom, env: process.env }, log, pools);
 const digests = createDigests({ redis, prefix, rules: rules.current, senders, log });
 const processor = createProcessor({
   rules: rules.current,
@@ -81,6 +86,8 @@ const metricsServer = await startMetricsServer(metrics.registry, '0.0.0.0', conf
 handleShutdown(log, [
   { name: 'bullmq worker (finishes the deliveries in hand)', run: () => worker.close(), timeoutMs: 30_000 },
   { name: 'digest worker', run: async () => (await digestWorker.close(), await digestQueue.close()) },
+  // After both workers: no delivery is in hand any more, so only idle keep-alive sockets are closed.
+  { name: 'connection pools', run: async () => pools.destroy() },
   { name: 'delivery log (the last attempts to ClickHouse)', run: () => deliveryLog.close() },
   { name: 'rules watcher', run: () => rules.close() },
   { name: 'metrics server', run: () => new Promise<void>((resolve) => metricsServer.close(() => resolve())) },

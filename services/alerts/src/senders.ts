@@ -9,6 +9,7 @@ import {
   webhookRequest,
   wecomPayload,
   type AlertMessage,
+  type ConnectionPools,
   type HttpDeliveryResult,
 } from '@leadscore/channels';
 import type { Logger } from '@leadscore/log';
@@ -52,10 +53,23 @@ function botAnswer(result: HttpDeliveryResult, field: 'errcode' | 'code', rateLi
   return { ...attempt, outcome: rateLimited.includes(Number(code)) ? 'retry' : 'give_up', error: `bot answered ${field} ${String(code)}: ${result.body.slice(0, 300)}` };
 }
 
-/** One sender per channel of the rules' routing; a channel whose secret or SMTP server is missing has none. */
-export function createSenders(rules: () => Rules, settings: SenderSettings, log: Logger) {
+/**
+ * One sender per channel of the rules' routing; a channel whose secret or SMTP server is missing has none. HTTP
+ * channels reuse connections from `pools` (keyed by the addresses each delivery's target check returned), which the
+ * caller owns and destroys at shutdown; without pools every delivery connects anew.
+ */
+export function createSenders(rules: () => Rules, settings: SenderSettings, log: Logger, pools?: ConnectionPools) {
   const http = (url: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-    deliverHttp({ url, method: 'POST', headers, body, connectTimeoutMs: settings.connectTimeoutMs, totalTimeoutMs: settings.timeoutMs, refusePrivate: settings.refusePrivate });
+    deliverHttp({
+      url,
+      method: 'POST',
+      headers,
+      body,
+      connectTimeoutMs: settings.connectTimeoutMs,
+      totalTimeoutMs: settings.timeoutMs,
+      refusePrivate: settings.refusePrivate,
+      ...(pools ? { pools } : {}),
+    });
   const smtp = settings.smtpUrl ? createSmtpSender({ url: settings.smtpUrl, from: settings.emailFrom }) : undefined;
 
   return (channel: string): { type: string; send: Sender } | undefined => {

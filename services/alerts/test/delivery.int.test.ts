@@ -34,6 +34,8 @@ let receiver: Server;
 let receiverPort: number;
 const received: Received[] = [];
 const script = new Map<string, number[]>();
+/** Connections the receiver accepted: kept alive, many deliveries share one. */
+let connections = 0;
 let worker: ChildProcess;
 let output = '';
 let queue: Queue;
@@ -53,6 +55,7 @@ async function startReceiver() {
       response.writeHead(status, { 'content-type': 'application/json' }).end('{}');
     });
   });
+  receiver.on('connection', () => (connections += 1));
   await new Promise<void>((resolve) => receiver.listen(receiverPort, '127.0.0.1', () => resolve()));
 }
 
@@ -189,6 +192,16 @@ describe('delivering hot-lead alerts', () => {
     await enqueue(j);
     await until('the second job to finish', async () => ((await (await queue.getJob(id))?.isCompleted()) ? true : undefined));
     expect(received.filter((x) => x.idempotencyKey === id)).toHaveLength(1);
+  });
+
+  it('sends consecutive alerts to one receiver over one kept-alive connection', async () => {
+    const before = connections;
+    for (let i = 0; i < 4; i++) {
+      const id = await enqueue(job(`u:keep-${i}`, 'pricing-streak', `keep-${i}`));
+      await until('the delivery', async () => ((await (await queue.getJob(id))?.isCompleted()) ? true : undefined));
+    }
+    // One if the connection of an earlier test had timed out meanwhile, none if it is still open.
+    expect(connections - before).toBeLessThanOrEqual(1);
   });
 
   it("routes an alert for a company owned by one rep to that rep's channel only", async () => {

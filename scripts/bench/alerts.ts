@@ -10,12 +10,21 @@
  * Redis commands the service's own connections send per job (MONITOR, filtered to the service's sockets). Beside the
  * figures it prints the CPU each part used (from /proc), since on a small shared machine those explain the figures.
  *
+ * The burst's latency is queue wait; what sales wait for is an event on the site turning into a webhook. The
+ * end-to-end phase (alerts-e2e.ts) runs the real ingest worker beside the service, in the same namespace, and
+ * produces demo requests to the events topic at a steady pace (each fires the demo-request form alert and, the lead
+ * now hot, became-hot): from Kafka acknowledging the event (and from handing it to the producer) to the signed
+ * webhook received, for every alert the events fired.
+ *
  * Options: --jobs N (burst, default 2000), --concurrency N (ALERTS_CONCURRENCY, and the bare loop's, default 16),
  *          --paced-jobs N (default 300), --trace-jobs N (default 300; 0 skips the MONITOR trace),
+ *          --e2e-rate N (demo requests a second in the end-to-end phase, default 10: 20 alerts a second),
+ *          --e2e-seconds S (its length, default 15; 0 skips it),
  *          --leads N (seeded portraits the jobs are about, default 500), --log-level L (the service's, default warn),
  *          --profile-service DIR (writes the service's V8 CPU profile there when it stops).
  * Needs the services running (scripts/services.sh up).
- * Last line: deliveries_per_s=… baseline_per_s=… ratio=… p99_ms=…
+ * Last line: deliveries_per_s=… baseline_per_s=… ratio=… p99_ms=… e2e_p50_ms=… e2e_p99_ms=… e2e_max_ms=… (the e2e_ keys:
+ * Kafka ack → webhook received, end to end; left out with --e2e-seconds 0).
  */
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
@@ -25,14 +34,18 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Producer } from 'kafkajs';
 import { stringify } from 'yaml';
 import { alertMessageSchema, verifyWebhookSignature, webhookRequest, type AlertMessage } from '@leadscore/channels';
 import { createClickHouse, quoteIdentifier, sql } from '@leadscore/clickhouse';
 import { loadConfigOrExit } from '@leadscore/config';
 import { ALERTS_QUEUE, alertJobId, alertsQueuePrefix, type HotLeadJob } from '@leadscore/events';
+import { createKafka, createProducer, ensureTopics, eventTopicSpecs } from '@leadscore/kafka';
+import { createLogger } from '@leadscore/log';
 import { companyKeys, encodeLedgerEntry, encodeState, encodeTrait, profileKeys } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
 import { addHeat, defaultRules, heatContribution, type HeatState } from '@leadscore/scoring';
+import { DEMO_REQUEST_RULE, produceDemoRequests, removeTopics, startIngestWorker, untilInGroup, type Produced } from './alerts-e2e.ts';
 import { ROOT, benchNamespace, cpuSeconds, fmt, freePort, machineCpu, percentile, processTree, progress, startProcess, type RunningProcess } from './lib.ts';
 
 const { values: args } = parseArgs({
@@ -42,6 +55,8 @@ const { values: args } = parseArgs({
     'paced-jobs': { type: 'string', default: '300' },
     'trace-jobs': { type: 'string', default: '300' },
     leads: { type: 'string', default: '500' },
+    'e2e-rate': { type: 'string', default: '10' },
+    'e2e-seconds': { type: 'string', default: '15' },
     'log-level': { type: 'string', default: 'warn' },
     'profile-service': { type: 'string' },
   },
@@ -51,15 +66,20 @@ const concurrency = Number(args.concurrency);
 const pacedJobs = Number(args['paced-jobs']);
 const traceJobs = Number(args['trace-jobs']);
 const leads = Number(args.leads);
+const e2eRate = Number(args['e2e-rate']);
+const e2eSeconds = Number(args['e2e-seconds']);
 for (const [name, value, min] of [
   ['jobs', total, 2],
   ['concurrency', concurrency, 1],
   ['paced-jobs', pacedJobs, 0],
   ['trace-jobs', traceJobs, 0],
   ['leads', leads, 1],
+  ['e2e-rate', e2eRate, 1],
+  ['e2e-seconds', e2eSeconds, 0],
 ] as const) {
   if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be a whole number of at least ${min}`);
 }
+const e2eEvents = e2eRate * e2eSeconds;
 // ALERTS_CONCURRENCY's own bound (packages/config): beyond it the service would refuse to start.
 if (concurrency > 256) throw new Error('--concurrency must be at most 256');
 
@@ -79,6 +99,7 @@ const clickhouse = createClickHouse({ url: config.clickhouse.url, user: config.c
 const queueConnection = createRedis(config.redis.url, { connectionName: 'bench-alerts-queue' });
 const queue = new Queue(ALERTS_QUEUE, { connection: queueConnection, prefix });
 const workDir = mkdtempSync(join(tmpdir(), 'bench-alerts-'));
+const kafka = createKafka({ brokers: config.kafka.brokers, clientId: ns }, createLogger({ service: 'bench', level: 'warn', namespace: ns }));
 
 // --- the receiver ---------------------------------------------------------------------------------------------------
 
@@ -87,6 +108,9 @@ interface Receipt {
   readonly at: number;
   count: number;
   readonly bytes: number;
+  /** The alert's lead and rule, read from the body in the end-to-end phase (its job ids are the ingest worker's). */
+  readonly lead?: string;
+  readonly rule?: string;
 }
 
 /** Every delivery by idempotency key; the receiver answers 200 to all, so nothing is retried on its account. */
@@ -94,6 +118,21 @@ const receipts = new Map<string, Receipt>();
 const unverified: { key: string; reason: string }[] = [];
 let received = 0;
 let receiver: Server | undefined;
+/** On in the end-to-end phase only: the timed phases before it should not pay for JSON.parse in the receiver. */
+let readBodies = false;
+/** Keys that arrived while readBodies was on, in order. */
+const readKeys: string[] = [];
+
+function aboutOf(body: Buffer): { lead?: string; rule?: string } {
+  try {
+    const message = JSON.parse(body.toString()) as { lead?: { id?: unknown }; rule?: { id?: unknown } };
+    const lead = message.lead?.id;
+    const rule = message.rule?.id;
+    return { ...(typeof lead === 'string' ? { lead } : {}), ...(typeof rule === 'string' ? { rule } : {}) };
+  } catch {
+    return {};
+  }
+}
 
 async function startReceiver(port: number): Promise<void> {
   receiver = createServer((request, response) => {
@@ -108,7 +147,10 @@ async function startReceiver(port: number): Promise<void> {
       received++;
       const seen = receipts.get(key);
       if (seen) seen.count++;
-      else receipts.set(key, { at, count: 1, bytes: body.length });
+      else if (readBodies) {
+        receipts.set(key, { at, count: 1, bytes: body.length, ...aboutOf(body) });
+        readKeys.push(key);
+      } else receipts.set(key, { at, count: 1, bytes: body.length });
       response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -312,7 +354,7 @@ function servicePid(name: string): number | undefined {
     return undefined;
   }
 }
-const servicePids = { redis: servicePid('redis'), clickhouse: servicePid('clickhouse') };
+const servicePids = { redis: servicePid('redis'), clickhouse: servicePid('clickhouse'), kafka: servicePid('kafka') };
 
 interface CpuSnapshot {
   readonly at: number;
@@ -320,15 +362,18 @@ interface CpuSnapshot {
   readonly machine: { busy: number; total: number };
 }
 
-function cpuSnapshot(servicePidsNow: readonly number[]): CpuSnapshot {
+/** With `ingestPids` (the end-to-end phase), the ingest worker and Kafka are parts too. */
+function cpuSnapshot(servicePidsNow: readonly number[], ingestPids?: readonly number[]): CpuSnapshot {
   const self = process.cpuUsage();
   return {
     at: performance.now(),
     parts: {
       'alerts service': servicePidsNow.length > 0 ? cpuSeconds(servicePidsNow) : 0,
+      ...(ingestPids ? { 'ingest worker': cpuSeconds(ingestPids) } : {}),
       'bench (receiver, enqueuer, bare loop)': (self.user + self.system) / 1e6,
       redis: servicePids.redis ? cpuSeconds([servicePids.redis]) : Number.NaN,
       clickhouse: servicePids.clickhouse ? cpuSeconds([servicePids.clickhouse]) : Number.NaN,
+      ...(ingestPids ? { kafka: servicePids.kafka ? cpuSeconds([servicePids.kafka]) : Number.NaN } : {}),
     },
     machine: machineCpu(),
   };
@@ -515,6 +560,131 @@ function sampleParts(done: Promise<unknown>): Promise<number> {
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const spread = (values: readonly number[]) => `mean ${mean(values).toFixed(1)} ms, p50 ${percentile(values, 50).toFixed(1)}, p99 ${percentile(values, 99).toFixed(1)}`;
 
+// --- end to end: events through the ingest worker ------------------------------------------------------------------
+
+const E2E_WARM_UP_EVENTS = 20;
+let ingest: RunningProcess | undefined;
+let producer: Producer | undefined;
+let topicsMade = false;
+
+/** Waits until each of these leads has its demo-request alert; fails when none arrives for STALL_MS. */
+async function awaitDemoAlerts(wanted: readonly string[], title: string, running: readonly RunningProcess[]): Promise<void> {
+  const waiting = new Set(wanted);
+  let scanned = 0;
+  let lastChange = performance.now();
+  let lastReport = performance.now();
+  while (waiting.size > 0) {
+    const before = waiting.size;
+    for (; scanned < readKeys.length; scanned++) {
+      const r = receipts.get(readKeys[scanned] as string);
+      if (r?.rule === DEMO_REQUEST_RULE && r.lead !== undefined) waiting.delete(r.lead);
+    }
+    const now = performance.now();
+    if (waiting.size !== before) lastChange = now;
+    else if (now - lastChange > STALL_MS) {
+      throw new Error(`${title}: no demo-request alert for ${STALL_MS / 1000} s, ${waiting.size}/${wanted.length} missing:\n${running.map((p) => p.output().slice(-3_000)).join('\n---\n')}`);
+    }
+    const exited = running.find((p) => p.child.exitCode !== null);
+    if (exited) throw new Error(`a service exited with ${exited.child.exitCode}:\n${exited.output().slice(-4_000)}`);
+    if (now - lastReport > 2_000) {
+      lastReport = now;
+      progress(`  ${title}: ${wanted.length - waiting.size}/${wanted.length} demo-request alerts received`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface EndToEnd {
+  readonly events: number;
+  /** Every alert the measured events fired: their keys, for the correctness check. */
+  readonly keys: readonly string[];
+  readonly warmUpKeys: readonly string[];
+  readonly byRule: Map<string, number[]>;
+  readonly fromAck: number[];
+  readonly fromSend: number[];
+  /** From the jobs' own timestamps: ack → job added (the ingest worker), added → taken (the queue), taken → received. */
+  readonly stages: { toJob: number[]; queued: number[]; toReceipt: number[] };
+  readonly cpu: string;
+}
+
+/** Where each measured alert's time went, from BullMQ's timestamp and processedOn (wall-clock ms of the services). */
+async function e2eStages(keys: readonly string[], produced: ReadonlyMap<string, Produced>): Promise<EndToEnd['stages']> {
+  const pipeline = redis.pipeline();
+  for (const key of keys) pipeline.hmget(`${prefix}:${ALERTS_QUEUE}:${key}`, 'timestamp', 'processedOn');
+  const replies = (await pipeline.exec()) ?? [];
+  const stages: EndToEnd['stages'] = { toJob: [], queued: [], toReceipt: [] };
+  replies.forEach(([err, value], i) => {
+    if (err) throw err;
+    const [added, taken] = (value as (string | null)[]).map((v) => Number(v) - performance.timeOrigin);
+    const receipt = receipts.get(keys[i] as string) as Receipt;
+    const ackedAt = produced.get(receipt.lead as string)?.ackedAt;
+    if (!Number.isFinite(added) || !Number.isFinite(taken) || ackedAt === undefined) return;
+    stages.toJob.push((added as number) - ackedAt);
+    stages.queued.push((taken as number) - (added as number));
+    stages.toReceipt.push(receipt.at - (taken as number));
+  });
+  return stages;
+}
+
+/**
+ * Demo requests at e2eRate a second for e2eSeconds, each from a new lead, through Kafka and the ingest worker to the
+ * alerts service and the receiver; after a warm-up of the same, so the worker's first batches are not timed.
+ */
+async function endToEnd(serviceTree: readonly number[], worker: RunningProcess): Promise<EndToEnd> {
+  await untilInGroup(kafka, ns, worker);
+  producer = createProducer(kafka);
+  await producer.connect();
+  const ingestTree = processTree(worker.child.pid as number);
+  const running = [worker, service as RunningProcess];
+  readBodies = true;
+
+  progress(`  warm-up: ${E2E_WARM_UP_EVENTS} demo requests at ${e2eRate}/s`);
+  const warm = await produceDemoRequests(producer, ns, 'e2e-warm', E2E_WARM_UP_EVENTS, e2eRate);
+  await awaitDemoAlerts(warm.map((w) => w.lead), 'end-to-end warm-up', running);
+  await awaitCompleted();
+  const warmUpKeys = readKeys.slice();
+
+  progress(`  ${e2eEvents} demo requests at ${e2eRate}/s for ${e2eSeconds} s`);
+  const cpu0 = cpuSnapshot(serviceTree, ingestTree);
+  const events = await produceDemoRequests(producer, ns, 'e2e', e2eEvents, e2eRate);
+  await awaitDemoAlerts(events.map((e) => e.lead), 'end to end', running);
+  const cpu1 = cpuSnapshot(serviceTree, ingestTree);
+  // The other alerts of the last events (became-hot) were queued with their demo-request alert; let them finish.
+  await awaitCompleted();
+  readBodies = false;
+
+  const produced = new Map(events.map((e) => [e.lead, e]));
+  const keys = readKeys.slice(warmUpKeys.length);
+  const byRule = new Map<string, number[]>();
+  const fromAck: number[] = [];
+  const fromSend: number[] = [];
+  for (const key of keys) {
+    const receipt = receipts.get(key) as Receipt;
+    const event = produced.get(receipt.lead as string);
+    if (!event || event.ackedAt === undefined) throw new Error(`INCORRECT RESULT: alert ${key} (rule ${receipt.rule}) is about ${receipt.lead}, who sent no measured event`);
+    fromAck.push(receipt.at - event.ackedAt);
+    fromSend.push(receipt.at - event.sentAt);
+    byRule.set(receipt.rule as string, [...(byRule.get(receipt.rule as string) ?? []), receipt.at - event.ackedAt]);
+  }
+  return { events: events.length, keys, warmUpKeys, byRule, fromAck, fromSend, stages: await e2eStages(keys, produced), cpu: cpuLine(cpu0, cpu1, keys.length) };
+}
+
+/** p50, p99 and max of milliseconds, as the figures print them. */
+const triple = (values: readonly number[]) => `p50 ${percentile(values, 50).toFixed(1)} ms, p99 ${percentile(values, 99).toFixed(1)} ms, max ${Math.max(...values).toFixed(1)} ms`;
+
+function e2eLines(r: EndToEnd): string[] {
+  const rules = [...r.byRule].sort((a, b) => b[1].length - a[1].length);
+  const p = (values: readonly number[]) => `${percentile(values, 50).toFixed(1)} / ${percentile(values, 99).toFixed(1)}`;
+  return [
+    `end to end (the ingest worker beside the service): ${r.events} demo requests from new leads at ${e2eRate}/s for ${e2eSeconds} s, produced as the collector produces (acks from all replicas, one event a send); ` +
+      `${r.keys.length} alerts (${rules.map(([rule, v]) => `${rule} ${v.length}`).join(', ')}), ${fmt(r.keys.length / e2eSeconds)} a second`,
+    `  Kafka ack → signed webhook received: ${triple(r.fromAck)}; from handing the event to the producer: ${triple(r.fromSend)}`,
+    `  by rule, from the ack: ${rules.map(([rule, v]) => `${rule} ${triple(v)}`).join('; ')}`,
+    `  where it went (p50 / p99 ms): ack → job in the queue (ingest worker) ${p(r.stages.toJob)}; waiting in the queue ${p(r.stages.queued)}; taken → received (compose, POST) ${p(r.stages.toReceipt)}`,
+    `  CPU (% of one core): ${r.cpu}`,
+  ];
+}
+
 // --- correctness ----------------------------------------------------------------------------------------------------
 
 /** Every delivery verified, every job delivered exactly once, nothing unknown, every job completed and recorded. */
@@ -550,7 +720,7 @@ let service: RunningProcess | undefined;
 let cleaned: Promise<void> | undefined;
 function cleanup(): Promise<void> {
   cleaned ??= (async () => {
-    progress('cleaning up: service, queue, Redis keys, ClickHouse database, receiver');
+    progress('cleaning up: ingest worker, service, topics, queue, Redis keys, ClickHouse database, receiver');
     const step = async (what: string, run: () => Promise<unknown>) => {
       try {
         await run();
@@ -558,8 +728,20 @@ function cleanup(): Promise<void> {
         progress(`  cleanup: ${what} failed: ${(err as Error).message}`);
       }
     };
-    // Stopped first, so nothing writes the keys and rows deleted below.
+    // Stopped first, so nothing writes the keys and rows deleted below; the ingest worker before the service it feeds.
+    await step('stopping the ingest worker', async () => ingest?.stop());
     await step('stopping the service', async () => service?.stop());
+    await step('producer', async () => producer?.disconnect());
+    await step('topics and consumer group', async () => {
+      if (!topicsMade) return;
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await removeTopics(admin, ns);
+      } finally {
+        await admin.disconnect();
+      }
+    });
     await step('queue', async () => {
       await queue.obliterate({ force: true });
       await queue.close();
@@ -610,7 +792,7 @@ try {
   const cpuBaseline1 = cpuSnapshot([]);
   baselineKeys.push(...keepAliveIds);
   const baseline = receiptRate(keepAliveIds);
-  progress(`  ${fmt(baseline.perSecond)} deliveries/s; again with a new connection per request, as the service connects`);
+  progress(`  ${fmt(baseline.perSecond)} deliveries/s; again with a new connection per request, as the service did before keep-alive`);
   const freshIds = await bareLoop(url, 'baseline-fresh', total, false);
   baselineKeys.push(...freshIds);
   const fresh = receiptRate(freshIds);
@@ -676,11 +858,31 @@ try {
     paced = latencies(ids);
   }
 
+  // The ingest worker starts while the untimed trace runs, which hides part of its start-up (tsx, migrations, the
+  // group join) and keeps it off the CPU during the timed phases above.
+  let ingestStarting: Promise<RunningProcess> | undefined;
+  if (e2eEvents > 0) {
+    const ingestPort = await freePort();
+    progress(`starting the ingest worker for the end-to-end phase (metrics port ${ingestPort})`);
+    topicsMade = true;
+    await ensureTopics(kafka, eventTopicSpecs(ns, config.kafka));
+    ingestStarting = startIngestWorker({ ns, brokers: config.kafka.brokers, redisUrl: config.redis.url, clickhouseUrl: config.clickhouse.url, rulesFile, metricsPort: ingestPort }).then((worker) => (ingest = worker));
+    // Awaited below; handled now so that a failed start during the trace does not end the process without cleaning up.
+    ingestStarting.catch(() => {});
+  }
+
   let trace: RedisTrace | undefined;
   if (traceJobs > 0) {
     progress(`Redis trace: MONITOR over a burst of ${traceJobs} jobs (not timed)`);
     trace = await traceRedis(processTree(service.child.pid as number), traceJobs, service);
     serviceKeys.push(...trace.ids);
+  }
+
+  let e2e: EndToEnd | undefined;
+  if (ingestStarting) {
+    progress('end to end: demo requests through Kafka and the ingest worker to the webhook');
+    e2e = await endToEnd(tree, await ingestStarting);
+    serviceKeys.push(...e2e.warmUpKeys, ...e2e.keys);
   }
 
   // A late duplicate (a retry after a lost answer) would come after the job completed; give it a moment to show.
@@ -715,12 +917,14 @@ try {
         `${concurrency} slots ÷ mean slot = ${fmt((concurrency * 1000) / mean(slots.slot))} jobs/s`,
       `  ClickHouse per delivery during the burst (system.events, the whole server): ${chDelta('InsertQuery').toFixed(2)} insert queries, ${chDelta('InsertedRows').toFixed(2)} rows, ${chDelta('Merge').toFixed(2)} merges, ${chDelta('SelectQuery').toFixed(2)} selects; at most ${await mostParts} active parts in alert_deliveries`,
       ...traceLines.map((l) => `  ${l}`),
+      ...(e2e ? e2eLines(e2e) : []),
       `bare loop, keep-alive: ${fmt(baseline.perSecond)} deliveries/s (${total} in ${baseline.seconds.toFixed(2)} s; ${fmt(baseline.meanBytes)} bytes a body)`,
       `  CPU (% of one core): ${cpuLine(cpuBaseline0, cpuBaseline1, total)}`,
-      `bare loop, a new connection per request (as the service's deliverHttp): ${fmt(fresh.perSecond)} deliveries/s`,
+      `bare loop, a new connection per request (as the service's deliverHttp did before its keep-alive pools): ${fmt(fresh.perSecond)} deliveries/s`,
       `ratio (service ÷ bare loop with keep-alive): ${ratio.toFixed(3)}; service ÷ bare loop without keep-alive: ${(rate.perSecond / fresh.perSecond).toFixed(3)}`,
       `correct: ${correct}`,
-      `deliveries_per_s=${fmt(rate.perSecond)} baseline_per_s=${fmt(baseline.perSecond)} ratio=${ratio.toFixed(3)} p99_ms=${p99.toFixed(1)}`,
+      `deliveries_per_s=${fmt(rate.perSecond)} baseline_per_s=${fmt(baseline.perSecond)} ratio=${ratio.toFixed(3)} p99_ms=${p99.toFixed(1)}` +
+        (e2e ? ` e2e_p50_ms=${percentile(e2e.fromAck, 50).toFixed(1)} e2e_p99_ms=${percentile(e2e.fromAck, 99).toFixed(1)} e2e_max_ms=${Math.max(...e2e.fromAck).toFixed(1)}` : ''),
     ].join('\n') + '\n',
   );
 } catch (err) {

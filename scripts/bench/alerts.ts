@@ -718,6 +718,16 @@ async function checkCorrect(expected: readonly string[], serviceJobs: number): P
 
 let service: RunningProcess | undefined;
 let cleaned: Promise<void> | undefined;
+/**
+ * Services being started. The clean-up waits for them (a start ends in a minute at most), so that one interrupted
+ * while it starts is stopped too, and is not migrating the database while the clean-up drops it.
+ */
+const starting = new Set<Promise<unknown>>();
+function started<T>(start: Promise<T>): Promise<T> {
+  starting.add(start);
+  void start.catch(() => {}).finally(() => starting.delete(start));
+  return start;
+}
 function cleanup(): Promise<void> {
   cleaned ??= (async () => {
     progress('cleaning up: ingest worker, service, topics, queue, Redis keys, ClickHouse database, receiver');
@@ -728,6 +738,7 @@ function cleanup(): Promise<void> {
         progress(`  cleanup: ${what} failed: ${(err as Error).message}`);
       }
     };
+    await Promise.allSettled([...starting]);
     // Stopped first, so nothing writes the keys and rows deleted below; the ingest worker before the service it feeds.
     await step('stopping the ingest worker', async () => ingest?.stop());
     await step('stopping the service', async () => service?.stop());
@@ -801,33 +812,35 @@ try {
   writeFileSync(rulesFile, stringify({ ...defaultRules, routing: { channels: { bench: { type: 'webhook', url, secretEnv: SECRET_ENV } }, routes: [], default: ['bench'] } }));
   const metricsPort = await freePort();
   progress(`starting the alerts service (concurrency ${concurrency}, metrics port ${metricsPort})`);
-  service = await startProcess(
-    'services/alerts/src/main.ts',
-    {
-      NAMESPACE: ns,
-      REDIS_URL: config.redis.url,
-      CLICKHOUSE_URL: config.clickhouse.url,
-      CLICKHOUSE_DATABASE: '',
-      RULES_FILE: rulesFile,
-      [SECRET_ENV]: SECRET,
-      ALERTS_CONCURRENCY: String(concurrency),
-      // The most the service accepts: the limiter still runs its MULTI per delivery, but never holds a job back.
-      ALERTS_RATE_PER_MINUTE: '100000',
-      ALERTS_METRICS_PORT: String(metricsPort),
-      ALERTS_REFUSE_PRIVATE_TARGETS: 'false',
-      LOG_LEVEL: args['log-level'] as string,
-    },
-    `http://127.0.0.1:${metricsPort}/healthz`,
-    args['profile-service'] ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${args['profile-service']}`] } : {},
+  const alertsService = await started(
+    startProcess(
+      'services/alerts/src/main.ts',
+      {
+        NAMESPACE: ns,
+        REDIS_URL: config.redis.url,
+        CLICKHOUSE_URL: config.clickhouse.url,
+        CLICKHOUSE_DATABASE: '',
+        RULES_FILE: rulesFile,
+        [SECRET_ENV]: SECRET,
+        ALERTS_CONCURRENCY: String(concurrency),
+        // The most the service accepts: the limiter still runs its MULTI per delivery, but never holds a job back.
+        ALERTS_RATE_PER_MINUTE: '100000',
+        ALERTS_METRICS_PORT: String(metricsPort),
+        ALERTS_REFUSE_PRIVATE_TARGETS: 'false',
+        LOG_LEVEL: args['log-level'] as string,
+      },
+      `http://127.0.0.1:${metricsPort}/healthz`,
+      args['profile-service'] ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${args['profile-service']}`] } : {},
+    ).then((running) => (service = running)),
   );
   // tsx runs the service in a child process of its own: its CPU is the whole tree's.
-  const tree = processTree(service.child.pid as number);
+  const tree = processTree(alertsService.child.pid as number);
   const serviceKeys: string[] = [];
 
   progress(`warm-up: ${WARM_UP_JOBS} jobs`);
   const warm = await enqueue('warm', WARM_UP_JOBS);
   serviceKeys.push(...warm);
-  await awaitReceipts(warm, 'warm-up', service);
+  await awaitReceipts(warm, 'warm-up', alertsService);
   await awaitCompleted();
 
   progress(`burst: ${total} jobs in addBulk calls of ${ENQUEUE_CHUNK}`);
@@ -836,7 +849,7 @@ try {
   const burst = await enqueue('burst', total);
   const enqueueSeconds = (performance.now() - cpu0.at) / 1000;
   serviceKeys.push(...burst);
-  const burstDone = awaitReceipts(burst, 'burst', service);
+  const burstDone = awaitReceipts(burst, 'burst', alertsService);
   const mostParts = sampleParts(burstDone);
   await burstDone;
   const cpu1 = cpuSnapshot(tree);
@@ -853,7 +866,7 @@ try {
     progress(`paced: ${pacedJobs} jobs one at a time at ${pacedRate}/s (half the burst's rate)`);
     const ids = await enqueuePaced('paced', pacedJobs, pacedRate);
     serviceKeys.push(...ids);
-    await awaitReceipts(ids, 'paced', service);
+    await awaitReceipts(ids, 'paced', alertsService);
     await awaitCompleted();
     paced = latencies(ids);
   }
@@ -866,7 +879,7 @@ try {
     progress(`starting the ingest worker for the end-to-end phase (metrics port ${ingestPort})`);
     topicsMade = true;
     await ensureTopics(kafka, eventTopicSpecs(ns, config.kafka));
-    ingestStarting = startIngestWorker({ ns, brokers: config.kafka.brokers, redisUrl: config.redis.url, clickhouseUrl: config.clickhouse.url, rulesFile, metricsPort: ingestPort }).then((worker) => (ingest = worker));
+    ingestStarting = started(startIngestWorker({ ns, brokers: config.kafka.brokers, redisUrl: config.redis.url, clickhouseUrl: config.clickhouse.url, rulesFile, metricsPort: ingestPort }).then((worker) => (ingest = worker)));
     // Awaited below; handled now so that a failed start during the trace does not end the process without cleaning up.
     ingestStarting.catch(() => {});
   }
@@ -874,7 +887,7 @@ try {
   let trace: RedisTrace | undefined;
   if (traceJobs > 0) {
     progress(`Redis trace: MONITOR over a burst of ${traceJobs} jobs (not timed)`);
-    trace = await traceRedis(processTree(service.child.pid as number), traceJobs, service);
+    trace = await traceRedis(processTree(alertsService.child.pid as number), traceJobs, alertsService);
     serviceKeys.push(...trace.ids);
   }
 

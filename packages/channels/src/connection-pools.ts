@@ -13,8 +13,8 @@ import type { ResolvedAddress } from './target-check.ts';
  *
  * The key holds the whole set of checked addresses rather than one of them, so an agent may still fall back from
  * one checked address to the next (Node's happy-eyeballs connect) as a connection of its own did before. The host
- * name is in the key because it is the TLS server name and the Host header; protocol and port for the same reason
- * the agent keys its sockets by them.
+ * name is in the key because it is the TLS server name (and certificate check) and the Host header; protocol and
+ * port because they are part of where and how the socket connects.
  */
 
 export interface ConnectionPoolOptions {

@@ -18,7 +18,11 @@ describe('pnpm bench --quick', () => {
     });
     expect(stdout).toMatch(/portraits and identity conflicts the same at every worker count/);
     const last = stdout.trimEnd().split('\n').at(-1) ?? '';
-    expect(last).toMatch(/^events_per_s=\d+ baseline_events_per_s=\d+ ratio=[\d.]+ p50_ms=[\d.]+ p99_ms=[\d.]+ workers=1 /);
+    expect(last).toMatch(/^events_per_s=\d+ baseline_events_per_s=\d+ ratio=[\d.]+ p50_ms=[\d.]+ p99_ms=[\d.]+ alert_p50_ms=[\d.]+ alert_p99_ms=[\d.]+ workers=1 /);
+    expect(last).toMatch(/ clickhouse_inserts_per_s=[\d.]+ merge_amplification=[\d.]+ /);
+    for (const pace of [10, 300, 3000]) expect(last).toMatch(new RegExp(` clickhouse_inserts_per_s_${pace}=[\\d.]+ merge_amplification_${pace}=[\\d.]+ `));
+    expect(last).toMatch(/ lean_events_per_s=\d+ ratio_lean=[\d.]+ /);
+    expect(last).toMatch(/ alerts_e2e_p50_ms=[\d.]+ alerts_e2e_p99_ms=[\d.]+ /);
     expect(last).toMatch(/ events_per_s_2_workers=\d+ /);
     expect(last).toMatch(/ redis_evalsha_per_s=\d+ /);
     expect(last).toMatch(/ rollups_events=\d+ rollups_leads=10000 rollups_buyers=\d+ rollups_rollup_s=[\d.]+ rollups_scan_s=[\d.]+ rollups_ratio=[\d.]+ /);

@@ -44,9 +44,12 @@ function verified(userId: string, hash: unknown, secret: string | undefined): bo
   return timingSafeEqual(Buffer.from(hash.toLowerCase(), 'hex'), Buffer.from(userHashOf(userId, secret), 'hex'));
 }
 
-/** What a browser's claim can show for its email: the claimed address (normalized) and the secret of link tokens. */
+/**
+ * How a browser's claim is checked against a signed click's token: the address the event claims (normalized; asked
+ * only of an event that carries a token) and the secret of link tokens.
+ */
 export interface EmailProof {
-  readonly email: string | undefined;
+  readonly emailOf: (event: TrackedEvent) => string | undefined;
   readonly linkSecret: string | undefined;
 }
 
@@ -63,7 +66,8 @@ export function isTrustedClaim(event: TrackedEvent, policies: Readonly<Record<st
   if (policy !== 'browser') return true;
   const context = event.context as { userHash?: unknown; emailToken?: unknown } | undefined;
   if (event.userId !== undefined && verified(event.userId, context?.userHash, identitySecrets[event.source.id])) return true;
-  return proof !== undefined && emailTokenProves(context?.emailToken, proof.email, Date.parse(event.timestamp), proof.linkSecret);
+  if (proof === undefined || context?.emailToken === undefined) return false;
+  return emailTokenProves(context.emailToken, proof.emailOf(event), Date.parse(event.timestamp), proof.linkSecret);
 }
 
 /** Why a source may not send this event, or undefined when it may. */

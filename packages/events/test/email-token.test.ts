@@ -50,7 +50,7 @@ describe("a browser's email claim", () => {
     if (!r.ok) throw new Error(JSON.stringify(r.issues));
     return r.event;
   };
-  const trusted = (context: Record<string, unknown>, timestamp?: string) => isTrustedClaim(identify(context, timestamp), { web: 'browser' }, {}, { email: 'ann@acme.example', linkSecret: SECRET });
+  const trusted = (context: Record<string, unknown>, timestamp?: string) => isTrustedClaim(identify(context, timestamp), { web: 'browser' }, {}, { emailOf: () => 'ann@acme.example', linkSecret: SECRET });
 
   it('is trusted with a signed click token for that address, at the time of the event', () => {
     expect(trusted({ emailToken: token() })).toBe(true);

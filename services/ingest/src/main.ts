@@ -13,7 +13,8 @@ import { createLogger } from '@leadscore/log';
 import { definePortraitScripts, publishLiveNotices, suppressedEvents } from '@leadscore/portrait';
 import { createRedis } from '@leadscore/redis';
 import { Queue, Worker as BullWorker } from 'bullmq';
-import { ALERTS_QUEUE, SWEEPS_QUEUE, alertsQueuePrefix, backoffDelayMs } from '@leadscore/events';
+import { ALERTS_QUEUE, SWEEPS_QUEUE, alertsQueuePrefix } from '@leadscore/events';
+import { storeRetryDelayMs } from './process-batch.ts';
 import { createQuietSweep } from './quiet-sweep.ts';
 import { rulesSource } from '@leadscore/rules-source';
 import { createIngestMetrics } from './metrics.ts';
@@ -117,9 +118,7 @@ const consumer = await runBatchConsumer({
   partitionsConsumedConcurrently: config.ingest.partitionsConcurrently,
   maxBytesPerPartition: config.ingest.maxBatchBytes,
   sessionTimeoutMs: config.ingest.sessionTimeoutMs,
-  // Equal jitter: a paused partition still spreads its retries, yet always waits a while before hitting a store
-  // that just failed it again.
-  backoffMs: (attempt) => backoffDelayMs(attempt, { baseMs: 200, maxMs: 30_000, jitter: 'equal' }),
+  backoffMs: storeRetryDelayMs,
   onRetry: () => metrics.batchRetries.inc(),
   onFatal: (err) => {
     // Rather than stay up consuming nothing: exit, so the supervisor starts a fresh worker and the group moves on.

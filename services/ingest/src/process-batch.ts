@@ -35,7 +35,7 @@ export interface BatchProcessorDeps {
   readonly live?: (notices: readonly LiveNotice[]) => Promise<void>;
   /**
    * How long to wait before writing a batch's rows again after ClickHouse failed them (an outage, not their
-   * content), given the tries so far. Default: equal jitter from 200 ms to 30 s, as the consumer's batch retries.
+   * content), given the tries so far. Default: storeRetryDelayMs.
    */
   readonly storeBackoffMs?: (attempt: number) => number;
   readonly metrics: IngestMetrics;
@@ -49,6 +49,12 @@ export interface BatchProcessorDeps {
 export class EventsRefusedError extends Error {
   override readonly name = 'EventsRefusedError';
 }
+
+/**
+ * The wait before a store is tried again, by tries so far: the consumer's batch retries and the retries of rows that
+ * linger alike. Equal jitter: retries still spread, yet always wait a while before hitting a store that just failed.
+ */
+export const storeRetryDelayMs = (attempt: number) => backoffDelayMs(attempt, { baseMs: 200, maxMs: 30_000, jitter: 'equal' });
 
 /** Failed tries remembered per record, for this many records at most (a record is forgotten once its batch is done). */
 const ATTEMPTS_CAP = 10_000;
@@ -92,7 +98,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     return kept;
   }
 
-  const storeBackoffMs = deps.storeBackoffMs ?? ((attempt: number) => backoffDelayMs(attempt, { baseMs: 200, maxMs: 30_000, jitter: 'equal' }));
+  const storeBackoffMs = deps.storeBackoffMs ?? storeRetryDelayMs;
 
   function deadLetterRecords(batch: PartitionBatch, letters: readonly Letter[]): Promise<void> {
     for (const l of letters) log.warn({ partition: batch.partition, offset: l.message.offset, eventId: l.messageId, reason: l.reason, issues: l.issues }, 'record refused; sent to the dead-letter topic');

@@ -95,7 +95,7 @@ export function createScoringPath(
         rules: deps.rules,
         alertFields: alertStateFields,
         timeZone: settings.timeZone,
-        trusted: (event) => isTrustedClaim(event, settings.sourcePolicies ?? {}, settings.identitySecrets ?? {}, { email: emailOf(event), linkSecret: settings.emailLinkSecret }),
+        trusted: (event) => isTrustedClaim(event, settings.sourcePolicies ?? {}, settings.identitySecrets ?? {}, { emailOf, linkSecret: settings.emailLinkSecret }),
       },
       { redis, scripts, links: new LinkCache(), ...clock },
     ),

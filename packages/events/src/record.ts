@@ -82,6 +82,14 @@ export function decodeEvent(value: Buffer | null, headers: Record<string, Header
   if (found) {
     return { ok: false, reason: found.kind === 'unicode' ? 'invalid_unicode' : 'invalid_event', message: `value cannot be stored: ${found.path}: ${found.message}`, issues: [{ path: found.path, message: found.message }] };
   }
+  return validateEvent(json);
+}
+
+/**
+ * An event already parsed (a record's JSON, or one rebuilt from its stored row by a replay) checked against the
+ * events' schema, as decodeEvent checks a record's: the one rule of what an event is, whoever read it.
+ */
+export function validateEvent(json: unknown): DecodeResult {
   // Records the collector wrote pass the stored schema; anything else gets the wire's leniency (nulls, numeric ids)
   // and its error messages, so this reader accepts what it always did.
   const fast = storedEventSchema.safeParse(json);

@@ -1,5 +1,5 @@
 import type { KafkaMessage, Message } from 'kafkajs';
-import { backoffDelayMs, decodeEvent, deadLetter, deniesAnalytics, encodeDeadLetter, type DeadLetterReason, type TrackedEvent } from '@leadscore/events';
+import { backoffDelayMs, decodeEvent, deadLetter, type DecodeResult, deniesAnalytics, encodeDeadLetter, type DeadLetterReason, type TrackedEvent } from '@leadscore/events';
 import type { Handed, PartitionBatch } from '@leadscore/kafka';
 import type { Logger } from '@leadscore/log';
 import type { Rules } from '@leadscore/scoring';
@@ -22,7 +22,13 @@ export interface BatchProcessorDeps {
   readonly atEventTime?: boolean;
   /** The trait values of leads, for buying groups, which read their members' roles. */
   readonly memberTraits: (members: readonly string[]) => Promise<Record<string, Record<string, unknown>>>;
-  readonly warehouse: Warehouse;
+  /** Where the rows go; a replay has none (its events came from ClickHouse), and builds no rows. */
+  readonly warehouse?: Warehouse;
+  /**
+   * How a record becomes an event. Default: decodeEvent of its bytes and headers. A replay hands over the events it
+   * rebuilt from their rows, checked by the same schema (validateEvent), instead of writing and parsing JSON again.
+   */
+  readonly decode?: (message: KafkaMessage) => DecodeResult;
   /** Produces dead letters and resolves when Kafka has them. */
   readonly sendDeadLetters: (messages: Message[]) => Promise<void>;
   /** Tries of an event a store refuses before it is a dead letter. */
@@ -55,6 +61,8 @@ export class EventsRefusedError extends Error {
  * linger alike. Equal jitter: retries still spread, yet always wait a while before hitting a store that just failed.
  */
 export const storeRetryDelayMs = (attempt: number) => backoffDelayMs(attempt, { baseMs: 200, maxMs: 30_000, jitter: 'equal' });
+
+type PortraitsWritten = Awaited<ReturnType<PortraitWriter['write']>>;
 
 /** Failed tries remembered per record, for this many records at most (a record is forgotten once its batch is done). */
 const ATTEMPTS_CAP = 10_000;
@@ -99,6 +107,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
   }
 
   const storeBackoffMs = deps.storeBackoffMs ?? storeRetryDelayMs;
+  const decode = deps.decode ?? ((message: KafkaMessage) => decodeEvent(message.value, message.headers));
 
   function deadLetterRecords(batch: PartitionBatch, letters: readonly Letter[]): Promise<void> {
     for (const l of letters) log.warn({ partition: batch.partition, offset: l.message.offset, eventId: l.messageId, reason: l.reason, issues: l.issues }, 'record refused; sent to the dead-letter topic');
@@ -134,8 +143,8 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
   }
 
   /** The batch's rows in ClickHouse, then the dead letters of rows refused for their content. */
-  async function store(batch: PartitionBatch, rows: WarehouseRows, events: readonly TrackedEvent[], messages: readonly KafkaMessage[], dropped: ReadonlySet<number>): Promise<void> {
-    const refusedRows = await untilDone('ClickHouse insert of a batch', batch.partition, () => deps.warehouse.write(rows));
+  async function store(warehouse: Warehouse, batch: PartitionBatch, rows: WarehouseRows, events: readonly TrackedEvent[], messages: readonly KafkaMessage[], dropped: ReadonlySet<number>): Promise<void> {
+    const refusedRows = await untilDone('ClickHouse insert of a batch', batch.partition, () => warehouse.write(rows));
     const letters: Letter[] = [];
     for (const [index, err] of refusedRows) {
       const message = messages[index];
@@ -149,12 +158,27 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     if (letters.length > 0) await untilDone('dead letters of refused rows', batch.partition, () => deadLetterRecords(batch, letters));
   }
 
+  /**
+   * The rows of the events the portraits took (refused ones have none), with the links, conflicts and ledger lines:
+   * made now, written by `store` once the alerts are decided.
+   */
+  function rowsOf(batch: PartitionBatch, events: readonly TrackedEvent[], messages: readonly KafkaMessage[], portraits: PortraitsWritten, dropped: ReadonlySet<number>): WarehouseRows {
+    const inserted = insertedAt((deps.now ?? Date.now)());
+    const ownerOf = new Map(events.map((e, i) => [e.messageId, i]));
+    return {
+      events: events.flatMap((event, i) => (dropped.has(i) ? [] : [{ owner: i, row: eventRow(event, { partition: batch.partition, offset: (messages[i] as KafkaMessage).offset }, inserted) }])),
+      score_ledger: portraits.ledger.flatMap(({ event, profile, lines }) => ledgerRows(event, profile, lines, inserted).map((row) => ({ owner: ownerOf.get(event.messageId) ?? -1, row }))),
+      identity_links: portraits.links.map((link) => ({ owner: ownerOf.get(link.messageId) ?? -1, row: linkRow(link, inserted) })),
+      identity_conflicts: portraits.conflicts.map(({ conflict, event }) => ({ owner: ownerOf.get(event.messageId) ?? -1, row: conflictRow(conflict, event, inserted) })),
+    };
+  }
+
   async function applyBatch(batch: PartitionBatch): Promise<Handed> {
     const decodedEvents: TrackedEvent[] = [];
     const decodedMessages: KafkaMessage[] = [];
     const letters: Letter[] = [];
     for (const message of batch.messages) {
-      const decoded = decodeEvent(message.value, message.headers);
+      const decoded = decode(message);
       if (!decoded.ok) letters.push({ message, reason: decoded.reason, text: decoded.message, issues: decoded.issues });
       else {
         decodedEvents.push(decoded.event);
@@ -201,16 +225,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     }
     if (retry) throw new EventsRefusedError(`Redis refused ${portraits.failed.length} event(s) of partition ${batch.partition}; retrying the batch`);
 
-    // Rows of the events the portraits took (refused ones have none), with the links, conflicts and ledger lines:
-    // made now, written by `store` once the alerts are decided.
-    const inserted = insertedAt((deps.now ?? Date.now)());
-    const ownerOf = new Map(events.map((e, i) => [e.messageId, i]));
-    const rows: WarehouseRows = {
-      events: events.flatMap((event, i) => (dropped.has(i) ? [] : [{ owner: i, row: eventRow(event, { partition: batch.partition, offset: (messages[i] as KafkaMessage).offset }, inserted) }])),
-      score_ledger: portraits.ledger.flatMap(({ event, profile, lines }) => ledgerRows(event, profile, lines, inserted).map((row) => ({ owner: ownerOf.get(event.messageId) ?? -1, row }))),
-      identity_links: portraits.links.map((link) => ({ owner: ownerOf.get(link.messageId) ?? -1, row: linkRow(link, inserted) })),
-      identity_conflicts: portraits.conflicts.map(({ conflict, event }) => ({ owner: ownerOf.get(event.messageId) ?? -1, row: conflictRow(conflict, event, inserted) })),
-    };
+    const rows = deps.warehouse ? rowsOf(batch, events, messages, portraits, dropped) : undefined;
 
     // Alerts are decided on the states the scripts handed back, on every delivery (a replay after a crash decides
     // the same); the outbox markers keep each firing to one job, and holds are raised only after the marks.
@@ -239,7 +254,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
       metrics.conflicts.inc({ kind: conflict.kind });
       log.warn({ eventId: event.messageId, conflict }, 'identity conflict recorded; nothing merged');
     }
-    return { durable: store(batch, rows, events, messages, dropped) };
+    return { durable: deps.warehouse && rows ? store(deps.warehouse, batch, rows, events, messages, dropped) : Promise.resolve() };
   }
 
   return {

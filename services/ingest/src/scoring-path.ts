@@ -1,6 +1,6 @@
 import { sourcePoliciesOf, type Config } from '@leadscore/config';
-import type { Message } from 'kafkajs';
-import { isTrustedClaim, type PolicyName, type TrackedEvent } from '@leadscore/events';
+import type { KafkaMessage, Message } from 'kafkajs';
+import { isTrustedClaim, type DecodeResult, type PolicyName, type TrackedEvent } from '@leadscore/events';
 import type { Logger } from '@leadscore/log';
 import { emailOf } from '@leadscore/identity';
 import { alertStateFields, createAlertOutbox, portraitLayout, readTraitValues, type AlertSink, type LiveNotice, type PortraitScripts } from '@leadscore/portrait';
@@ -66,7 +66,12 @@ export function createScoringPath(
     readonly rules: () => Rules;
     /** Where enqueued alert jobs go: the alerts queue, or a replay's recorder. */
     readonly alerts: AlertSink;
-    readonly warehouse: Warehouse;
+    /** Where the rows go; a replay has none. */
+    readonly warehouse?: Warehouse;
+    /** How a record becomes an event (see BatchProcessorDeps.decode). */
+    readonly decode?: (message: KafkaMessage) => DecodeResult;
+    /** Identity links known to this process; scoring paths writing one namespace side by side may share one. */
+    readonly links?: LinkCache;
     readonly sendDeadLetters: (messages: Message[]) => Promise<void>;
     readonly suppressed?: (events: readonly TrackedEvent[]) => Promise<Set<number>>;
     readonly live?: (notices: readonly LiveNotice[]) => Promise<void>;
@@ -97,9 +102,10 @@ export function createScoringPath(
         timeZone: settings.timeZone,
         trusted: (event) => isTrustedClaim(event, settings.sourcePolicies ?? {}, settings.identitySecrets ?? {}, { emailOf, linkSecret: settings.emailLinkSecret }),
       },
-      { redis, scripts, links: new LinkCache(), ...clock },
+      { redis, scripts, links: deps.links ?? new LinkCache(), ...clock },
     ),
-    warehouse: deps.warehouse,
+    ...(deps.warehouse ? { warehouse: deps.warehouse } : {}),
+    ...(deps.decode ? { decode: deps.decode } : {}),
     outbox,
     memberTraits: (members) => readTraitValues(redis, settings.namespace, members),
     rules: deps.rules,

@@ -58,11 +58,14 @@ try {
   progress(`  ${fmt(read)} events in ${readS.toFixed(2)} s`);
   progress('backtest of the default rules');
   t = performance.now();
+  const cpu = process.cpuUsage();
   const report = await backtest(
     { redis, clickhouse, database: ns, settings, log, onProgress: (done, s) => done % 20_000 < 500 && progress(`  ${fmt(done)} events, ${fmt(Math.round(done / s))} events/s`) },
     { rules, fromMs, toMs, warmupMs: 0, horizonMs: 30 * 86_400_000, conversionEvents: [], daily: !args['no-daily'] },
   );
   const backtestS = (performance.now() - t) / 1000;
+  const { user, system } = process.cpuUsage(cpu);
+  progress(`  this process used ${((user + system) / 1e6).toFixed(1)} s of CPU in ${backtestS.toFixed(1)} s (${Math.round((user + system) / report.events)} µs per event)`);
   progress(`  precision ${(100 * report.effectiveness.precision).toFixed(1)} %, recall ${(100 * report.effectiveness.recall).toFixed(1)} %, lift ${report.effectiveness.lift?.toFixed(1) ?? 'n/a'}, ${report.alerts.list.length} alerts, ${report.days.length} days`);
   console.log(`events=${report.events} leads=${report.effectiveness.leads} backtest_s=${backtestS.toFixed(2)} events_per_s=${Math.round(report.events / backtestS)} batches=${report.batches} read_s=${readS.toFixed(2)} ratio_read=${(readS / backtestS).toFixed(3)} alerts=${report.alerts.list.length} alerts_sha=${createHash('sha1').update(alertKeys(report.alerts.list).join('\n')).digest('hex').slice(0, 12)} days_sha=${createHash('sha1').update(JSON.stringify(report.days)).digest('hex').slice(0, 12)} goal_s=60`);
 } finally {

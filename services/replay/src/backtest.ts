@@ -24,6 +24,8 @@ export interface BacktestOptions {
   readonly conversionEvents: readonly string[];
   /** Leads per tier and grade at each day's end (reads every lead each day). */
   readonly daily: boolean;
+  /** Lanes the replay runs side by side (default REPLAY_LANES); the report is the same for any number. */
+  readonly lanes?: number;
 }
 
 export interface BacktestReport {
@@ -123,6 +125,7 @@ export async function backtest(
       if (at >= options.fromMs) alerts.push({ lead: job.lead, rule: job.rule, window: job.window, at });
     },
     ...(options.daily ? { onDayEnd: (day: string, endMs: number) => dayEnds.see(day, endMs) } : {}),
+    ...(options.lanes !== undefined ? { lanes: options.lanes } : {}),
   });
   const began = performance.now();
   async function* watched(): AsyncGenerator<TrackedEvent> {
@@ -137,8 +140,8 @@ export async function backtest(
     }
   }
   try {
-    await seedManualMerges(deps, scratch);
-    const events = await replay.replay(watched(), (done) => deps.onProgress?.(done, (performance.now() - began) / 1000));
+    const merges = await seedManualMerges(deps, scratch);
+    const events = await replay.replay(watched(), (done) => deps.onProgress?.(done, (performance.now() - began) / 1000), { merges });
     // Profiles to the leads they belong to at the end (a visitor who identified later is that lead; a provisional
     // email lead whose user came later is that user, whichever of the two an alert was fired for, which depends on
     // whether the link and the alert's event shared a batch).

@@ -16,9 +16,9 @@ FROM ${quoteIdentifier(database).text}.lead_merges FINAL GROUP BY lead ORDER BY 
   return (await result.json()).map((r) => row.parse(r)).map((r) => ({ user: r.lead, into: r.merged_into, at: r.at_ms, messageId: r.message_id }));
 }
 
-/** A scratch namespace seeded with the merges people made, before a replay into it. */
-export async function seedManualMerges(deps: { readonly redis: Redis; readonly clickhouse: ClickHouseClient; readonly database: string }, scratch: string): Promise<number> {
+/** A scratch namespace seeded with the merges people made, before a replay into it; the merges, for the replay's lanes. */
+export async function seedManualMerges(deps: { readonly redis: Redis; readonly clickhouse: ClickHouseClient; readonly database: string }, scratch: string): Promise<MergedUser[]> {
   const merges = await manualMerges(deps.clickhouse, deps.database);
   await seedMergedUsers(deps.redis, scratch, merges);
-  return merges.length;
+  return merges;
 }

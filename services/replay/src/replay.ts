@@ -1,23 +1,14 @@
-import type { KafkaMessage } from 'kafkajs';
-import { encodeEvent, type HotLeadJob, type TrackedEvent } from '@leadscore/events';
-import { createIngestMetrics } from '@leadscore/ingest/src/metrics.ts';
-import { createScoringPath, type ScoringSettings } from '@leadscore/ingest/src/scoring-path.ts';
-import type { Warehouse } from '@leadscore/ingest/src/warehouse.ts';
+import type { TrackedEvent } from '@leadscore/events';
+import type { ScoringSettings } from '@leadscore/ingest/src/scoring-path.ts';
 import type { Logger } from '@leadscore/log';
-import { definePortraitScripts, type AlertSink, type PortraitScripts } from '@leadscore/portrait';
+import { definePortraitScripts, type PortraitScripts } from '@leadscore/portrait';
 import { dateOfDay, localDay, type Rules } from '@leadscore/scoring';
 import { claimsOf } from '@leadscore/identity';
 import type { Redis } from 'ioredis';
+import { createLaneRunner, identitiesOf, type Item, type ReplayedAlert } from './lane-runner.ts';
+import { createLanes } from './lanes.ts';
 
-/** A batch ends at this many events, or when its events span this long: the clock is its newest event's time. */
-export const REPLAY_BATCH_EVENTS = 500;
-export const REPLAY_BATCH_SPAN_MS = 86_400_000;
-
-/** An alert the replay's outbox released: the job the live path would have enqueued, at the replay's clock. */
-export interface ReplayedAlert {
-  readonly job: HotLeadJob;
-  readonly at: number;
-}
+export { REPLAY_BATCH_EVENTS, REPLAY_BATCH_SPAN_MS, type ReplayedAlert } from './lane-runner.ts';
 
 /** Identity pairs remembered to cut batches at links (cleared when full: a forgotten pair only costs a cut). */
 const LINKS_REMEMBERED = 1_000_000;
@@ -57,14 +48,14 @@ function historyLinker(options: { readonly resumed?: boolean } = {}, remembered 
   };
 }
 
-/** The identities an event speaks for, as the linker keys them. */
-function identitiesOf(event: TrackedEvent): string[] {
-  const c = claimsOf(event);
-  return [...(c.userId ? [`u\t${c.userId}`] : []), ...(c.email ? [`e\t${c.email}`] : []), ...(c.anonymousId ? [`a\t${c.anonymousId}`] : [])];
-}
+/**
+ * Lanes a replay runs side by side by default (lanes.ts): while one waits for Redis, another works out its next
+ * batch, so the replay's CPU and Redis' overlap instead of taking turns.
+ */
+export const REPLAY_LANES = 4;
 
-/** A replay's rows go nowhere: the events are in ClickHouse already, which is where they came from. */
-const noRows: Warehouse = { write: async () => new Map() } as unknown as Warehouse;
+/** A stretch (what the lanes split and run before the next starts) ends at a new day, or at this many events. */
+const STRETCH_EVENTS = 20_000;
 
 /**
  * Events, oldest first, through the live scoring path (createScoringPath: the same Lua scripts, alert decisions and
@@ -72,6 +63,9 @@ const noRows: Warehouse = { write: async () => new Map() } as unknown as Warehou
  * Kafka as it happened. A batch ends at a first link between two profiles, so the history a link brings is judged
  * before later events, as it was live. Alerts go to `onAlert` instead of a queue. Before each batch whose first event falls
  * on a later day, `onDayEnd` sees the day that ended (for reports of each day's end).
+ *
+ * A day's events run in lanes (lanes.ts): events that may touch the same keys share a lane and keep their order;
+ * lanes share nothing that order could change, so any number of lanes gives the same portraits and firings.
  */
 export function createReplay(deps: {
   readonly redis: Redis;
@@ -83,89 +77,59 @@ export function createReplay(deps: {
   readonly onAlert: (alert: ReplayedAlert) => void | Promise<void>;
   readonly dayOf: (ms: number) => string;
   readonly onDayEnd?: (day: string, endMs: number) => Promise<void>;
+  /** Lanes run side by side (default REPLAY_LANES; 1 is the serial replay). */
+  readonly lanes?: number;
 }) {
-  let clock = 0;
-  let offset = 0;
-  let deadLetters = 0;
-  const sink: AlertSink = {
-    addBulk: async (jobs) => {
-      await Promise.all(jobs.map((j) => deps.onAlert({ job: j.data as HotLeadJob, at: clock })));
-      return [];
-    },
-  };
-  const path = createScoringPath(deps.settings, {
-    redis: deps.redis,
-    scripts: deps.scripts,
-    rules: deps.rules,
-    alerts: sink,
-    warehouse: noRows,
-    sendDeadLetters: async (messages) => void (deadLetters += messages.length),
-    metrics: createIngestMetrics(),
-    log: deps.log,
-    now: () => clock,
-    atEventTime: true,
-  });
-  let day: string | undefined;
+  const runner = createLaneRunner({ redis: deps.redis, scripts: deps.scripts, settings: deps.settings, rules: deps.rules, log: deps.log, onAlert: deps.onAlert });
   let batches = 0;
-
-  async function run(batch: readonly TrackedEvent[]): Promise<void> {
-    if (batch.length === 0) return;
-    batches++;
-    const first = Date.parse((batch[0] as TrackedEvent).timestamp);
-    const firstDay = deps.dayOf(first);
-    if (day !== undefined && firstDay !== day && deps.onDayEnd) await deps.onDayEnd(day, first - 1);
-    day = deps.dayOf(Date.parse((batch.at(-1) as TrackedEvent).timestamp));
-    clock = Math.max(clock, Date.parse((batch.at(-1) as TrackedEvent).timestamp));
-    const messages = batch.map((e) => ({ ...encodeEvent(e), offset: String(offset++), timestamp: String(clock), attributes: 0, size: 0 }) as unknown as KafkaMessage);
-    await path.processBatch({ topic: 'replay', partition: 0, messages, highWatermark: String(offset) });
-  }
+  let deadLetters = 0;
 
   return {
     /**
-     * Replays events in the order given (oldest first); returns how many. `onBatch` is awaited after each batch is
-     * in the namespace, with its last event (where a resumed replay starts after); `resumed` says the namespace
-     * holds a stopped replay's earlier batches.
+     * Replays events in the order given (oldest first); returns how many. `onBatch` is awaited once all the events
+     * up to its last one are in the namespace (where a resumed replay starts after); `resumed` says the namespace
+     * holds a stopped replay's earlier events; `merges` are the merges people made the namespace was seeded with.
      */
     async replay(
       events: AsyncIterable<TrackedEvent> | Iterable<TrackedEvent>,
       onProgress?: (done: number) => void,
-      options: { readonly onBatch?: (done: number, last: TrackedEvent) => Promise<void>; readonly resumed?: boolean } = {},
+      options: { readonly onBatch?: (done: number, last: TrackedEvent) => Promise<void>; readonly resumed?: boolean; readonly merges?: readonly { readonly user: string; readonly into: string }[] } = {},
     ): Promise<number> {
-      let batch: TrackedEvent[] = [];
+      const linker = historyLinker({ ...(options.resumed ? { resumed: true } : {}) });
+      const split = createLanes({ lanes: options.resumed ? 1 : (deps.lanes ?? REPLAY_LANES), freeMailDomains: new Set(deps.settings.freeMailDomains), ...(options.merges ? { merges: options.merges } : {}) });
+      let clock = 0;
+      let day: string | undefined;
       let done = 0;
-      const links = historyLinker({ ...(options.resumed ? { resumed: true } : {}) });
-      const finish = async () => {
-        await run(batch);
-        done += batch.length;
-        const last = batch.at(-1);
-        if (last && options.onBatch) await options.onBatch(done, last);
-        onProgress?.(done);
-        batch = [];
+      let stretch: Item[] = [];
+      let stretchDay = '';
+      const flush = async () => {
+        const last = stretch.at(-1)?.event;
+        if (!last) return;
+        const first = Date.parse((stretch[0] as Item).event.timestamp);
+        if (day !== undefined && stretchDay !== day && deps.onDayEnd) await deps.onDayEnd(day, first - 1);
+        const since = clock;
+        const work = split.split(stretch).flatMap((items, lane) => (items.length > 0 ? [{ lane, items }] : []));
+        const took = await runner.runStretch(work, since, (n) => onProgress?.((done += n)));
+        batches += took.batches;
+        deadLetters += took.deadLetters;
+        clock = Math.max(clock, Date.parse(last.timestamp));
+        day = deps.dayOf(Date.parse(last.timestamp));
+        stretch = [];
+        if (options.onBatch) await options.onBatch(done, last);
       };
-      // Identities a link of this batch brought a history to: their next event starts the next batch, so the history
-      // is judged before it, as it was live. (Holding such events back while other leads' events fill the batch
-      // makes batches ten times larger, but changes the order companies see their members' events in: measured, it
-      // fired 2 alerts of 3,100 differently, so it is not done.)
-      const linkedNow = new Set<string>();
-      for await (const e of events) {
-        const t = Date.parse(e.timestamp);
-        const start = batch.length > 0 ? Date.parse((batch[0] as TrackedEvent).timestamp) : t;
-        const ids = identitiesOf(e);
-        const afterLink = linkedNow.size > 0 && ids.some((id) => linkedNow.has(id));
-        // A new day starts a new batch too, so each day's end is seen between batches.
-        if (afterLink || batch.length >= REPLAY_BATCH_EVENTS || t - start > REPLAY_BATCH_SPAN_MS || (batch.length > 0 && deps.dayOf(t) !== deps.dayOf(start))) {
-          await finish();
-          linkedNow.clear();
-        }
-        batch.push(e);
-        for (const id of links(e) ?? []) linkedNow.add(id);
+      for await (const event of events) {
+        const eventDay = deps.dayOf(Date.parse(event.timestamp));
+        // A new day starts a new stretch, so each day's end is seen between stretches.
+        if (stretch.length > 0 && (eventDay !== stretchDay || stretch.length >= STRETCH_EVENTS)) await flush();
+        if (stretch.length === 0) stretchDay = eventDay;
+        stretch.push({ event, linked: linker(event) });
       }
-      await finish();
+      await flush();
       if (day !== undefined && deps.onDayEnd) await deps.onDayEnd(day, clock);
       return done;
     },
     /** Sends the firings a stopped replay marked and had not yet recorded (the outbox's own crash recovery). */
-    recover: () => path.outbox.recover(),
+    recover: () => runner.recover(),
     /** Records the scoring path refused (a replay of stored events should refuse none). */
     get deadLetters() {
       return deadLetters;
@@ -189,6 +153,7 @@ export function createScratchReplay(deps: {
   readonly log: Logger;
   readonly onAlert: (alert: ReplayedAlert) => void | Promise<void>;
   readonly onDayEnd?: (day: string, endMs: number) => Promise<void>;
+  readonly lanes?: number;
 }) {
   const zone = deps.settings.timeZone;
   return createReplay({
@@ -200,5 +165,6 @@ export function createScratchReplay(deps: {
     dayOf: (ms) => dateOfDay(localDay(ms, zone)),
     onAlert: deps.onAlert,
     ...(deps.onDayEnd ? { onDayEnd: deps.onDayEnd } : {}),
+    ...(deps.lanes !== undefined ? { lanes: deps.lanes } : {}),
   });
 }

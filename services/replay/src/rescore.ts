@@ -52,8 +52,8 @@ export async function checkPortraits(
   const replay = createScratchReplay({ redis: deps.redis, settings: deps.settings, scratch, rules: options.rules, log: deps.log, onAlert: () => {} });
   const began = performance.now();
   try {
-    await seedManualMerges(deps, scratch);
-    const events = await replay.replay(eventsBetween(deps.clickhouse, deps.database, 0, options.now + 1), (done) => deps.onProgress?.(done, (performance.now() - began) / 1000));
+    const merges = await seedManualMerges(deps, scratch);
+    const events = await replay.replay(eventsBetween(deps.clickhouse, deps.database, 0, options.now + 1), (done) => deps.onProgress?.(done, (performance.now() - began) / 1000), { merges });
     const seconds = (performance.now() - began) / 1000;
     const leads: string[] = [];
     if (options.leads) for (const id of options.leads) leads.push(await resolveProfile(deps.redis, deps.settings.namespace, id));
@@ -168,13 +168,14 @@ export async function rescoreInPlace(
       const before: OffsetRange = new Map([...cutover].map(([p, to]) => [p, { from: 0n, to }]));
       const resumed = run.position !== undefined;
       // A stopped replay's last batch may have marked firings it had not recorded: the outbox's own recovery.
+      const merges = resumed ? [] : await seedManualMerges(deps, scratch);
       if (resumed) await replay.recover();
-      else await seedManualMerges(deps, scratch);
       const total = await countBetween(deps.clickhouse, deps.database, 0, horizon, before);
       const already = run.replayed;
       let current = run;
       await replay.replay(eventsBetween(deps.clickhouse, deps.database, 0, horizon, before, run.position), (done) => deps.onProgress?.('replayed', already + done, total), {
         resumed,
+        merges,
         onBatch: async (done, last) => {
           current = { ...current, replayed: already + done, position: { timestampMs: Date.parse(last.timestamp), messageId: last.messageId } };
           await runs.save(current);

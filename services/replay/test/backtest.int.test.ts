@@ -85,6 +85,16 @@ describe('a backtest of the rules that are live', () => {
     lastDay = report.days.at(-1);
   });
 
+  it('reports the same alerts, days and figures in one lane as in eight', async () => {
+    const options = { rules, fromMs: Date.parse((events[0] as TrackedEvent).timestamp), toMs: now + 1, warmupMs: 0, horizonMs: 30 * 86_400_000, conversionEvents: [], daily: true };
+    const deps = { redis: world.redis, clickhouse: world.clickhouse, database: world.ns, settings, log };
+    const serial = await backtest(deps, { ...options, lanes: 1 });
+    const wide = await backtest(deps, { ...options, lanes: 8 });
+    expect(wide.alerts).toEqual(serial.alerts);
+    expect(wide.days).toEqual(serial.days);
+    expect(wide.effectiveness).toEqual(serial.effectiveness);
+  });
+
   it('counts the leads per tier and grade at a day\'s end as the live portraits read then', async () => {
     const end = Date.parse(lastDay?.at ?? '');
     const tiers: Record<string, number> = {};

@@ -10,6 +10,7 @@ import {
   totalHeat,
   type Fit,
   type Grade,
+  type HeatState,
   type Role,
   type Rules,
   type Tier,
@@ -17,7 +18,7 @@ import {
 import type { Redis } from 'ioredis';
 import { decodeTagTimes } from './compact.ts';
 import { profileKeys } from './keys.ts';
-import { companyOfState, readCompany, readProfile, type CompanyView, type ProfileView } from './read.ts';
+import { companyOfState, readCompany, readProfile, type CompanyView, type ProfileView, type TraitValue } from './read.ts';
 import { decodeRollupVerdict, type RollupVerdict } from './rollup-verdict.ts';
 
 export interface TagView {
@@ -46,33 +47,48 @@ export interface PortraitView {
 }
 
 /**
- * Evaluates a lead's stored state: heat decayed to `now` and its tier; fact and stated tags from the person's traits
- * and their company's; behavioral tags from the event times kept per rule; the quiet tag; the buying role; the fit
- * grade against the ideal-customer profile; and the priority sales sort by. Tiers and windows are judged at read
- * time, so a lead who went quiet reads cold without any write.
+ * What the rules make of a lead at `now`: the part of its portrait that depends on its heat, last activity, tag times
+ * and the trait values of it and its company, and on nothing else stored. The one definition of the rules' reading,
+ * shared by whole portraits and by readers that want only grades and heat.
  */
-export function portraitView(rules: Rules, profile: ProfileView, state: Record<string, string>, company: CompanyView | undefined, now: number): PortraitView {
-  const heat = totalHeat(profile.heat, now);
-  const heatByHalfLife = Object.fromEntries(Object.entries(profile.heat).map(([k, s]) => [k, heatAt(s, Number(k), now)]));
+export type Standing = Omit<PortraitView, 'lead' | 'rollup' | 'linkedTo'>;
+
+export interface StandingInput {
+  /** Heat by half-life class (heatStates of the state hash). */
+  readonly heat: Readonly<Record<string, HeatState>>;
+  readonly lastSeen?: number;
+  /** The state hash, for the behavioral tags' event times (`bt:<tag>`). */
+  readonly state: Readonly<Record<string, string>>;
+  readonly traits: Readonly<Record<string, unknown>>;
+  readonly companyTraits: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Evaluates a lead: heat decayed to `now` and its tier; fact and stated tags from the person's traits over their
+ * company's; behavioral tags from the event times kept per rule; the quiet tag; the buying role; the fit grade
+ * against the ideal-customer profile; and the priority sales sort by. Tiers and windows are judged at read time, so
+ * a lead who went quiet reads cold without any write.
+ */
+export function standingOf(rules: Rules, input: StandingInput, now: number): Standing {
+  const heat = totalHeat(input.heat, now);
+  const heatByHalfLife = Object.fromEntries(Object.entries(input.heat).map(([k, s]) => [k, heatAt(s, Number(k), now)]));
   const traits: Record<string, unknown> = {};
-  for (const [name, t] of Object.entries(company?.traits ?? {})) traits[name] = t.value;
-  for (const [name, t] of Object.entries(profile.traits)) traits[name] = t.value;
+  for (const [name, value] of Object.entries(input.companyTraits)) traits[name] = value;
+  for (const [name, value] of Object.entries(input.traits)) traits[name] = value;
   const tags: TagView[] = [];
   const factOrStated = new Set(tagsFromTraits(rules, traits));
   for (const rule of rules.tags) {
     if (rule.kind === 'behavioral') {
-      const times = decodeTagTimes(state[`bt:${rule.id}`]);
+      const times = decodeTagTimes(input.state[`bt:${rule.id}`]);
       if (behavioralTagHolds(rule, times, now)) tags.push({ id: rule.id, kind: 'behavioral' });
     } else if (factOrStated.has(rule.id)) tags.push({ id: rule.id, kind: rule.kind });
   }
-  const quiet = quietTagOf(rules, profile.lastSeen, now);
+  const quiet = quietTagOf(rules, input.lastSeen, now);
   if (quiet) tags.push({ id: quiet, kind: 'quiet' });
   const role = roleOf(rules, traits);
   const fit = fitOf(rules, { tags: tags.map((t) => t.id), role: role?.role, traits });
   const tier = tierOf(heat, rules.tiers);
-  const rollup = decodeRollupVerdict(state.rollup);
   return {
-    lead: profile.profileId,
     heat,
     tier,
     heatByHalfLife,
@@ -81,7 +97,27 @@ export function portraitView(rules: Rules, profile: ProfileView, state: Record<s
     fit,
     grade: fit.grade,
     priority: priorityRank(fit.grade, tier),
-    ...(profile.lastSeen !== undefined ? { lastSeen: profile.lastSeen } : {}),
+    ...(input.lastSeen !== undefined ? { lastSeen: input.lastSeen } : {}),
+  };
+}
+
+function valuesOf(traits: Readonly<Record<string, TraitValue>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, t] of Object.entries(traits)) out[name] = t.value;
+  return out;
+}
+
+/** "Who is this, how hot, and why" (see standingOf), with the analysts' verdict and where the lead was merged. */
+export function portraitView(rules: Rules, profile: ProfileView, state: Record<string, string>, company: CompanyView | undefined, now: number): PortraitView {
+  const standing = standingOf(
+    rules,
+    { heat: profile.heat, ...(profile.lastSeen !== undefined ? { lastSeen: profile.lastSeen } : {}), state, traits: valuesOf(profile.traits), companyTraits: valuesOf(company?.traits ?? {}) },
+    now,
+  );
+  const rollup = decodeRollupVerdict(state.rollup);
+  return {
+    lead: profile.profileId,
+    ...standing,
     ...(rollup ? { rollup } : {}),
     ...(profile.linkedTo ? { linkedTo: profile.linkedTo } : {}),
   };
@@ -94,3 +130,4 @@ export async function readPortrait(redis: Redis, namespace: string, lead: string
   const company = companyId ? await readCompany(redis, namespace, companyId) : undefined;
   return { ...portraitView(rules, profile, state, company, now), ...(company ? { company } : {}) };
 }
+

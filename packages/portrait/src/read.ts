@@ -136,6 +136,11 @@ function optionalTime(v: string | undefined): number | undefined {
   return v === undefined ? undefined : fromBase36(v);
 }
 
+/** The lead's last counted activity (ms), from its state. */
+export function lastSeenOfState(state: Readonly<Record<string, string>>): number | undefined {
+  return optionalTime(state.last_seen);
+}
+
 /** The companies a lead acted for, newest first, as applyEvent hands them back with a statement of traits. */
 export function companiesOfState(state: Readonly<Record<string, string>>): string[] {
   return (state.companies ?? '').split('\t').filter(Boolean);

@@ -17,8 +17,8 @@ import {
 } from '@leadscore/scoring';
 import type { Redis } from 'ioredis';
 import { decodeTagTimes } from './compact.ts';
-import { profileKeys } from './keys.ts';
-import { companyOfState, readCompany, readProfile, type CompanyView, type ProfileView, type TraitValue } from './read.ts';
+import { companyKeys, profileKeys } from './keys.ts';
+import { companyOfState, heatStates, lastSeenOfState, readCompany, readProfile, traitValues, type CompanyView, type ProfileView, type TraitValue } from './read.ts';
 import { decodeRollupVerdict, type RollupVerdict } from './rollup-verdict.ts';
 
 export interface TagView {
@@ -49,7 +49,7 @@ export interface PortraitView {
 /**
  * What the rules make of a lead at `now`: the part of its portrait that depends on its heat, last activity, tag times
  * and the trait values of it and its company, and on nothing else stored. The one definition of the rules' reading,
- * shared by whole portraits and by readers that want only grades and heat.
+ * shared by whole portraits and by readers that want only grades and heat (a backtest's day ends).
  */
 export type Standing = Omit<PortraitView, 'lead' | 'rollup' | 'linkedTo'>;
 
@@ -131,3 +131,44 @@ export async function readPortrait(redis: Redis, namespace: string, lead: string
   return { ...portraitView(rules, profile, state, company, now), ...(company ? { company } : {}) };
 }
 
+/**
+ * Many leads' standings at `now` (see standingOf), in the order given, for readers that want grades and heat of
+ * thousands of leads at once (a backtest's day ends) rather than whole portraits: each chunk of leads takes one
+ * round trip for their state and trait hashes and one for the traits of companies not read yet in this call (many
+ * leads share a company), where readPortrait takes two per lead and also reads linked profiles, the company's state
+ * and its members, which a standing does not depend on.
+ */
+export async function readStandings(redis: Redis, namespace: string, leads: readonly string[], rules: Rules, now: number, chunk = 500): Promise<Map<string, Standing>> {
+  const companyTraits = new Map<string, Record<string, unknown>>();
+  const out = new Map<string, Standing>();
+  for (let i = 0; i < leads.length; i += chunk) {
+    const some = leads.slice(i, i + chunk);
+    const hashes = await hgetalls(redis, some.flatMap((lead) => [profileKeys(namespace, lead).state, profileKeys(namespace, lead).traits]));
+    const read = some.map((lead, k) => ({ lead, state: hashes[2 * k] as Record<string, string>, traits: hashes[2 * k + 1] as Record<string, string> }));
+    const unread = [...new Set(read.map((r) => companyOfState(r.state)))].filter((c): c is string => !!c && !companyTraits.has(c));
+    const fetched = await hgetalls(redis, unread.map((c) => companyKeys(namespace, c).traits));
+    unread.forEach((c, k) => companyTraits.set(c, traitValues(fetched[k] as Record<string, string>)));
+    for (const { lead, state, traits } of read) {
+      const company = companyOfState(state);
+      out.set(lead, standingOf(rules, standingInputOf(state, traitValues(traits), (company && companyTraits.get(company)) || {}), now));
+    }
+  }
+  return out;
+}
+
+/** What standingOf reads of a lead, from its state hash and the trait values of it and its company. */
+function standingInputOf(state: Record<string, string>, traits: Record<string, unknown>, companyTraits: Record<string, unknown>): StandingInput {
+  const lastSeen = lastSeenOfState(state);
+  return { heat: heatStates(state), ...(lastSeen !== undefined ? { lastSeen } : {}), state, traits, companyTraits };
+}
+
+/** Whole hashes in one round trip. */
+async function hgetalls(redis: Redis, keys: readonly string[]): Promise<Record<string, string>[]> {
+  if (keys.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const key of keys) pipeline.hgetall(key);
+  return ((await pipeline.exec()) ?? []).map(([err, hash]) => {
+    if (err) throw err;
+    return hash as Record<string, string>;
+  });
+}

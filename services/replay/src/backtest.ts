@@ -3,7 +3,7 @@ import type { TrackedEvent } from '@leadscore/events';
 import type { ScoringSettings } from '@leadscore/ingest/src/scoring-path.ts';
 import { claimsOf, emailProfile, anonymousProfile, userProfile } from '@leadscore/identity';
 import type { Logger } from '@leadscore/log';
-import { allLastSeenIndexKeys, isLeadProfile, readPortrait, resolveProfile } from '@leadscore/portrait';
+import { allLastSeenIndexKeys, isLeadProfile, readStandings, resolveProfile } from '@leadscore/portrait';
 import { dateOfDay, localDay, orderOf, tierOf, type Rules } from '@leadscore/scoring';
 import type { Redis } from 'ioredis';
 import { eventsBetween } from './event-source.ts';
@@ -66,13 +66,10 @@ function dayEndReader(redis: Redis, namespace: string, rules: Rules, report: (en
         for (const lead of await redis.zrangebyscore(key, Number.isFinite(previous) ? `(${previous}` : '-inf', '+inf')) if (isLeadProfile(lead)) again.add(lead);
       }
       for (const [lead, k] of known) if (k.volatile) again.add(lead);
-      const leads = [...again];
-      for (let i = 0; i < leads.length; i += 200) {
-        for (const p of await Promise.all(leads.slice(i, i + 200).map((lead) => readPortrait(redis, namespace, lead, rules, endMs)))) {
-          // Quiet from its last activity plus the rules' `quiet.after`: read again once that falls before the next day's end.
-          const quietSoon = rules.quiet !== undefined && p.lastSeen !== undefined && !p.tags.some((t) => t.kind === 'quiet') && p.lastSeen + rules.quiet.after <= endMs + 2 * 86_400_000;
-          known.set(p.lead, { at: endMs, heat: Object.entries(p.heatByHalfLife).map(([hl, h]) => [Number(hl), h] as const), grade: p.grade, volatile: quietSoon || p.tags.some((t) => t.kind === 'behavioral') });
-        }
+      for (const [lead, p] of await readStandings(redis, namespace, [...again], rules, endMs)) {
+        // Quiet from its last activity plus the rules' `quiet.after`: read again once that falls before the next day's end.
+        const quietSoon = rules.quiet !== undefined && p.lastSeen !== undefined && !p.tags.some((t) => t.kind === 'quiet') && p.lastSeen + rules.quiet.after <= endMs + 2 * 86_400_000;
+        known.set(lead, { at: endMs, heat: Object.entries(p.heatByHalfLife).map(([hl, h]) => [Number(hl), h] as const), grade: p.grade, volatile: quietSoon || p.tags.some((t) => t.kind === 'behavioral') });
       }
       const tiers: Record<string, number> = {};
       const grades: Record<string, number> = {};

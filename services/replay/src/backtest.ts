@@ -143,8 +143,10 @@ export async function backtest(
     // email lead whose user came later is that user, whichever of the two an alert was fired for, which depends on
     // whether the link and the alert's event shared a batch).
     const leadOf = new Map<string, string>();
-    for (const profile of new Set([...firstSeen.keys(), ...conversions.map((c) => c.profile), ...alerts.map((a) => a.lead).filter(isLeadProfile)])) {
-      leadOf.set(profile, await resolveProfile(deps.redis, scratch, profile));
+    const profiles = [...new Set([...firstSeen.keys(), ...conversions.map((c) => c.profile), ...alerts.map((a) => a.lead).filter(isLeadProfile)])];
+    for (let i = 0; i < profiles.length; i += 500) {
+      const chunk = profiles.slice(i, i + 500);
+      for (const [j, lead] of (await Promise.all(chunk.map((profile) => resolveProfile(deps.redis, scratch, profile)))).entries()) leadOf.set(chunk[j] as string, lead);
     }
     for (const [i, a] of alerts.entries()) if (isLeadProfile(a.lead)) alerts[i] = { ...a, lead: leadOf.get(a.lead) as string };
     const leadFirstSeen = new Map<string, number>();

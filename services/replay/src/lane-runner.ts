@@ -56,12 +56,8 @@ export function identitiesOf(event: TrackedEvent): string[] {
   return [...(c.userId ? [`u\t${c.userId}`] : []), ...(c.email ? [`e\t${c.email}`] : []), ...(c.anonymousId ? [`a\t${c.anonymousId}`] : [])];
 }
 
-/**
- * Lanes run in this thread, each through its own live scoring path (createScoringPath: the same Lua scripts, alert
- * decisions and outbox) with its own clock, so a lane's clock never runs ahead on another lane's events. Each event is
- * applied and judged as of its own time; alerts go to `onAlert` instead of a queue.
- */
-export function createLaneRunner(deps: {
+/** What a replay's scoring paths are made of. */
+export interface ReplayPathDeps {
   readonly redis: Redis;
   readonly scripts: PortraitScripts;
   readonly settings: ScoringSettings;
@@ -69,7 +65,14 @@ export function createLaneRunner(deps: {
   readonly log: Logger;
   /** Awaited before the outbox marks the firing sent: a durable recorder loses none to a crash. */
   readonly onAlert: (alert: ReplayedAlert) => void | Promise<void>;
-}): LaneRunner {
+}
+
+/**
+ * Lanes run in this thread, each through its own live scoring path (createScoringPath: the same Lua scripts, alert
+ * decisions and outbox) with its own clock, so a lane's clock never runs ahead on another lane's events. Each event is
+ * applied and judged as of its own time; alerts go to `onAlert` instead of a queue.
+ */
+export function createLaneRunner(deps: ReplayPathDeps): LaneRunner {
   let offset = 0;
   let deadLetters = 0;
   let batches = 0;

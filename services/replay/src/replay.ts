@@ -1,11 +1,11 @@
 import type { TrackedEvent } from '@leadscore/events';
 import type { ScoringSettings } from '@leadscore/ingest/src/scoring-path.ts';
 import type { Logger } from '@leadscore/log';
-import { definePortraitScripts, type PortraitScripts } from '@leadscore/portrait';
+import { definePortraitScripts } from '@leadscore/portrait';
 import { dateOfDay, localDay, type Rules } from '@leadscore/scoring';
 import { claimsOf } from '@leadscore/identity';
 import type { Redis } from 'ioredis';
-import { createLaneRunner, identitiesOf, type Item, type ReplayedAlert } from './lane-runner.ts';
+import { createLaneRunner, identitiesOf, type Item, type ReplayedAlert, type ReplayPathDeps } from './lane-runner.ts';
 import { createLanes } from './lanes.ts';
 
 export { REPLAY_BATCH_EVENTS, REPLAY_BATCH_SPAN_MS, type ReplayedAlert } from './lane-runner.ts';
@@ -67,20 +67,13 @@ const STRETCH_EVENTS = 20_000;
  * A day's events run in lanes (lanes.ts): events that may touch the same keys share a lane and keep their order;
  * lanes share nothing that order could change, so any number of lanes gives the same portraits and firings.
  */
-export function createReplay(deps: {
-  readonly redis: Redis;
-  readonly scripts: PortraitScripts;
-  readonly settings: ScoringSettings;
-  readonly rules: () => Rules;
-  readonly log: Logger;
-  /** Awaited before the outbox marks the firing sent: a durable recorder loses none to a crash. */
-  readonly onAlert: (alert: ReplayedAlert) => void | Promise<void>;
+export function createReplay(deps: ReplayPathDeps & {
   readonly dayOf: (ms: number) => string;
   readonly onDayEnd?: (day: string, endMs: number) => Promise<void>;
   /** Lanes run side by side (default REPLAY_LANES; 1 is the serial replay). */
   readonly lanes?: number;
 }) {
-  const runner = createLaneRunner({ redis: deps.redis, scripts: deps.scripts, settings: deps.settings, rules: deps.rules, log: deps.log, onAlert: deps.onAlert });
+  const runner = createLaneRunner(deps);
   let batches = 0;
   let deadLetters = 0;
 

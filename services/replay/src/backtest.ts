@@ -102,7 +102,6 @@ export async function backtest(
   options: BacktestOptions,
 ): Promise<BacktestReport> {
   const scratch = scratchNamespace(deps.settings.namespace, 'backtest');
-  const zone = deps.settings.timeZone;
   const dayOf = (ms: number) => dateOfDay(localDay(ms, deps.settings.timeZone));
   const alerts: AlertRecord[] = [];
   const days: DayEnd[] = [];

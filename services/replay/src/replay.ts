@@ -50,9 +50,10 @@ function historyLinker(options: { readonly resumed?: boolean } = {}, remembered 
 
 /**
  * Lanes a replay runs side by side by default (lanes.ts): while one waits for Redis, another works out its next
- * batch, so the replay's CPU and Redis' overlap instead of taking turns.
+ * batch, so the replay's CPU and Redis' overlap instead of taking turns. Measured on bench:backtest: 2 lanes 67 s,
+ * 4 60 s, 8 56 s, 16 53 s (Node busy 97 % of the time), 32 52 s.
  */
-export const REPLAY_LANES = 4;
+export const REPLAY_LANES = 16;
 
 /** A stretch (what the lanes split and run before the next starts) ends at a new day, or at this many events. */
 const STRETCH_EVENTS = 20_000;

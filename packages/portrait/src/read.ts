@@ -36,17 +36,23 @@ export function traitValues(raw: Record<string, string>): Record<string, unknown
   return out;
 }
 
+/** Whole hashes in one round trip, in the order of their keys. */
+export async function readHashes(redis: Redis, keys: readonly string[]): Promise<Record<string, string>[]> {
+  if (keys.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const key of keys) pipeline.hgetall(key);
+  return ((await pipeline.exec()) ?? []).map(([err, hash]) => {
+    if (err) throw err;
+    return hash as Record<string, string>;
+  });
+}
+
 /** Several profiles' trait values in one round trip (buying groups read their members' roles from them). */
 export async function readTraitValues(redis: Redis, namespace: string, profiles: readonly string[]): Promise<Record<string, Record<string, unknown>>> {
-  if (profiles.length === 0) return {};
-  const pipeline = redis.pipeline();
-  for (const p of profiles) pipeline.hgetall(profileKeys(namespace, p).traits);
-  const replies = (await pipeline.exec()) ?? [];
+  const hashes = await readHashes(redis, profiles.map((p) => profileKeys(namespace, p).traits));
   const out: Record<string, Record<string, unknown>> = {};
   profiles.forEach((p, i) => {
-    const [err, raw] = replies[i] as [Error | null, Record<string, string>];
-    if (err) throw err;
-    out[p] = traitValues(raw);
+    out[p] = traitValues(hashes[i] as Record<string, string>);
   });
   return out;
 }
@@ -173,7 +179,7 @@ export async function readProfile(redis: Redis, namespace: string, profileId: st
   const keys = profileKeys(namespace, profileId);
   const [state, traits, from] = await Promise.all([redis.hgetall(keys.state), redis.hgetall(keys.traits), redis.smembers(keys.from)]);
   const firstSeen = optionalTime(state.first_seen);
-  const lastSeen = optionalTime(state.last_seen);
+  const lastSeen = lastSeenOfState(state);
   return {
     profileId,
     ...(state.linked_to ? { linkedTo: state.linked_to } : {}),

@@ -18,7 +18,7 @@ import {
 import type { Redis } from 'ioredis';
 import { decodeTagTimes } from './compact.ts';
 import { companyKeys, profileKeys } from './keys.ts';
-import { companyOfState, heatStates, lastSeenOfState, readCompany, readProfile, traitValues, type CompanyView, type ProfileView, type TraitValue } from './read.ts';
+import { companyOfState, heatStates, lastSeenOfState, readCompany, readHashes, readProfile, traitValues, type CompanyView, type ProfileView, type TraitValue } from './read.ts';
 import { decodeRollupVerdict, type RollupVerdict } from './rollup-verdict.ts';
 
 export interface TagView {
@@ -143,10 +143,10 @@ export async function readStandings(redis: Redis, namespace: string, leads: read
   const out = new Map<string, Standing>();
   for (let i = 0; i < leads.length; i += chunk) {
     const some = leads.slice(i, i + chunk);
-    const hashes = await hgetalls(redis, some.flatMap((lead) => [profileKeys(namespace, lead).state, profileKeys(namespace, lead).traits]));
+    const hashes = await readHashes(redis, some.flatMap((lead) => [profileKeys(namespace, lead).state, profileKeys(namespace, lead).traits]));
     const read = some.map((lead, k) => ({ lead, state: hashes[2 * k] as Record<string, string>, traits: hashes[2 * k + 1] as Record<string, string> }));
     const unread = [...new Set(read.map((r) => companyOfState(r.state)))].filter((c): c is string => !!c && !companyTraits.has(c));
-    const fetched = await hgetalls(redis, unread.map((c) => companyKeys(namespace, c).traits));
+    const fetched = await readHashes(redis, unread.map((c) => companyKeys(namespace, c).traits));
     unread.forEach((c, k) => companyTraits.set(c, traitValues(fetched[k] as Record<string, string>)));
     for (const { lead, state, traits } of read) {
       const company = companyOfState(state);
@@ -160,15 +160,4 @@ export async function readStandings(redis: Redis, namespace: string, leads: read
 function standingInputOf(state: Record<string, string>, traits: Record<string, unknown>, companyTraits: Record<string, unknown>): StandingInput {
   const lastSeen = lastSeenOfState(state);
   return { heat: heatStates(state), ...(lastSeen !== undefined ? { lastSeen } : {}), state, traits, companyTraits };
-}
-
-/** Whole hashes in one round trip. */
-async function hgetalls(redis: Redis, keys: readonly string[]): Promise<Record<string, string>[]> {
-  if (keys.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const key of keys) pipeline.hgetall(key);
-  return ((await pipeline.exec()) ?? []).map(([err, hash]) => {
-    if (err) throw err;
-    return hash as Record<string, string>;
-  });
 }

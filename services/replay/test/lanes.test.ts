@@ -43,6 +43,14 @@ describe('the lanes of a replay', () => {
     expect(laneOf(split, old)).toBe(laneOf(split, kept));
   });
 
+  it('take ids a stranger may choose, like __proto__ or constructor, as any other', () => {
+    const lanes = createLanes({ lanes: 64, freeMailDomains: freeMail });
+    const proto = [event({ userId: '__proto__', anonymousId: 'constructor' }), event({ anonymousId: 'constructor' }), event({ userId: '__proto__', email: 'x@__proto__.example' })];
+    const split = lanes.split([...proto, ...Array.from({ length: 50 }, (_, i) => event({ userId: `x${i}` }))]);
+    expect(new Set(proto.map((p) => laneOf(split, p))).size).toBe(1);
+    expect(split.flat()).toHaveLength(53);
+  });
+
   it('fall back to one lane, the serial replay, once they remember too many identities', () => {
     const lanes = createLanes({ lanes: 4, freeMailDomains: freeMail, remembered: 10 });
     const split = lanes.split(Array.from({ length: 20 }, (_, i) => event({ userId: `u${i}` })));

@@ -38,7 +38,7 @@ import { rollupSettingsFromConfig, snapshotName } from '@leadscore/analytics';
 import { serverExecutor } from '@leadscore/clickhouse';
 import { definePortraitScripts } from '@leadscore/portrait';
 import { takeSnapshot } from '@leadscore/rollups/src/snapshot.ts';
-import { freePort, startProcess, type RunningProcess } from './bench/lib.ts';
+import { INGEST_NODE_ARGS, freePort, startProcess, type RunningProcess } from './bench/lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -156,7 +156,7 @@ out(`leadscore demo — namespace ${ns} (topics, Redis keys and ClickHouse datab
 out('starting the collector, an ingest worker, the alerts service and the API with its dashboard…');
 try {
   children.push(await startProcess('services/collector/src/main.ts', env, `http://127.0.0.1:${collectorPort}/readyz`));
-  children.push(await startProcess('services/ingest/src/main.ts', env, `http://127.0.0.1:${ingestPort}/healthz`));
+  children.push(await startProcess('services/ingest/src/main.ts', env, `http://127.0.0.1:${ingestPort}/healthz`, { nodeArgs: INGEST_NODE_ARGS }));
   children.push(await startProcess('services/alerts/src/main.ts', env, `http://127.0.0.1:${alertsPort}/healthz`));
   children.push(await startProcess('services/api/src/main.ts', env, `http://127.0.0.1:${apiPort}/healthz`));
 } catch (err) {

@@ -43,6 +43,7 @@ import { buildCollector } from '../services/collector/src/app.ts';
 import { kafkaReadiness } from '../services/collector/src/kafka-health.ts';
 import { createCollectorMetrics } from '../services/collector/src/metrics.ts';
 import { ProduceBuffer } from '../services/collector/src/produce-buffer.ts';
+import { INGEST_NODE_ARGS } from './bench/lib.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -435,7 +436,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       LOG_LEVEL: 'warn',
     };
     // In a process group of its own, so Ctrl-C reaches only this process, which stops the worker in its turn.
-    worker = spawn(process.execPath, ['--import', 'tsx', 'services/ingest/src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    worker = spawn(process.execPath, [...INGEST_NODE_ARGS, '--import', 'tsx', 'services/ingest/src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const keep = (d: Buffer) => {
       workerOutput = (workerOutput + d.toString()).slice(-30_000);
     };

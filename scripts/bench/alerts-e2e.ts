@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { encodeEvent, intakeMessage } from '@leadscore/events';
 import { topicNames } from '@leadscore/kafka';
-import { startProcess, type RunningProcess } from './lib.ts';
+import { INGEST_NODE_ARGS, startProcess, type RunningProcess } from './lib.ts';
 
 /** The rule whose alert each demo request fires at once under the default rules (kind form, formId demo-request). */
 export const DEMO_REQUEST_RULE = 'demo-request';
@@ -71,6 +71,7 @@ export function startIngestWorker(s: IngestSettings): Promise<RunningProcess> {
       LOG_LEVEL: 'warn',
     },
     `http://127.0.0.1:${s.metricsPort}/healthz`,
+    { nodeArgs: INGEST_NODE_ARGS },
   );
 }
 

@@ -6,6 +6,12 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * The Node flags the ingest worker runs with, as package.json's `ingest` script gives them: a 64 MB young generation,
+ * since a batch's garbage dies young and with the default 16 MB scavenges took about a fifth of the worker's CPU.
+ */
+export const INGEST_NODE_ARGS: readonly string[] = ['--max-semi-space-size=64'];
+
 /** Progress for people on stderr; stdout keeps the figures and the machine-readable last line. */
 export function progress(message: string): void {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);

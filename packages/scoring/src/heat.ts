@@ -108,10 +108,12 @@ export function halfLifeKey(halfLifeMs: number): string {
 /** A portrait's heat: the sum over its half-life classes, keyed by `halfLifeKey`. */
 export function totalHeat(states: Readonly<Record<string, HeatState>>, now: number): number {
   let total = 0;
-  for (const [key, state] of Object.entries(states)) {
+  // Object.keys, not entries (an array per class) nor for-in (slow on keys that look like indexes, as half-lives do):
+  // alert decisions sum heat dozens of times per event, since heatHeldUntil bisects on it.
+  for (const key of Object.keys(states)) {
     const halfLifeMs = Number(key);
     if (String(halfLifeMs) !== key) throw new HeatInputError(`heat state key ${JSON.stringify(key)} is not a half-life in milliseconds`);
-    total += heatAt(state, halfLifeMs, now);
+    total += heatAt(states[key], halfLifeMs, now);
   }
   return total;
 }
@@ -153,12 +155,19 @@ const HORIZON_HALF_LIVES = 64;
  * shortest half-life first. "Once per crossing" for tier alerts rests on this: a lead stays in its crossing until then.
  */
 export function heatHeldUntil(states: Readonly<Record<string, HeatState>>, threshold: number, now: number): number {
-  const at = (t: number) => totalHeat(states, t);
-  if (at(now) < threshold) return now;
-  const classes = Object.entries(states).map(([k, s]) => ({ halfLife: Number(k), sum: s.sum }));
+  if (totalHeat(states, now) < threshold) return now;
+  // Parsed once (totalHeat above has checked the keys): the bisection sums the classes a few dozen times, in the same
+  // order as totalHeat, so the sums are the same to the last bit.
+  const classes = Object.keys(states).map((k) => ({ halfLife: Number(k), state: states[k] as HeatState }));
   if (classes.length === 0) return now;
+  const sumAt = (list: readonly { halfLife: number; state: HeatState }[], t: number) => {
+    let total = 0;
+    for (const c of list) total += heatAt(c.state, c.halfLife, t);
+    return total;
+  };
+  const at = (t: number) => sumAt(classes, t);
   const longest = Math.max(...classes.map((c) => c.halfLife));
-  const positive = Object.fromEntries(Object.entries(states).filter(([, s]) => s.sum > 0));
+  const positive = classes.filter((c) => c.state.sum > 0);
   const horizon = now + HORIZON_HALF_LIVES * longest;
   const bisect = (below: (t: number) => boolean, from: number, to: number) => {
     let lo = from;
@@ -171,9 +180,9 @@ export function heatHeldUntil(states: Readonly<Record<string, HeatState>>, thres
     return Math.ceil(hi);
   };
   // The positive part bounds the total from above: the total is below the threshold by then at the latest.
-  const positiveBelow = (t: number) => totalHeat(positive, t) < threshold;
+  const positiveBelow = (t: number) => sumAt(positive, t) < threshold;
   const bound = positiveBelow(horizon) ? bisect(positiveBelow, now, horizon) : horizon;
-  if (classes.every((c) => c.sum >= 0)) return bound;
+  if (classes.every((c) => c.state.sum >= 0)) return bound;
   const step = Math.min(...classes.map((c) => c.halfLife)) / 8;
   for (let t = now + step; t < bound; t += step) if (at(t) < threshold) return bisect((x) => at(x) < threshold, t - step, t);
   return bound;

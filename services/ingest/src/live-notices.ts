@@ -1,4 +1,4 @@
-import { alertStateOf, isLeadProfile, type Firing, type LiveNotice } from '@leadscore/portrait';
+import { heatStates, isLeadProfile, type Firing, type LiveNotice } from '@leadscore/portrait';
 import { tierOf, totalHeat, withoutTerms, type Rules } from '@leadscore/scoring';
 import type { Judgment } from './portrait-rounds.ts';
 
@@ -10,7 +10,8 @@ export function liveNotices(judgments: readonly Judgment[], firings: readonly Fi
   const tiers = new Map<string, { from: string; to: string }>();
   for (const { lead, contribution, state } of judgments) {
     if (!isLeadProfile(lead)) continue;
-    const heat = alertStateOf(state).heat;
+    // Only the heat: the whole alert state (streak days, markers) is decoded once per judgment, by judgeLeads.
+    const heat = heatStates(state);
     const to = tierOf(totalHeat(heat, now), rules.tiers);
     const seen = tiers.get(lead);
     tiers.set(lead, { from: seen?.from ?? tierOf(totalHeat(withoutTerms(heat, contribution.h ?? []), now), rules.tiers), to });

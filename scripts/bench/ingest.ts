@@ -757,8 +757,8 @@ async function untilGroupComplete(s: Space, group: Workers): Promise<void> {
 
 /**
  * Polls the group's committed offsets every 100 ms (the workers' /metrics every 2 s, for progress) until the group
- * has committed up to `endOffsets`. The clock starts at the first poll, made once the whole backlog is in the topic; the events the
- * workers processed while it was produced are left out of the rate.
+ * has committed up to `endOffsets`. The clock starts at the first poll, made once the whole backlog is in the topic;
+ * the events the workers processed while it was produced are left out of the rate.
  */
 async function drain(s: Space, group: Workers, endOffsets: number): Promise<{ first: Snapshot & { processed: number }; end: Snapshot }> {
   const admin = kafka.admin();

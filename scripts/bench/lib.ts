@@ -8,7 +8,8 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * The Node flags the ingest worker runs with, as package.json's `ingest` script gives them: a 64 MB young generation,
- * since a batch's garbage dies young and with the default 16 MB scavenges took about a fifth of the worker's CPU.
+ * since a batch's garbage dies young, and garbage collection took about a fifth of the worker's busy time with the
+ * default 16 MB.
  */
 export const INGEST_NODE_ARGS: readonly string[] = ['--max-semi-space-size=64'];
 

@@ -70,6 +70,23 @@ describe('a lead in Redis', () => {
     expect((await readProfile(redis, ns, 'u:ann')).revenue).toEqual({ USD: 80 });
   });
 
+  it('keeps the newest score ledger lines up to the cap', async () => {
+    const ns = writers.namespace('ledger');
+    const ledgerCap = 3;
+    const pages = Array.from({ length: 5 }, (_, i) => event({ type: 'page', userId: 'ann', context: { page: { path: '/pricing' } } }, END - (5 - i) * 60_000));
+    await live(ns, pages, { ledgerCap });
+    const lines = (await redis.lrange(profileKeys(ns, 'u:ann').ledger, 0, -1)).map((l) => (JSON.parse(l) as { m: string }).m);
+    expect(lines).toEqual(pages.slice(2).map((e) => e.messageId));
+  });
+
+  it("keeps a visitor's newest contributions up to the log cap, to replay into its lead", async () => {
+    const ns = writers.namespace('log');
+    const pages = Array.from({ length: 5 }, (_, i) => event({ type: 'page', anonymousId: 'anon-log', context: { page: { path: '/docs' } } }, END - (5 - i) * 60_000));
+    await live(ns, pages, { logCap: 2 });
+    const log = (await redis.lrange(profileKeys(ns, 'a:anon-log').log, 0, -1)).map((l) => (JSON.parse(l) as { m: string }).m);
+    expect(log).toEqual(pages.slice(3).map((e) => e.messageId));
+  });
+
   it('forgets message ids older than the dedup window', async () => {
     const ns = writers.namespace('dedup');
     const e = event({ type: 'page', userId: 'ann' }, END);
@@ -77,7 +94,8 @@ describe('a lead in Redis', () => {
     const again = await writers.writer(ns, { now: () => END + 2 * DAY }).write([e]);
     // The dedup window of these writers is a day: a replay two days later counts again (README: choose the window).
     expect(again.applied).toBe(1);
-    expect((await redis.get(profileKeys(ns, 'u:ann').seen))?.length).toBe(10);
+    // In bytes: the window is binary, which read as UTF-8 text can come back shorter.
+    expect((await redis.getBuffer(profileKeys(ns, 'u:ann').seen))?.length).toBe(10);
   });
 
   it('keeps at most the cap of linked profiles', async () => {

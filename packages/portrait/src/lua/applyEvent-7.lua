@@ -73,14 +73,13 @@ addHeat(state, c)
 if c.l and #c.l > 0 then
   local lines = {}
   for i, line in ipairs(c.l) do lines[i] = {line.r, line.w, line.hl} end
-  redis.call('RPUSH', ledger, cjson.encode({m = c.m, t = c.t, v = c.l[1].v, l = lines}))
+  -- RPUSH answers the list's new length: no LLEN to ask it again.
   local ledgerCap = tonumber(ARGV[5])
-  if redis.call('LLEN', ledger) > ledgerCap then redis.call('LTRIM', ledger, -ledgerCap, -1) end
+  if redis.call('RPUSH', ledger, cjson.encode({m = c.m, t = c.t, v = c.l[1].v, l = lines})) > ledgerCap then redis.call('LTRIM', ledger, -ledgerCap, -1) end
 end
 
 if cap > 0 then
-  redis.call('RPUSH', log, ARGV[4])
-  if redis.call('LLEN', log) > cap then redis.call('LTRIM', log, -cap, -1) end
+  if redis.call('RPUSH', log, ARGV[4]) > cap then redis.call('LTRIM', log, -cap, -1) end
 end
 if ttl > 0 then
   for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ttl) end
